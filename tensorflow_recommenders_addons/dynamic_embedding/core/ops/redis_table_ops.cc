@@ -1,0 +1,116 @@
+// Op signatures of the Redis table, with upstream TFRA's names and attrs so
+// graphs and SavedModels built by either load in the other. Signatures and
+// shape functions only: kernels are in ../kernels/.
+#include "tensorflow/core/framework/op.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/ops/table_shape_fns.h"
+
+namespace tensorflow {
+namespace recommenders_addons {
+
+REGISTER_OP("TFRA>RedisTableOfTensors")
+    .Output("table_handle: resource")
+    .Attr("container: string = ''")
+    .Attr("shared_name: string = ''")
+    .Attr("use_node_name_sharing: bool = false")
+    .Attr("key_dtype: type")
+    .Attr("value_dtype: type")
+    .Attr("value_shape: shape = {}")
+    .Attr("embedding_name: string = ''")
+    .Attr("redis_config_abs_dir: string = ''")
+    .Attr("redis_config_abs_dir_env: string = ''")
+    .SetIsStateful()
+    .SetShapeFn(TableOfTensorsShape);
+
+REGISTER_OP("TFRA>RedisTableFind")
+    .Input("table_handle: resource")
+    .Input("keys: Tin")
+    .Input("default_value: Tout")
+    .Output("values: Tout")
+    .Attr("Tin: type")
+    .Attr("Tout: type")
+    .SetShapeFn(TableFindShape);
+
+REGISTER_OP("TFRA>RedisTableFindWithExists")
+    .Input("table_handle: resource")
+    .Input("keys: Tin")
+    .Input("default_value: Tout")
+    .Output("values: Tout")
+    .Output("exists: bool")
+    .Attr("Tin: type")
+    .Attr("Tout: type")
+    .SetShapeFn(TableFindWithExistsShape);
+
+REGISTER_OP("TFRA>RedisTableInsert")
+    .Input("table_handle: resource")
+    .Input("keys: Tin")
+    .Input("values: Tout")
+    .Attr("Tin: type")
+    .Attr("Tout: type")
+    .SetShapeFn(TableInsertShape);
+
+REGISTER_OP("TFRA>RedisTableAccum")
+    .Input("table_handle: resource")
+    .Input("keys: key_dtype")
+    .Input("values_or_deltas: value_dtype")
+    .Input("exists: bool")
+    .Attr("key_dtype: type")
+    .Attr("value_dtype: type")
+    .SetShapeFn(TableInsertShape);
+
+REGISTER_OP("TFRA>RedisTableRemove")
+    .Input("table_handle: resource")
+    .Input("keys: Tin")
+    .Attr("Tin: type")
+    .SetShapeFn(TableRemoveShape);
+
+REGISTER_OP("TFRA>RedisTableClear")
+    .Input("table_handle: resource")
+    .Attr("key_dtype: type")
+    .Attr("value_dtype: type")
+    .SetShapeFn(TableHandleOnlyShape);
+
+REGISTER_OP("TFRA>RedisTableSize")
+    .Input("table_handle: resource")
+    .Output("size: int64")
+    .SetShapeFn(TableSizeShape);
+
+REGISTER_OP("TFRA>RedisTableExport")
+    .Input("table_handle: resource")
+    .Output("keys: Tkeys")
+    .Output("values: Tvalues")
+    .Attr("Tkeys: type")
+    .Attr("Tvalues: type")
+    .SetShapeFn(TableExportShape);
+
+REGISTER_OP("TFRA>RedisTableImport")
+    .Input("table_handle: resource")
+    .Input("keys: Tin")
+    .Input("values: Tout")
+    .Attr("Tin: type")
+    .Attr("Tout: type")
+    .SetShapeFn(TableImportShape);
+
+REGISTER_OP("TFRA>RedisTableSaveToFileSystem")
+    .Input("table_handle: resource")
+    .Input("dirpath: string")
+    .Input("file_name: string")
+    .Attr("key_dtype: type")
+    .Attr("value_dtype: type")
+    .Attr("dirpath_env: string")
+    .Attr("append_to_file: bool")
+    .Attr("buffer_size: int >= 1")
+    .SetShapeFn(TableHandleOnlyShape);
+
+REGISTER_OP("TFRA>RedisTableLoadFromFileSystem")
+    .Input("table_handle: resource")
+    .Input("dirpath: string")
+    .Input("file_name: string")
+    .Attr("key_dtype: type")
+    .Attr("value_dtype: type")
+    .Attr("dirpath_env: string")
+    .Attr("load_entire_dir: bool")
+    .Attr("buffer_size: int >= 1")
+    .SetShapeFn(TableHandleOnlyShape);
+
+}  // namespace recommenders_addons
+}  // namespace tensorflow

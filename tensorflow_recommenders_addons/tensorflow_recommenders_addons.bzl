@@ -1,0 +1,100 @@
+"""Build macros: the one place that holds the C++ compile flags.
+
+- tfra_cc_library / tfra_cc_test: TF-free C++ (Redis client, table logic).
+- custom_op_library: a TensorFlow op library (.so loaded by tf.load_op_library),
+  or, for linking into a TensorFlow Serving binary, an alwayslink cc_library.
+"""
+
+load("@local_config_tf//:build_defs.bzl", "TF_COPTS")
+
+# TF_COPTS comes from the installed TensorFlow (C++ standard, libstdc++ ABI,
+# Eigen alignment); every object in the op library must agree with it, so the
+# TF-free layers use the same flags.
+TFRA_COPTS = TF_COPTS + [
+    "-fPIC",
+    "-pthread",
+    "-Wall",
+    "-Wno-sign-compare",
+]
+
+def tfra_cc_library(name, copts = [], **kwargs):
+    native.cc_library(
+        name = name,
+        copts = TFRA_COPTS + copts,
+        **kwargs
+    )
+
+def tfra_cc_test(name, deps = [], copts = [], use_gtest_main = True, size = "small", **kwargs):
+    native.cc_test(
+        name = name,
+        copts = TFRA_COPTS + copts,
+        size = size,
+        deps = deps + (["@gtest//:gtest_main"] if use_gtest_main else ["@gtest//:gtest"]),
+        linkopts = ["-pthread"],
+        **kwargs
+    )
+
+def custom_op_library(name, srcs = [], deps = [], copts = [], for_serving = False, **kwargs):
+    """A TensorFlow op library.
+
+    Args:
+      name: `_<name>.so` for the Python-loadable library.
+      srcs: op registrations and kernels.
+      deps: TF-free cc_libraries linked in statically.
+      copts: extra compile flags.
+      for_serving: build an alwayslink cc_library instead of a .so, to link the
+        ops and kernels into a TensorFlow Serving binary.
+      **kwargs: passed to the underlying rule.
+    """
+    tf_deps = [
+        "@local_config_tf//:libtensorflow_framework",
+        "@local_config_tf//:tf_header_lib",
+    ]
+    if for_serving:
+        native.cc_library(
+            name = name,
+            srcs = srcs,
+            copts = TFRA_COPTS + copts,
+            deps = deps + ["@local_config_tf//:tf_header_lib"],
+            alwayslink = 1,
+            **kwargs
+        )
+        return
+    native.cc_binary(
+        name = name,
+        srcs = srcs,
+        copts = TFRA_COPTS + copts,
+        linkshared = 1,
+        linkopts = [
+            "-pthread",
+            # Only TensorFlow and libc stay dynamic; keep the C++ runtime's
+            # symbols of our static libraries private to this library.
+            "-Wl,--exclude-libs,ALL",
+            "-Wl,-z,defs",
+        ],
+        deps = deps + tf_deps,
+        **kwargs
+    )
+
+def tfra_py_test(name, srcs = None, deps = [], data = [], size = "medium", **kwargs):
+    """A pytest file run by Bazel under the configured Python (configure.py).
+
+    The file ends with `sys.exit(pytest.main([__file__, "-v"]))` under
+    `if __name__ == "__main__"`, so `bazel test` and plain pytest run the same
+    tests. Depends on the package and the Redis launcher.
+    """
+    srcs = srcs or [name + ".py"]
+    native.py_test(
+        name = name,
+        srcs = srcs,
+        main = srcs[0],
+        size = size,
+        python_version = "PY3",
+        srcs_version = "PY3",
+        deps = deps + [
+            "//tensorflow_recommenders_addons",
+            "//tools/testing:redis_servers",
+        ],
+        data = data,
+        **kwargs
+    )

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Cheap checks that keep the code's shape honest (STYLE.md section 5):
+# - no source file over 600 lines;
+# - no skipped test without a reason;
+# - no TensorFlow include in the TF-free Redis client;
+# - no download in any Bazel file.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+
+problems=0
+report() { echo "check_code_shape: $*"; problems=1; }
+
+while IFS= read -r file; do
+  lines=$(wc -l < "${file}")
+  if ((lines > 600)); then report "${file} has ${lines} lines (limit 600)"; fi
+done < <(git ls-files '*.cc' '*.h' '*.py' | grep -v '/testdata/')
+
+if git grep -nE 'pytest\.skip\(\s*\)|@pytest\.mark\.skip\s*$|skipTest\(\s*\)|GTEST_SKIP\(\)\s*;' -- '*.py' '*.cc' \
+    ':!tools/testing/check_code_shape.sh'; then
+  report "a test skips without a reason"
+fi
+
+if git grep -n '#include "tensorflow/' -- 'tensorflow_recommenders_addons/dynamic_embedding/core/lib/'; then
+  report "the Redis client must not include TensorFlow headers"
+fi
+
+if git grep -nE 'http_archive|git_repository|urls *=' -- 'WORKSPACE' '*.bzl' '*BUILD*'; then
+  report "Bazel files must not download anything"
+fi
+
+if ((problems)); then exit 1; fi
+echo "check_code_shape: ok"

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs every test of the project: installs what is missing, configures Bazel
+# for the installed TensorFlow, checks the code's shape, then `bazel test //...`
+# (gtest and pytest targets; the tests start their own Redis servers), then the
+# C++ client and table-logic tests again under AddressSanitizer and
+# ThreadSanitizer. Safe to run twice; the second run reuses Bazel's caches.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "${repo_root}"
+
+bash tools/install_deps.sh
+.venv/bin/python configure.py
+bash tools/testing/check_code_shape.sh
+
+summary_file="$(mktemp)"
+trap 'rm -f "${summary_file}"' EXIT
+
+run_bazel_tests() {
+  local label="$1"
+  shift
+  echo "== bazel test ${label} =="
+  set +e
+  bazel test --test_summary=short "$@" 2>&1 | tee -a "${summary_file}"
+  local status=${PIPESTATUS[0]}
+  set -e
+  return "${status}"
+}
+
+overall=0
+run_bazel_tests "//..." //... || overall=1
+
+# The TF-free C++ layers under the sanitizers (the op .so and the Python tests
+# cannot load sanitizer runtimes into the Python interpreter).
+sanitized_targets=(
+  //tensorflow_recommenders_addons/dynamic_embedding/core/lib/...
+)
+if [[ -d tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl ]]; then
+  sanitized_targets+=(//tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/...)
+fi
+for config in asan tsan; do
+  run_bazel_tests "--config=${config}" --config="${config}" "${sanitized_targets[@]}" || overall=1
+done
+
+passed=$(grep -cE '^//.* PASSED' "${summary_file}" || true)
+failed=$(grep -cE '^//.* (FAILED|TIMEOUT|NO STATUS|FLAKY)' "${summary_file}" || true)
+echo "bazel: ${passed} passed, ${failed} failed"
+exit "${overall}"
