@@ -15,6 +15,8 @@ TFRA_COPTS = TF_COPTS + [
     "-pthread",
     "-Wall",
     "-Wno-sign-compare",
+    # TensorFlow 2.21's own headers use its deprecated error helpers.
+    "-Wno-deprecated-declarations",
 ]
 
 def tfra_cc_library(name, copts = [], **kwargs):
@@ -87,7 +89,7 @@ def tfra_py_test(name, srcs = None, deps = [], data = [], size = "medium", **kwa
     native.py_test(
         name = name,
         srcs = srcs,
-        main = srcs[0],
+        main = name + ".py" if (name + ".py") in srcs else srcs[0],
         size = size,
         python_version = "PY3",
         srcs_version = "PY3",

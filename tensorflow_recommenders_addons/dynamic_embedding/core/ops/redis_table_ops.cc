@@ -82,6 +82,17 @@ REGISTER_OP("TFRA>RedisTableExport")
     .Attr("Tvalues: type")
     .SetShapeFn(TableExportShape);
 
+// Ours (not in upstream): every stored row whatever table_store_mode says,
+// for users calling export(). TFRA>RedisTableExport keeps upstream's
+// per-mode checkpoint semantics.
+REGISTER_OP("TFRA>RedisTableExportRows")
+    .Input("table_handle: resource")
+    .Output("keys: Tkeys")
+    .Output("values: Tvalues")
+    .Attr("Tkeys: type")
+    .Attr("Tvalues: type")
+    .SetShapeFn(TableExportShape);
+
 REGISTER_OP("TFRA>RedisTableImport")
     .Input("table_handle: resource")
     .Input("keys: Tin")

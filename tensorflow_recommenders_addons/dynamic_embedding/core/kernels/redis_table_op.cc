@@ -1,0 +1,352 @@
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_table_op.h"
+
+#include <cstdlib>
+#include <type_traits>
+
+#include "tensorflow/core/framework/tensor_shape.h"
+#include "tensorflow/core/framework/types.h"
+#include "tensorflow/core/platform/errors.h"
+#include "tensorflow/core/platform/logging.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/accum_script.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/bucket_hash.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/table_files.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/value_codec.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_table_dtypes.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/tf_executor.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/tf_status.h"
+
+namespace tensorflow {
+namespace recommenders_addons {
+
+namespace rt = tfra::redis_table;
+
+namespace {
+
+template <class K>
+constexpr rt::KeyKind KeyKindOf() {
+  if constexpr (std::is_same_v<K, int32>) return rt::KeyKind::kInt32;
+  if constexpr (std::is_same_v<K, int64_t>) return rt::KeyKind::kInt64;
+  return rt::KeyKind::kString;
+}
+
+template <class K>
+std::string_view FieldOf(const K& key) {
+  if constexpr (std::is_same_v<K, tstring>) {
+    return std::string_view(key.data(), key.size());
+  } else {
+    return rt::KeyBytes(key);
+  }
+}
+
+template <class K>
+uint32_t BucketOfKey(const K& key, const rt::RedisTableConfig& config) {
+  const uint32_t slices = static_cast<uint32_t>(config.storage_slice);
+  if constexpr (std::is_same_v<K, tstring>) {
+    return rt::KeyBucket(std::string_view(key.data(), key.size()), slices,
+                         config.using_hash_storage_slice);
+  } else {
+    return rt::KeyBucket(key, slices, config.using_hash_storage_slice);
+  }
+}
+
+const char* GetEnv(const char* name) { return std::getenv(name); }
+
+}  // namespace
+
+template <class K, class V>
+RedisTableOfTensors<K, V>::RedisTableOfTensors(OpKernelContext* ctx,
+                                               OpKernel* kernel) {
+  absl::Status status = Open(ctx, kernel);
+  if (!status.ok()) ctx->SetStatus(status);
+}
+
+template <class K, class V>
+absl::Status RedisTableOfTensors<K, V>::Open(OpKernelContext* ctx,
+                                             OpKernel* kernel) {
+  TF_RETURN_IF_ERROR(GetNodeAttr(kernel->def(), "value_shape", &value_shape_));
+  if (!TensorShapeUtils::IsVector(value_shape_)) {
+    return errors::InvalidArgument("value_shape must be a vector [dim], got ",
+                                   value_shape_.DebugString());
+  }
+  dim_ = value_shape_.dim_size(0);
+  rt::TableRequest request;
+  TF_RETURN_IF_ERROR(
+      GetNodeAttr(kernel->def(), "embedding_name", &request.embedding_name));
+  TF_RETURN_IF_ERROR(GetNodeAttr(kernel->def(), "redis_config_abs_dir",
+                                 &request.config_path_attr));
+  TF_RETURN_IF_ERROR(GetNodeAttr(kernel->def(), "redis_config_abs_dir_env",
+                                 &request.config_env_var_name));
+  request.key_kind = KeyKindOf<K>();
+  request.value_bytes =
+      std::is_same_v<V, tstring> ? 0 : static_cast<size_t>(dim_) * sizeof(V);
+  TfExecutor executor(ctx);
+  auto opened = rt::OpenRedisTable(request, GetEnv, &executor);
+  if (!opened.ok()) return ToTfStatus(opened.status());
+  table_ = std::move(opened).value();
+  for (const std::string& warning : table_->warnings) {
+    LOG(WARNING) << "Redis table '" << request.embedding_name
+                 << "': " << warning;
+  }
+  return absl::OkStatus();
+}
+
+template <class K, class V>
+RedisTableOfTensors<K, V>::~RedisTableOfTensors() {
+  if (table_ == nullptr) return;
+  // A destructor cannot return a status; the TTL is best effort, so a
+  // failure is logged (the data itself is untouched).
+  const rt::Status status = rt::CloseRedisTable(*table_);
+  if (!status.ok()) LOG(ERROR) << status.ToString();
+}
+
+template <class K, class V>
+rt::KeyBatch RedisTableOfTensors<K, V>::MakeKeyBatch(const Tensor& keys) const {
+  const auto flat = keys.flat<K>();
+  rt::KeyBatch batch;
+  batch.fields.reserve(flat.size());
+  batch.buckets.reserve(flat.size());
+  for (int64_t i = 0; i < flat.size(); ++i) {
+    batch.fields.push_back(FieldOf(flat(i)));
+    batch.buckets.push_back(BucketOfKey(flat(i), table_->config));
+  }
+  return batch;
+}
+
+template <class K, class V>
+absl::Status RedisTableOfTensors<K, V>::EncodeRows(
+    const Tensor& values, int64_t rows, std::vector<std::string_view>* views,
+    std::vector<std::string>* owned) const {
+  const V* data = values.flat<V>().data();
+  views->reserve(rows);
+  if constexpr (std::is_same_v<V, tstring>) {
+    owned->resize(rows);
+    std::vector<std::string_view> elements(dim_);
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t j = 0; j < dim_; ++j) {
+        const tstring& element = data[r * dim_ + j];
+        elements[j] = std::string_view(element.data(), element.size());
+      }
+      TF_RETURN_IF_ERROR(ToTfStatus(
+          rt::AppendStringRow(elements.data(), dim_, &(*owned)[r])));
+      views->push_back((*owned)[r]);
+    }
+  } else {
+    for (int64_t r = 0; r < rows; ++r) {
+      views->push_back(rt::PodRowBytes(data + r * dim_, dim_));
+    }
+  }
+  return absl::OkStatus();
+}
+
+template <class K, class V>
+absl::Status RedisTableOfTensors<K, V>::DecodeRow(std::string_view stored,
+                                                  V* row) const {
+  if constexpr (std::is_same_v<V, tstring>) {
+    return ToTfStatus(rt::DecodeStringRow(
+        stored, dim_, [row](size_t index, std::string_view element) {
+          row[index] = tstring(element.data(), element.size());
+        }));
+  } else {
+    return ToTfStatus(rt::DecodePodRow(stored, dim_, row));
+  }
+}
+
+template <class K, class V>
+absl::Status RedisTableOfTensors<K, V>::FindImpl(OpKernelContext* ctx,
+                                                 const Tensor& keys,
+                                                 Tensor* values,
+                                                 const Tensor& default_value,
+                                                 Tensor* exists) {
+  const int64_t n = keys.NumElements();
+  V* out = values->flat<V>().data();
+  const V* defaults = default_value.flat<V>().data();
+  // A default per key (dynamic defaults, N x dim) or one row for all.
+  const bool per_key = default_value.NumElements() == n * dim_ && n > 1;
+  for (int64_t i = 0; i < n; ++i) {
+    const V* source = per_key ? defaults + i * dim_ : defaults;
+    std::copy(source, source + dim_, out + i * dim_);
+  }
+  bool* found = exists == nullptr ? nullptr : exists->flat<bool>().data();
+  if (found != nullptr) std::fill(found, found + n, false);
+  if (n == 0) return absl::OkStatus();
+
+  TfExecutor executor(ctx);
+  rt::Status status = table_->store->Find(
+      MakeKeyBatch(keys),
+      [&](size_t index, std::string_view stored) -> rt::Status {
+        absl::Status decoded = DecodeRow(stored, out + index * dim_);
+        if (!decoded.ok()) {
+          return rt::InvalidArgumentError(
+              std::string(decoded.message()) + " (key #" +
+              std::to_string(index) + " of the batch)");
+        }
+        if (found != nullptr) found[index] = true;
+        return rt::Status::Ok();
+      },
+      &executor);
+  return ToTfStatus(status);
+}
+
+template <class K, class V>
+absl::Status RedisTableOfTensors<K, V>::Find(OpKernelContext* ctx,
+                                             const Tensor& keys,
+                                             Tensor* values,
+                                             const Tensor& default_value) {
+  return FindImpl(ctx, keys, values, default_value, nullptr);
+}
+
+template <class K, class V>
+absl::Status RedisTableOfTensors<K, V>::FindWithExists(
+    OpKernelContext* ctx, const Tensor& keys, Tensor* values,
+    const Tensor& default_value, Tensor* exists) {
+  return FindImpl(ctx, keys, values, default_value, exists);
+}
+
+template <class K, class V>
+absl::Status RedisTableOfTensors<K, V>::InsertRows(OpKernelContext* ctx,
+                                                   const Tensor& keys,
+                                                   const Tensor& values) {
+  const int64_t n = keys.NumElements();
+  if (n == 0) return absl::OkStatus();
+  std::vector<std::string_view> rows;
+  std::vector<std::string> owned;
+  TF_RETURN_IF_ERROR(EncodeRows(values, n, &rows, &owned));
+  TfExecutor executor(ctx);
+  return ToTfStatus(table_->store->Insert(MakeKeyBatch(keys), rows, &executor));
+}
+
+template <class K, class V>
+absl::Status RedisTableOfTensors<K, V>::Insert(OpKernelContext* ctx,
+                                               const Tensor& keys,
+                                               const Tensor& values) {
+  return InsertRows(ctx, keys, values);
+}
+
+template <class K, class V>
+absl::Status RedisTableOfTensors<K, V>::Accum(OpKernelContext* ctx,
+                                              const Tensor& keys,
+                                              const Tensor& values_or_deltas,
+                                              const Tensor& exists) {
+  const auto element =
+      rt::AccumElementFromDtypeName(DataTypeString(value_dtype()));
+  if (!element.has_value()) {
+    return errors::InvalidArgument(
+        "accum supports float, double, int32, int64 and int8 values, not ",
+        DataTypeString(value_dtype()));
+  }
+  const int64_t n = keys.NumElements();
+  if (n == 0) return absl::OkStatus();
+  std::vector<std::string_view> rows;
+  std::vector<std::string> owned;
+  TF_RETURN_IF_ERROR(EncodeRows(values_or_deltas, n, &rows, &owned));
+  const auto flags = exists.flat<bool>();
+  std::vector<uint8_t> exists_flags(flags.data(), flags.data() + n);
+  TfExecutor executor(ctx);
+  return ToTfStatus(table_->store->Accum(MakeKeyBatch(keys), rows,
+                                         exists_flags, *element, &executor));
+}
+
+template <class K, class V>
+absl::Status RedisTableOfTensors<K, V>::Remove(OpKernelContext* ctx,
+                                               const Tensor& keys) {
+  if (keys.NumElements() == 0) return absl::OkStatus();
+  TfExecutor executor(ctx);
+  return ToTfStatus(table_->store->Remove(MakeKeyBatch(keys), &executor));
+}
+
+template <class K, class V>
+absl::Status RedisTableOfTensors<K, V>::Clear(OpKernelContext* ctx) {
+  return ToTfStatus(table_->store->Clear());
+}
+
+template <class K, class V>
+absl::Status RedisTableOfTensors<K, V>::Size(OpKernelContext* ctx,
+                                             int64_t* size) {
+  auto measured = table_->store->Size();
+  if (!measured.ok()) return ToTfStatus(measured.status());
+  *size = *measured;
+  last_size_.store(static_cast<size_t>(*size));
+  return absl::OkStatus();
+}
+
+template <class K, class V>
+absl::Status RedisTableOfTensors<K, V>::WriteExportOutputs(
+    OpKernelContext* ctx, std::vector<K>* keys, std::vector<V>* values) const {
+  const int64_t n = static_cast<int64_t>(keys->size());
+  Tensor* keys_out;
+  Tensor* values_out;
+  TF_RETURN_IF_ERROR(ctx->allocate_output("keys", TensorShape({n}), &keys_out));
+  TF_RETURN_IF_ERROR(
+      ctx->allocate_output("values", TensorShape({n, dim_}), &values_out));
+  std::move(keys->begin(), keys->end(), keys_out->flat<K>().data());
+  std::move(values->begin(), values->end(), values_out->flat<V>().data());
+  return absl::OkStatus();
+}
+
+template <class K, class V>
+absl::Status RedisTableOfTensors<K, V>::ExportRows(OpKernelContext* ctx) {
+  std::vector<K> keys;
+  std::vector<V> values;
+  // Not std::vector: vector<bool> has no data().
+  auto row = std::make_unique<V[]>(dim_);
+  rt::Status status = table_->store->Export(
+      [&](std::string_view field, std::string_view stored) -> rt::Status {
+        K key;
+        if constexpr (std::is_same_v<K, tstring>) {
+          key = tstring(field.data(), field.size());
+        } else {
+          TFRA_TABLE_RETURN_IF_ERROR(rt::DecodeKey(field, &key));
+        }
+        absl::Status decoded = DecodeRow(stored, row.get());
+        if (!decoded.ok()) {
+          return rt::InvalidArgumentError(std::string(decoded.message()));
+        }
+        keys.push_back(std::move(key));
+        values.insert(values.end(), row.get(), row.get() + dim_);
+        return rt::Status::Ok();
+      });
+  TF_RETURN_IF_ERROR(ToTfStatus(status));
+  return WriteExportOutputs(ctx, &keys, &values);
+}
+
+template <class K, class V>
+absl::Status RedisTableOfTensors<K, V>::ExportValues(OpKernelContext* ctx) {
+  switch (table_->config.table_store_mode) {
+    case rt::TableStoreMode::kCheckpointTensors:
+      return ExportRows(ctx);
+    case rt::TableStoreMode::kDumpFiles:
+      TF_RETURN_IF_ERROR(ToTfStatus(rt::SaveBucketDumpFiles(*table_)));
+      break;
+    case rt::TableStoreMode::kNothing:
+      break;
+  }
+  // The checkpoint gets empty tensors: the data is in the files or Redis.
+  std::vector<K> no_keys;
+  std::vector<V> no_values;
+  return WriteExportOutputs(ctx, &no_keys, &no_values);
+}
+
+template <class K, class V>
+absl::Status RedisTableOfTensors<K, V>::ImportValues(OpKernelContext* ctx,
+                                                     const Tensor& keys,
+                                                     const Tensor& values) {
+  switch (table_->config.table_store_mode) {
+    case rt::TableStoreMode::kCheckpointTensors:
+      // A restore leaves exactly what was saved: nothing else survives.
+      TF_RETURN_IF_ERROR(ToTfStatus(table_->store->Clear()));
+      return InsertRows(ctx, keys, values);
+    case rt::TableStoreMode::kDumpFiles:
+      return ToTfStatus(rt::RestoreBucketDumpFiles(*table_));
+    case rt::TableStoreMode::kNothing:
+      return absl::OkStatus();
+  }
+  return absl::OkStatus();
+}
+
+#define TFRA_INSTANTIATE_REDIS_TABLE(K, V) \
+  template class RedisTableOfTensors<K, V>;
+TFRA_REDIS_TABLE_DTYPES(TFRA_INSTANTIATE_REDIS_TABLE)
+#undef TFRA_INSTANTIATE_REDIS_TABLE
+
+}  // namespace recommenders_addons
+}  // namespace tensorflow

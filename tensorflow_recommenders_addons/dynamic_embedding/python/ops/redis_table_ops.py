@@ -1,0 +1,223 @@
+"""`RedisTable`: a dynamic-embedding table whose rows live in Redis.
+
+Python wrappers of the ops in `_redis_table_ops.so`, loaded on first use.
+"""
+
+import tensorflow as tf
+from tensorflow.python.eager import context
+from tensorflow.python.framework import ops
+from tensorflow.python.ops import lookup_ops
+
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import kv_table
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import redis_config_path
+from tensorflow_recommenders_addons.utils.resource_loader import LazySO
+
+redis_table_ops = LazySO("dynamic_embedding/core/_redis_table_ops.so")
+
+ops.NotDifferentiable("TFRA>RedisTableOfTensors")
+
+
+def _cpu_of(device):
+  """The CPU of the worker `device` names: the Redis ops have CPU kernels
+  only, so a table asked for on a GPU is placed on its host's CPU."""
+  if not device:
+    return "/CPU:0"
+  spec = tf.DeviceSpec.from_string(device)
+  return spec.replace(device_type="CPU", device_index=0).to_string()
+
+
+class RedisTable(lookup_ops.LookupInterface, kv_table.KVTable):
+  """A mutable table of embedding rows stored in Redis.
+
+  Data layout, JSON configuration and op names are those of TFRA 0.8's Redis
+  backend, so tables written by either are read by the other. The JSON file
+  is chosen by `config` (see `redis_config_path`); the kernel re-resolves it
+  in the process that runs the graph, so a SavedModel can serve from another
+  Redis through `TFRA_REDIS_CONFIG_PATH`.
+
+  Example:
+    >>> config = RedisTableConfig(redis_config_abs_dir="/tmp/redis.json")
+    >>> table = RedisTable(tf.int64, tf.float32, tf.zeros([4]), name="emb",
+    ...                    config=config)
+    >>> table.insert(tf.constant([1, 2], tf.int64), tf.ones([2, 4]))
+    >>> table.lookup(tf.constant([1, 3], tf.int64))  # row 3 is the default
+
+  Args:
+    key_dtype: int32, int64 or string.
+    value_dtype: the row element type (see the supported matrix in the docs).
+    default_value: the row for absent keys; its shape `[dim]` is the row shape.
+    name: table name; the Redis key names use the part before "_mht_", so
+      all shards of one Variable share one Redis table.
+    checkpoint: whether checkpoints save the table (how depends on the
+      config's `table_store_mode`: 0 rows in the checkpoint, 1 DUMP files,
+      2 nothing).
+    config: a `RedisTableConfig` (None: `RedisTableConfig()`).
+    device: where the table runs; always a CPU (of that worker).
+    shard_saveable_object_fn: accepted for API compatibility; unused.
+
+  Raises:
+    ValueError: `default_value` is not a vector, or no config file is found
+      (the message names the path and where it came from).
+    TypeError: `config` is not a `RedisTableConfig`.
+  """
+
+  def __init__(self,
+               key_dtype,
+               value_dtype,
+               default_value,
+               name="RedisTable",
+               checkpoint=False,
+               config=None,
+               device="",
+               shard_saveable_object_fn=None):
+    from tensorflow_recommenders_addons.dynamic_embedding.python.ops import dynamic_embedding_creator  # pylint: disable=g-import-not-at-top
+    del shard_saveable_object_fn  # Unused, see Args.
+    config = config if config is not None else (
+        dynamic_embedding_creator.RedisTableConfig())
+    if not isinstance(config, dynamic_embedding_creator.RedisTableConfig):
+      raise TypeError("config must be a RedisTableConfig, got %r" % (config,))
+    self._default_value = tf.convert_to_tensor(default_value, dtype=value_dtype)
+    self._value_shape = self._default_value.get_shape()
+    if self._value_shape.rank != 1:
+      raise ValueError("default_value must be a vector [dim], got shape %s" %
+                       self._value_shape)
+    self._name = name
+    self._checkpoint = checkpoint
+    self._config = config
+    self._device = _cpu_of(device)
+    self._embedding_name = name.split("_mht_", 1)[0]
+    self._config_path = redis_config_path.resolve_config_path(
+        config.redis_config_abs_dir_env, config.redis_config_abs_dir).path
+    self._shared_name = None
+    if context.executing_eagerly():
+      # One resource per Python object, as TF's MutableHashTable does.
+      self._shared_name = "redis_table_%d" % (ops.uid(),)
+    super().__init__(key_dtype, value_dtype)
+    self._resource_handle = self._create_resource()
+
+  def _create_resource(self):
+    with ops.device(self._device):
+      return redis_table_ops.ops.tfra_redis_table_of_tensors(
+          shared_name=self._shared_name,
+          use_node_name_sharing=self._checkpoint and self._shared_name is None,
+          key_dtype=self._key_dtype,
+          value_dtype=self._value_dtype,
+          value_shape=self._value_shape,
+          embedding_name=self._embedding_name,
+          redis_config_abs_dir=self._config_path,
+          redis_config_abs_dir_env=self._config.redis_config_abs_dir_env or "",
+          name=self._name)
+
+  @property
+  def name(self):
+    return self._name
+
+  @property
+  def embedding_name(self):
+    """The table's name inside Redis keys (`<model_tag>:<embedding_name>`)."""
+    return self._embedding_name
+
+  @property
+  def default_value(self):
+    return self._default_value
+
+  def _keys(self, keys):
+    keys = tf.convert_to_tensor(keys)
+    if keys.dtype != self._key_dtype:
+      raise TypeError("keys must be %s, got %s" % (self._key_dtype, keys.dtype))
+    return keys
+
+  def lookup(self, keys, dynamic_default_values=None, return_exists=False,
+             name=None):
+    keys = self._keys(keys)
+    defaults = (self._default_value if dynamic_default_values is None else
+                tf.convert_to_tensor(dynamic_default_values, self._value_dtype))
+    with tf.name_scope(name or "%s_lookup_table_find" % self._name):
+      with ops.colocate_with(self.resource_handle):
+        if return_exists:
+          return redis_table_ops.ops.tfra_redis_table_find_with_exists(
+              self.resource_handle, keys, defaults)
+        return redis_table_ops.ops.tfra_redis_table_find(
+            self.resource_handle, keys, defaults)
+
+  def insert(self, keys, values, name=None):
+    keys = self._keys(keys)
+    values = tf.convert_to_tensor(values, self._value_dtype)
+    with tf.name_scope(name or "%s_lookup_table_insert" % self._name):
+      with ops.colocate_with(self.resource_handle):
+        return redis_table_ops.ops.tfra_redis_table_insert(
+            self.resource_handle, keys, values)
+
+  def accum(self, keys, values_or_deltas, exists, name=None):
+    keys = self._keys(keys)
+    values_or_deltas = tf.convert_to_tensor(values_or_deltas, self._value_dtype)
+    exists = tf.convert_to_tensor(exists, tf.bool)
+    with tf.name_scope(name or "%s_lookup_table_accum" % self._name):
+      with ops.colocate_with(self.resource_handle):
+        return redis_table_ops.ops.tfra_redis_table_accum(
+            self.resource_handle, keys, values_or_deltas, exists)
+
+  def remove(self, keys, name=None):
+    keys = self._keys(keys)
+    with tf.name_scope(name or "%s_lookup_table_remove" % self._name):
+      with ops.colocate_with(self.resource_handle):
+        return redis_table_ops.ops.tfra_redis_table_remove(
+            self.resource_handle, keys)
+
+  def clear(self, name=None):
+    with tf.name_scope(name or "%s_lookup_table_clear" % self._name):
+      with ops.colocate_with(self.resource_handle):
+        return redis_table_ops.ops.tfra_redis_table_clear(
+            self.resource_handle, key_dtype=self._key_dtype,
+            value_dtype=self._value_dtype)
+
+  def size(self, name=None):
+    with tf.name_scope(name or "%s_Size" % self._name):
+      with ops.colocate_with(self.resource_handle):
+        return redis_table_ops.ops.tfra_redis_table_size(self.resource_handle)
+
+  def export(self, name=None):
+    """Every stored row: `(keys [M], values [M, dim])`, whatever the store mode."""
+    with tf.name_scope(name or "%s_lookup_table_export_rows" % self._name):
+      with ops.colocate_with(self.resource_handle):
+        return redis_table_ops.ops.tfra_redis_table_export_rows(
+            self.resource_handle, self._key_dtype, self._value_dtype)
+
+  def _serialize_to_tensors(self):
+    """Checkpoint save: rows (mode 0), DUMP files + no rows (1), nothing (2)."""
+    if not self._checkpoint:
+      return {}
+    with ops.colocate_with(self.resource_handle):
+      keys, values = redis_table_ops.ops.tfra_redis_table_export(
+          self.resource_handle, self._key_dtype, self._value_dtype)
+    return {"table-keys": keys, "table-values": values}
+
+  def _restore_from_tensors(self, restored_tensors):
+    """Checkpoint restore: afterwards the table holds exactly what was saved."""
+    with tf.name_scope("%s_table_restore" % self._name):
+      with ops.colocate_with(self.resource_handle):
+        return redis_table_ops.ops.tfra_redis_table_import(
+            self.resource_handle, restored_tensors["table-keys"],
+            restored_tensors["table-values"])
+
+
+def redis_hash_slot(keys, name=None):
+  """Redis Cluster hash slot of each key (CRC16 of its hash tag, mod 16384).
+
+  Shows which cluster slot, hence which node, a table bucket such as
+  `"test:emb{3560}"` lives on.
+
+  Example:
+    >>> redis_hash_slot(["test:emb{3560}", "foo"]).numpy()
+    array([    0, 12182], dtype=int32)
+
+  Args:
+    keys: string tensor (any shape) of Redis key names.
+    name: optional op name.
+
+  Returns:
+    int32 tensor of the same shape as `keys`.
+  """
+  with tf.name_scope(name or "redis_hash_slot"):
+    keys = tf.convert_to_tensor(keys, dtype=tf.string)
+    return redis_table_ops.ops.tfra_redis_hash_slot(keys)

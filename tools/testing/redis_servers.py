@@ -1,0 +1,198 @@
+"""Private Redis deployments for tests: standalone, cluster, sentinel.
+
+The one launcher every test of this project uses (STYLE.md rule 13). A
+deployment runs its own redis-server / redis-sentinel processes on free
+127.0.0.1 ports with every file in one temp dir. stop() kills them (sentinels
+first), reaps them and removes the dir; it also runs at interpreter exit, and
+each server gets SIGKILL (`setpriv --pdeathsig`) when the thread that started
+it dies: start deployments from the main thread. This module is the entry
+point; redis_deployments.py holds the topologies, redis_process.py the
+processes.
+
+    from tools.testing import redis_servers
+    with redis_servers.sentinel(password="pw") as d:
+      old = d.master_port()
+      d.kill_node(old)
+      d.wait_for(lambda: d.master_port() != old, 30, "a failover")
+
+Command line (driven by the C++ helper redis_client/testing/redis_servers.h):
+
+    python3 tools/testing/redis_servers.py serve \
+        --mode {standalone,cluster,sentinel} [--password P] \
+        [--acl-user U --acl-password P] [--sentinel-password P] \
+        [--describe-to FILE]
+
+prints {"ok": true, **describe()} as one JSON line (also written atomically to
+FILE), then answers each stdin line with one JSON line: `describe`;
+`kill|restart|pause|resume PORT` (answer: describe() after the action);
+`master` ({"port": P}); `stop` (answered once all is gone). Failures answer
+{"ok": false, "error": ...}. EOF on stdin, `stop`, SIGTERM, SIGINT or SIGHUP
+stop all servers, remove the dir and exit 0, so the servers go away with the
+parent. A failed start prints {"ok": false, "error": ...} and exits 1.
+"""
+
+import argparse
+import json
+import os
+import signal
+import sys
+
+if __name__ == "__main__" and not __package__:
+  # Run as a script: make the repository root (holding `tools`) importable.
+  sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(
+      os.path.abspath(__file__)))))
+
+# pylint: disable=wrong-import-position,unused-import
+from tools.testing import redis_deployments
+from tools.testing.redis_deployments import Deployment
+from tools.testing.redis_process import HOST
+from tools.testing.redis_process import RedisServersError
+from tools.testing.redis_process import wait_for
+# pylint: enable=wrong-import-position,unused-import
+
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def standalone(password=None, acl_user=None, acl_password=None):
+  """One master. `password` sets requirepass; `acl_user` gets every right."""
+  return redis_deployments.Standalone(password=password, acl_user=acl_user,
+                                      acl_password=acl_password)
+
+
+def cluster(masters=3, replicas_per_master=1, password=None, acl_user=None,
+            acl_password=None, node_timeout_ms=2000):
+  """A Redis Cluster: `masters` masters, `replicas_per_master` replicas each."""
+  return redis_deployments.Cluster(masters, replicas_per_master,
+                                   node_timeout_ms, password=password,
+                                   acl_user=acl_user, acl_password=acl_password)
+
+
+def sentinel(replicas=1, sentinels=3, master_name="mymaster", password=None,
+             acl_user=None, acl_password=None, sentinel_password=None,
+             down_after_ms=1000, failover_timeout_ms=5000):
+  """A master and `replicas` replicas, watched by `sentinels` sentinels.
+
+  The quorum is a majority of the sentinels. `password` is also the replicas'
+  masterauth and the sentinels' auth-pass; `sentinel_password` is what the
+  sentinels themselves require.
+  """
+  return redis_deployments.Sentinel(
+      replicas, sentinels, down_after_ms, failover_timeout_ms,
+      master_name=master_name, password=password, acl_user=acl_user,
+      acl_password=acl_password, sentinel_password=sentinel_password)
+
+
+def _answer(deployment, words):
+  """One control command -> its JSON answer (without "ok")."""
+  actions = {"kill": deployment.kill_node, "restart": deployment.restart_node,
+             "pause": deployment.pause_node, "resume": deployment.resume_node}
+  if words == ["describe"]:
+    return deployment.describe()
+  if words == ["master"]:
+    return {"port": deployment.master_port()}
+  if len(words) == 2 and words[0] in actions and words[1].isdigit():
+    actions[words[0]](int(words[1]))
+    return deployment.describe()
+  raise ValueError(
+      f"unknown command {' '.join(words)!r}; expected describe | kill PORT | "
+      "restart PORT | pause PORT | resume PORT | master | stop")
+
+
+def _reply(message):
+  sys.stdout.write(json.dumps(message) + "\n")
+  sys.stdout.flush()
+
+
+def _mute_stdout():
+  """Points stdout at /dev/null: the exit-time flush to a dead parent fails."""
+  os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _ignore_stop_signals():
+  for sig in _STOP_SIGNALS:
+    signal.signal(sig, signal.SIG_IGN)
+
+
+def _on_stop_signal(signum, frame):  # pylint: disable=unused-argument
+  _ignore_stop_signals()  # A second signal must not interrupt the clean-up.
+  raise SystemExit(0)
+
+
+def _build(args):
+  credentials = dict(password=args.password, acl_user=args.acl_user,
+                     acl_password=args.acl_password)
+  if args.mode == "standalone":
+    return standalone(**credentials)
+  if args.mode == "cluster":
+    return cluster(args.masters, args.replicas, **credentials)
+  return sentinel(args.replicas, args.sentinels, args.master_name,
+                  sentinel_password=args.sentinel_password, **credentials)
+
+
+def _obey(deployment):
+  """Answers stdin commands; True after `stop`, False at EOF."""
+  for command in sys.stdin:
+    words = command.split()
+    if words == ["stop"]:
+      return True
+    if words:
+      try:
+        _reply({"ok": True, **_answer(deployment, words)})
+      except (RedisServersError, ValueError, OSError) as e:
+        _reply({"ok": False, "error": str(e)})
+  return False
+
+
+def _serve(args):
+  """Runs the protocol of the module docstring; returns the exit code."""
+  for sig in _STOP_SIGNALS:
+    signal.signal(sig, _on_stop_signal)
+  deployment, stopped = None, False
+  try:
+    try:
+      deployment = _build(args).start()
+    except (RedisServersError, ValueError, OSError) as e:
+      _reply({"ok": False, "error": str(e)})
+      return 1
+    description = {"ok": True, **deployment.describe()}
+    if args.describe_to:
+      with open(args.describe_to + ".tmp", "w", encoding="utf-8") as f:
+        f.write(json.dumps(description) + "\n")
+      os.replace(args.describe_to + ".tmp", args.describe_to)
+    _reply(description)
+    stopped = _obey(deployment)
+  except BrokenPipeError:
+    _mute_stdout()  # The parent is gone: clean up quietly.
+  finally:
+    _ignore_stop_signals()
+    if deployment is not None:
+      deployment.stop()
+  if stopped:
+    try:
+      _reply({"ok": True, "stopped": True})
+    except BrokenPipeError:
+      _mute_stdout()
+  return 0
+
+
+def main(argv=None):
+  parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+  commands = parser.add_subparsers(dest="command", required=True)
+  serve = commands.add_parser("serve",
+                              help="start a deployment, obey stdin commands")
+  serve.add_argument("--mode", required=True,
+                     choices=["standalone", "cluster", "sentinel"])
+  for flag in ("--password", "--acl-user", "--acl-password",
+               "--sentinel-password"):
+    serve.add_argument(flag)
+  serve.add_argument("--master-name", default="mymaster")
+  serve.add_argument("--masters", type=int, default=3, help="cluster masters")
+  serve.add_argument("--replicas", type=int, default=1,
+                     help="per master (cluster) or of the master (sentinel)")
+  serve.add_argument("--sentinels", type=int, default=3)
+  serve.add_argument("--describe-to", help="also write the first line here")
+  return _serve(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+  sys.exit(main())
