@@ -1,0 +1,44 @@
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/store_test_util.h"
+
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/bucket_hash.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/value_codec.h"
+
+namespace tfra {
+namespace redis_table {
+namespace test_util {
+
+void MakeKeys(size_t n, int64_t stride, uint32_t storage_slice, Int64Keys* out) {
+  out->keys.resize(n);
+  out->batch = KeyBatch();
+  for (size_t i = 0; i < n; ++i) out->keys[i] = static_cast<int64_t>(i) * stride;
+  for (const int64_t& key : out->keys) {
+    out->batch.fields.push_back(KeyBytes(key));
+    out->batch.buckets.push_back(KeyBucket(key, storage_slice, false));
+  }
+}
+
+RedisTableConfig LayoutConfig(int32_t storage_slice, const std::string& tag) {
+  RedisTableConfig config;
+  config.storage_slice = storage_slice;
+  config.model_tag_runtime = tag;
+  config.model_tag_import = tag;
+  config.redis_hash_tags_hypodispersion = true;
+  return config;
+}
+
+std::unique_ptr<RedisTableStore> MakeStore(
+    std::shared_ptr<redis_client::RedisClient> client,
+    const RedisTableConfig& config, const std::string& embedding_name,
+    size_t keys_sending_size) {
+  auto layout = TableKeyLayout::Create(config, embedding_name, {});
+  if (!layout.ok()) return nullptr;
+  StoreSettings settings;
+  settings.table_description = "test table '" + embedding_name + "'";
+  settings.bucket_keys = layout->runtime_buckets();
+  settings.keys_sending_size = keys_sending_size;
+  return std::make_unique<RedisTableStore>(std::move(client), settings);
+}
+
+}  // namespace test_util
+}  // namespace redis_table
+}  // namespace tfra
