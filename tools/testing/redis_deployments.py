@@ -272,7 +272,8 @@ class Cluster(Deployment):
       raise RedisServersError(f"nodes disagree: {sorted(views)}")
     roles = collections.Counter(row[2] for row in next(iter(views)))
     replicas = self.masters * self.replicas_per_master
-    if roles != {"master": self.masters, "replica": replicas}:
+    # Counter == Counter treats a missing role as 0 (no replicas at all).
+    if roles != collections.Counter(master=self.masters, replica=replicas):
       raise RedisServersError(
           f"want {self.masters} masters, {replicas} replicas; see {views}")
     return True

@@ -3,7 +3,8 @@
 # for the installed TensorFlow, checks the code's shape, then `bazel test //...`
 # (gtest and pytest targets; the tests start their own Redis servers), then the
 # C++ client and table-logic tests again under AddressSanitizer and
-# ThreadSanitizer. Safe to run twice; the second run reuses Bazel's caches.
+# ThreadSanitizer, then the wheel test (build the wheel, install it into a
+# fresh virtualenv). Safe to run twice; the second run reuses Bazel's caches.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -41,6 +42,12 @@ fi
 for config in asan tsan; do
   run_bazel_tests "--config=${config}" --config="${config}" "${sanitized_targets[@]}" || overall=1
 done
+
+# ---- Packaging, after the Bazel tests: build the wheel and install it into a
+# fresh virtualenv with only tensorflow-cpu (tools/testing/wheel_test.py; pip
+# fetches tensorflow-cpu from PyPI on a cold cache).
+echo "== wheel test =="
+.venv/bin/python -m pytest -v -p no:cacheprovider tools/testing/wheel_test.py || overall=1
 
 passed=$(grep -cE '^//.* PASSED' "${summary_file}" || true)
 failed=$(grep -cE '^//.* (FAILED|TIMEOUT|NO STATUS|FLAKY)' "${summary_file}" || true)

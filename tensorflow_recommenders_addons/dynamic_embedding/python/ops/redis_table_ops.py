@@ -121,6 +121,12 @@ class RedisTable(lookup_ops.LookupInterface, kv_table.KVTable):
   def default_value(self):
     return self._default_value
 
+  @property
+  def storage_id(self):
+    """Tables of one config file and embedding name share their Redis rows."""
+    return ("redis", self._config_path, self._config.redis_config_abs_dir_env,
+            self._embedding_name)
+
   def _keys(self, keys):
     keys = tf.convert_to_tensor(keys)
     if keys.dtype != self._key_dtype:

@@ -181,11 +181,11 @@ Result<MigrationReport> MigrateIntoRuntimeBuckets(
   // Sources whose keys may sit in the wrong bucket.
   std::set<std::string> sources(stale->begin(), stale->end());
   const bool same_tag = layout.import_prefix() == layout.runtime_prefix();
+  // Without a record the data was not written by this code (upstream TFRA
+  // puts every key of a standalone or sentinel table in bucket 0, and
+  // buckets string keys by another hash): check every key's bucket once.
   const bool recorded_differs = recorded->has_value() && **recorded != signature;
-  const bool unrecorded_import_differs =
-      !recorded->has_value() && same_tag &&
-      layout.import_buckets() != layout.runtime_buckets();
-  if (recorded_differs || unrecorded_import_differs || !sources.empty()) {
+  if (!recorded->has_value() || recorded_differs || !sources.empty()) {
     sources.insert(layout.runtime_buckets().begin(),
                    layout.runtime_buckets().end());
     if (same_tag) {

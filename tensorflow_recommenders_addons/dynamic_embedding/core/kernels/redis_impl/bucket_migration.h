@@ -13,8 +13,8 @@
 // The layout a table's data was written with is recorded in a small hash,
 // <runtime prefix>{tfra_layout} (its tag does not start with a digit, so
 // upstream's bucket discovery never sees it). Data without that record (for
-// example written by upstream TFRA) is assumed to follow the import side of
-// the config, as upstream assumes (storage_slice_import).
+// example written by upstream TFRA, which puts every key of a standalone or
+// sentinel table in bucket 0) has every key's bucket checked once.
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_KERNELS_REDIS_IMPL_BUCKET_MIGRATION_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_KERNELS_REDIS_IMPL_BUCKET_MIGRATION_H_
 

@@ -1,0 +1,65 @@
+"""Dynamic embeddings: embedding tables without a fixed vocabulary.
+
+Import as `from tensorflow_recommenders_addons import dynamic_embedding as de`.
+Importing changes nothing in TensorFlow or Keras; the Redis op library loads
+on first use.
+"""
+
+from tensorflow_recommenders_addons.dynamic_embedding.python import keras
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_creator import CuckooHashTableConfig
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_creator import CuckooHashTableCreator
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_creator import DynamicEmbeddingSaver
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_creator import FileSystemSaver
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_creator import KVCreator
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_creator import RedisTableConfig
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_creator import RedisTableCreator
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_ops import embedding_lookup
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_ops import embedding_lookup_sparse
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_ops import embedding_lookup_unique
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_ops import safe_embedding_lookup_sparse
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_ops import trainable_wrapper_filter
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_optimizer import DynamicEmbeddingOptimizer
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_variable import Variable
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_variable import get_variable
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.embedding_weights import ModelMode
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.embedding_weights import TrainableWrapper
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.embedding_weights import enable_inference_mode
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.embedding_weights import enable_train_mode
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.embedding_weights import get_model_mode
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.in_process_table_ops import CuckooHashTable
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.in_process_table_ops import InProcessHashTable
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.kv_table import KVTable
+
+__all__ = [
+    "CuckooHashTable",
+    "CuckooHashTableConfig",
+    "CuckooHashTableCreator",
+    "DynamicEmbeddingOptimizer",
+    "InProcessHashTable",
+    "KVTable",
+    "ModelMode",
+    "RedisTable",
+    "RedisTableConfig",
+    "RedisTableCreator",
+    "TrainableWrapper",
+    "Variable",
+    "embedding_lookup",
+    "embedding_lookup_sparse",
+    "embedding_lookup_unique",
+    "enable_inference_mode",
+    "enable_train_mode",
+    "get_model_mode",
+    "get_variable",
+    "keras",
+    "safe_embedding_lookup_sparse",
+    "trainable_wrapper_filter",
+]
+
+
+def __getattr__(name):
+  """`RedisTable` is imported on first access (PEP 562), so importing this
+  package does not need the Redis wrapper module."""
+  if name == "RedisTable":
+    from tensorflow_recommenders_addons.dynamic_embedding.python.ops.redis_table_ops import RedisTable  # pylint: disable=g-import-not-at-top
+    return RedisTable
+  raise AttributeError("module %r has no attribute %r" % (__name__, name))

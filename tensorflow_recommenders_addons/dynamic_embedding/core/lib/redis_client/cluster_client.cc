@@ -1,0 +1,43 @@
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/cluster_client.h"
+
+#include <utility>
+
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/hash_slot.h"
+
+namespace tfra {
+namespace redis_client {
+
+ClusterClient::ClusterClient(const ClientOptions& options) : router_(options) {}
+
+Result<std::vector<Reply>> ClusterClient::RunPipeline(
+    std::string_view routing_key, const std::vector<Command>& commands,
+    Access access) {
+  const uint16_t slot = HashSlot(routing_key);
+  std::vector<SlotCommand> routed;
+  routed.reserve(commands.size());
+  for (const Command& command : commands) routed.push_back({slot, &command});
+  return router_.Execute(routed, access == Access::kRead, nullptr);
+}
+
+Result<std::vector<std::vector<Reply>>> ClusterClient::RunPipelines(
+    const std::vector<BucketBatch>& batches, Access access,
+    Executor* executor) {
+  std::vector<SlotCommand> routed;
+  for (const BucketBatch& batch : batches) {
+    const uint16_t slot = HashSlot(batch.routing_key);
+    for (const Command& command : batch.commands)
+      routed.push_back({slot, &command});
+  }
+  Result<std::vector<Reply>> replies =
+      router_.Execute(routed, access == Access::kRead, executor);
+  if (!replies.ok()) return replies.status();
+  return SplitPerBatch(batches, std::move(replies).value());
+}
+
+Status ClusterClient::ForEachMaster(
+    const std::function<Status(NodeSession&)>& fn) {
+  return router_.ForEachMaster(fn);
+}
+
+}  // namespace redis_client
+}  // namespace tfra

@@ -1,0 +1,193 @@
+// MOVED and ASK for real: a slot is migrated between two masters with
+// CLUSTER SETSLOT IMPORTING/MIGRATING + MIGRATE while a client keeps using
+// it, then handed over with CLUSTER SETSLOT NODE.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/client_test_util.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/cluster_client.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/hash_slot.h"
+
+namespace tfra {
+namespace redis_client {
+namespace {
+
+using test_util::RedisServers;
+using test_util::ServerMode;
+
+// Runs one command directly on `node` (no routing), failing the test on
+// transport errors or error replies.
+Reply OnNode(const Endpoint& node, const Command& command) {
+  auto connection = Connection::Open(node, ConnectionOptions());
+  EXPECT_TRUE(connection.ok()) << connection.status().ToString();
+  if (!connection.ok()) return Reply();
+  Result<Reply> reply = (*connection)->Run(command);
+  EXPECT_TRUE(reply.ok()) << reply.status().ToString();
+  if (!reply.ok()) return Reply();
+  EXPECT_TRUE(reply->ToStatus().ok())
+      << DescribeCommand(command) << ": " << reply->ToStatus().ToString();
+  return std::move(reply).value();
+}
+
+// EXISTS `key` on an importing node, which answers only after ASKING on the
+// same connection.
+int64_t ExistsAfterAsking(const Endpoint& node, const std::string& key) {
+  auto connection = Connection::Open(node, ConnectionOptions());
+  EXPECT_TRUE(connection.ok()) << connection.status().ToString();
+  if (!connection.ok()) return -1;
+  const std::vector<Command> commands = {Command{"ASKING"}, Exists(key)};
+  Result<std::vector<Reply>> replies =
+      RunPipeline(**connection, RefsOf(commands));
+  EXPECT_TRUE(replies.ok()) << replies.status().ToString();
+  if (!replies.ok()) return -1;
+  Result<int64_t> exists = (*replies)[1].AsInteger();
+  EXPECT_TRUE(exists.ok()) << exists.status().ToString();
+  return exists.ok() ? *exists : -1;
+}
+
+int64_t AskingCalls(const Endpoint& node) {
+  const std::string stats(OnNode(node, Info("commandstats")).text());
+  const std::string field = "cmdstat_asking:calls=";
+  const size_t at = stats.find(field);
+  return at == std::string::npos ? 0
+                                 : std::stoll(stats.substr(at + field.size()));
+}
+
+class ClusterRedirectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    servers_ = test_util::StartServers(ServerMode::kCluster);
+    ASSERT_NE(servers_, nullptr);
+    client_ = std::make_unique<ClusterClient>(test_util::OptionsFor(*servers_));
+  }
+
+  // Text of a field read through the client.
+  std::string Read(const std::string& key) {
+    Result<Reply> reply =
+        client_->Run(key, Command{"HGET", key, "f"}, Access::kWrite);
+    EXPECT_TRUE(reply.ok()) << reply.status().ToString();
+    if (!reply.ok()) return "<error>";
+    EXPECT_TRUE(reply->ToStatus().ok()) << reply->ToStatus().ToString();
+    return std::string(reply->text());
+  }
+
+  void Write(const std::string& key, const std::string& value) {
+    Result<Reply> reply =
+        client_->Run(key, Command{"HSET", key, "f", value}, Access::kWrite);
+    ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+    ASSERT_TRUE(reply->ToStatus().ok()) << reply->ToStatus().ToString();
+  }
+
+  // The MOVED already triggered a refresh, but the node it asked (maybe a
+  // replica) can lag behind the handover; later refreshes converge.
+  void ExpectMapConvergesTo(uint16_t slot, const Endpoint& owner) {
+    EXPECT_TRUE(test_util::WaitFor(
+        [&] {
+          if (client_->router().CurrentMap().value()->Find(slot)->master ==
+              owner) {
+            return true;
+          }
+          client_->router().Refresh();  // a failure just means: poll again
+          return false;
+        },
+        std::chrono::seconds(20)));
+  }
+
+  std::unique_ptr<RedisServers> servers_;
+  std::unique_ptr<ClusterClient> client_;
+};
+
+TEST_F(ClusterRedirectionTest, SlotMigratedWhileInUseIsFollowedByAskThenMoved) {
+  // Two buckets in one slot (same hash tag), as a table's bucket keys are.
+  const std::string moved_early = "{migrating}:a";
+  const std::string moved_late = "{migrating}:b";
+  const std::string created = "{migrating}:c";
+  const uint16_t slot = HashSlot(moved_early);
+  Write(moved_early, "a");
+  Write(moved_late, "b");
+  std::shared_ptr<const SlotMap> map = client_->router().CurrentMap().value();
+  const Endpoint source = map->Find(slot)->master;
+  Endpoint target;
+  for (const Endpoint& master : map->Masters()) {
+    if (master != source) target = master;
+  }
+  const std::string source_id(
+      OnNode(source, Command{"CLUSTER", "MYID"}).text());
+  const std::string target_id(
+      OnNode(target, Command{"CLUSTER", "MYID"}).text());
+  const std::string slot_text = std::to_string(slot);
+  const std::string target_port = std::to_string(target.port);
+  OnNode(target,
+         Command{"CLUSTER", "SETSLOT", slot_text, "IMPORTING", source_id});
+  OnNode(source,
+         Command{"CLUSTER", "SETSLOT", slot_text, "MIGRATING", target_id});
+  OnNode(source, Command{"MIGRATE", target.host, target_port, "", "0", "5000",
+                         "KEYS", moved_early});
+
+  // Mid-migration: the moved key and a new key are answered with ASK by the
+  // source and served by the target after ASKING; the other stays put.
+  const int64_t asking_before = AskingCalls(target);
+  EXPECT_EQ(Read(moved_early), "a");
+  EXPECT_EQ(Read(moved_late), "b");
+  Write(created, "c");
+  EXPECT_GE(AskingCalls(target) - asking_before, 2);
+  EXPECT_EQ(ExistsAfterAsking(target, created), 1);  // created on the target
+
+  // Finish: move the rest, hand the slot over everywhere.
+  OnNode(source, Command{"MIGRATE", target.host, target_port, "", "0", "5000",
+                         "KEYS", moved_late});
+  for (const Endpoint& master : {target, source}) {
+    OnNode(master, Command{"CLUSTER", "SETSLOT", slot_text, "NODE", target_id});
+  }
+  for (const Endpoint& master : map->Masters()) {
+    if (master != source && master != target) {
+      OnNode(master,
+             Command{"CLUSTER", "SETSLOT", slot_text, "NODE", target_id});
+    }
+  }
+  // The client's map still names the source: MOVED, then the target.
+  EXPECT_EQ(client_->router().CurrentMap().value()->Find(slot)->master, source);
+  EXPECT_EQ(Read(moved_late), "b");
+  EXPECT_EQ(Read(created), "c");
+  ExpectMapConvergesTo(slot, target);
+}
+
+TEST_F(ClusterRedirectionTest, PipelinesSplitAcrossARedirectionKeepTheirOrder) {
+  const std::string bucket = "{split}:bucket";
+  const uint16_t slot = HashSlot(bucket);
+  std::shared_ptr<const SlotMap> map = client_->router().CurrentMap().value();
+  const Endpoint source = map->Find(slot)->master;
+  Endpoint target;
+  for (const Endpoint& master : map->Masters()) {
+    if (master != source) target = master;
+  }
+  const std::string target_id(
+      OnNode(target, Command{"CLUSTER", "MYID"}).text());
+  const std::string slot_text = std::to_string(slot);
+  // Hand the empty slot over behind the client's back: every command of the
+  // pipeline is answered MOVED and must be resent in order.
+  for (const Endpoint& master : map->Masters()) {
+    OnNode(master, Command{"CLUSTER", "SETSLOT", slot_text, "NODE", target_id});
+  }
+  std::vector<std::string> values;
+  for (int i = 0; i < 50; ++i) values.push_back(std::to_string(i));
+  std::vector<Command> commands;
+  for (const std::string& value : values)
+    commands.push_back(Command{"RPUSH", bucket, value});
+  commands.push_back(Command{"LRANGE", bucket, "0", "-1"});
+  Result<std::vector<Reply>> replies =
+      client_->RunPipeline(bucket, commands, Access::kWrite);
+  ASSERT_TRUE(replies.ok()) << replies.status().ToString();
+  const Reply& list = replies->back();
+  ASSERT_EQ(*list.ArraySize(), values.size());
+  for (size_t i = 0; i < values.size(); ++i)
+    EXPECT_EQ(list.element(i).text(), values[i]);
+  ExpectMapConvergesTo(slot, target);
+}
+
+}  // namespace
+}  // namespace redis_client
+}  // namespace tfra

@@ -1,0 +1,218 @@
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/cluster_router.h"
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/client_test_util.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/hash_slot.h"
+
+namespace tfra {
+namespace redis_client {
+namespace {
+
+using test_util::RedisServers;
+using test_util::ServerMode;
+using test_util::TestKey;
+
+const Endpoint kReplier{"127.0.0.1", 7000};
+
+TEST(ParseRedirectTest, ParsesMovedAndAsk) {
+  Result<Redirect> moved = ParseRedirect("MOVED 3999 127.0.0.1:7002", kReplier);
+  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  EXPECT_FALSE(moved->ask);
+  EXPECT_EQ(moved->slot, 3999);
+  EXPECT_EQ(moved->target, (Endpoint{"127.0.0.1", 7002}));
+  Result<Redirect> ask = ParseRedirect("ASK 16383 10.0.0.1:6380", kReplier);
+  ASSERT_TRUE(ask.ok());
+  EXPECT_TRUE(ask->ask);
+  EXPECT_EQ(ask->slot, 16383);
+  EXPECT_EQ(ask->target, (Endpoint{"10.0.0.1", 6380}));
+}
+
+TEST(ParseRedirectTest, EmptyHostMeansTheReplyingNodesHost) {
+  Result<Redirect> moved = ParseRedirect("MOVED 1 :7005", kReplier);
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->target, (Endpoint{"127.0.0.1", 7005}));
+}
+
+TEST(ParseRedirectTest, RejectsMalformedText) {
+  for (const char* text :
+       {"MOVED", "MOVED 1", "MOVED x 127.0.0.1:1", "MOVED 16384 127.0.0.1:1",
+        "MOVED 1 127.0.0.1:0", "MOVED 1 127.0.0.1:port", "MOVED 1 127.0.0.1"}) {
+    EXPECT_EQ(ParseRedirect(text, kReplier).status().code(),
+              ErrorCode::kProtocol)
+        << text;
+  }
+}
+
+class ClusterRouterTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    servers_ = test_util::StartServers(ServerMode::kCluster);
+    if (servers_ != nullptr && !test_util::WaitForClusterReplicas(
+                                   *servers_, std::chrono::seconds(60))) {
+      ADD_FAILURE() << "replicas never appeared in CLUSTER SLOTS";
+    }
+  }
+  static void TearDownTestSuite() { servers_.reset(); }
+
+  void SetUp() override {
+    ASSERT_NE(servers_, nullptr);
+    options_ = test_util::OptionsFor(*servers_);
+  }
+
+  // Reads `key` straight from `node`, without following redirections.
+  static Result<Reply> GetFrom(const Endpoint& node, const std::string& key) {
+    auto connection = Connection::Open(node, ConnectionOptions());
+    if (!connection.ok()) return connection.status();
+    return (*connection)->Run(Command{"GET", key});
+  }
+
+  static int64_t ConnectionsReceived(int port) {
+    auto connection =
+        Connection::Open({"127.0.0.1", port}, ConnectionOptions());
+    if (!connection.ok()) return -1;
+    Result<Reply> info = (*connection)->Run(Info("stats"));
+    if (!info.ok()) return -1;
+    const std::string text(info->text());
+    const std::string field = "total_connections_received:";
+    const size_t at = text.find(field);
+    return at == std::string::npos ? -1
+                                   : std::stoll(text.substr(at + field.size()));
+  }
+
+  ClientOptions options_;
+  static std::unique_ptr<RedisServers> servers_;
+};
+
+std::unique_ptr<RedisServers> ClusterRouterTest::servers_;
+
+TEST_F(ClusterRouterTest, RefreshBuildsAFullSlotMap) {
+  ClusterRouter router(options_);
+  ASSERT_TRUE(router.Refresh().ok());
+  Result<std::shared_ptr<const SlotMap>> map = router.CurrentMap();
+  ASSERT_TRUE(map.ok());
+  EXPECT_EQ((*map)->covered_slots(), kClusterSlots);
+  EXPECT_EQ((*map)->Masters().size(), 3u);
+  EXPECT_EQ((*map)->Nodes().size(), servers_->nodes().size());
+  for (const SlotRange& range : (*map)->ranges())
+    EXPECT_EQ(range.replicas.size(), 1u);
+}
+
+TEST_F(ClusterRouterTest, RefreshAsksRandomNodesNotAlwaysTheFirstSeed) {
+  std::vector<int64_t> before;
+  for (const auto& node : servers_->nodes())
+    before.push_back(ConnectionsReceived(node.port));
+  ClusterRouter router(options_);
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(router.Refresh().ok());
+  int nodes_asked = 0;
+  for (size_t i = 0; i < servers_->nodes().size(); ++i) {
+    // Each node also counts our own INFO connection.
+    if (ConnectionsReceived(servers_->nodes()[i].port) - before[i] > 1)
+      ++nodes_asked;
+  }
+  EXPECT_GE(nodes_asked, 2);
+}
+
+TEST_F(ClusterRouterTest, DeadSeedIsSkipped) {
+  ClientOptions options = options_;
+  options.endpoints.insert(options.endpoints.begin(),
+                           Endpoint{"127.0.0.1", test_util::UnusedPort()});
+  ClusterRouter router(options);
+  EXPECT_TRUE(router.Refresh().ok());
+}
+
+TEST_F(ClusterRouterTest, SendsEachCommandToTheMasterOfItsSlot) {
+  ClusterRouter router(options_);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 30; ++i) keys.push_back(TestKey(std::to_string(i)));
+  std::vector<Command> commands;
+  for (const std::string& key : keys)
+    commands.push_back(Command{"SET", key, key});
+  std::vector<SlotCommand> routed;
+  for (size_t i = 0; i < keys.size(); ++i)
+    routed.push_back({HashSlot(keys[i]), &commands[i]});
+  ThreadPerTaskExecutor executor;
+  Result<std::vector<Reply>> replies = router.Execute(routed, false, &executor);
+  ASSERT_TRUE(replies.ok()) << replies.status().ToString();
+  std::shared_ptr<const SlotMap> map = router.CurrentMap().value();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    EXPECT_EQ(*(*replies)[i].AsString(), "OK");
+    Result<Reply> direct =
+        GetFrom(map->Find(HashSlot(keys[i]))->master, keys[i]);
+    ASSERT_TRUE(direct.ok());
+    EXPECT_EQ(*direct->AsString(), keys[i])
+        << "key " << keys[i] << " not on its master";
+  }
+}
+
+TEST_F(ClusterRouterTest, ReadsGoToAReplicaOnlyWhenEnabledAndAsked) {
+  ClientOptions replica_reads = options_;
+  replica_reads.read_from_replicas = true;
+  ClusterRouter enabled(replica_reads);
+  ClusterRouter disabled(options_);
+  const Command role = Role();
+  const std::vector<SlotCommand> commands = {{HashSlot(TestKey("r")), &role}};
+  auto RoleSeen = [&commands](ClusterRouter& router, bool prefer_replicas) {
+    Result<std::vector<Reply>> replies =
+        router.Execute(commands, prefer_replicas, nullptr);
+    EXPECT_TRUE(replies.ok()) << replies.status().ToString();
+    return replies.ok() ? std::string((*replies)[0].element(0).text()) : "";
+  };
+  EXPECT_EQ(RoleSeen(enabled, true), "slave");
+  EXPECT_EQ(RoleSeen(enabled, false), "master");
+  EXPECT_EQ(RoleSeen(disabled, true), "master");
+}
+
+TEST_F(ClusterRouterTest, OrdinaryErrorRepliesAreNotRetried) {
+  ClusterRouter router(options_);
+  const std::string key = TestKey("wrongtype");
+  const std::vector<Command> commands = {Command{"SET", key, "v"},
+                                         Command{"HGET", key, "f"}};
+  const uint16_t slot = HashSlot(key);
+  Result<std::vector<Reply>> replies = router.Execute(
+      {{slot, &commands[0]}, {slot, &commands[1]}}, false, nullptr);
+  ASSERT_TRUE(replies.ok()) << replies.status().ToString();
+  EXPECT_EQ((*replies)[1].ToStatus().code(), ErrorCode::kReplyError);
+}
+
+TEST_F(ClusterRouterTest, AuthFailureIsReportedAtOnceWithoutRetries) {
+  ClientOptions wrong = options_;
+  wrong.connection.password = "cluster-has-no-password";
+  wrong.cluster.min_backoff = std::chrono::milliseconds(500);
+  ClusterRouter router(wrong);
+  const Command ping = Ping();
+  const auto start = std::chrono::steady_clock::now();
+  Result<std::vector<Reply>> replies =
+      router.Execute({{0, &ping}}, false, nullptr);
+  EXPECT_EQ(replies.status().code(), ErrorCode::kAuth)
+      << replies.status().ToString();
+  EXPECT_LT(std::chrono::steady_clock::now() - start,
+            std::chrono::milliseconds(450));
+  EXPECT_EQ(replies.status().message().find("cluster-has-no-password"),
+            std::string::npos);
+}
+
+TEST_F(ClusterRouterTest, NoReachableNodeFailsAfterTheAttemptBudget) {
+  ClientOptions dead = options_;
+  dead.endpoints = {{"127.0.0.1", test_util::UnusedPort()}};
+  dead.cluster.max_attempts = 3;
+  dead.cluster.min_backoff = std::chrono::milliseconds(1);
+  ClusterRouter router(dead);
+  const Command ping = Ping();
+  Result<std::vector<Reply>> replies =
+      router.Execute({{0, &ping}}, false, nullptr);
+  EXPECT_EQ(replies.status().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(replies.status().message().find("gave up after 3 attempt(s)"),
+            std::string::npos)
+      << replies.status().message();
+  EXPECT_NE(replies.status().message().find("CLUSTER SLOTS"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace redis_client
+}  // namespace tfra

@@ -1,0 +1,94 @@
+// Redis commands as binary-safe argv. Arguments are borrowed views of the
+// caller's memory (no copy: keys and values can point straight into tensor
+// buffers) or, where a value is computed on the spot (a number, a cursor),
+// owned by the command. No format strings, no concatenated command text.
+#ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_COMMAND_H_
+#define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_COMMAND_H_
+
+#include <chrono>
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tfra {
+namespace redis_client {
+
+// One command's argv. A borrowed argument must stay alive and unchanged until
+// the call that sends the command returns; owned arguments travel with the
+// command, so copying a Command is always safe. Not synchronised: build on one
+// thread, then share as const.
+class Command {
+ public:
+  Command() = default;
+  // All arguments borrowed.
+  Command(std::initializer_list<std::string_view> args);
+
+  // Appends a borrowed argument.
+  Command& Add(std::string_view arg);
+  // Appends borrowed arguments.
+  Command& AddAll(const std::vector<std::string_view>& args);
+  // Appends a copy of `bytes`, owned by the command.
+  Command& AddCopy(std::string_view bytes);
+  // Appends the decimal text of `value`, owned by the command.
+  Command& AddInt(int64_t value);
+
+  size_t size() const { return args_.size(); }
+  bool empty() const { return args_.empty(); }
+  std::string_view arg(size_t i) const;
+  // The command name (argv[0]); empty for an empty command.
+  std::string_view name() const {
+    return empty() ? std::string_view() : arg(0);
+  }
+
+ private:
+  // `owned` indexes owned_ (-1: borrowed). An index rather than a view keeps
+  // copies valid when owned_ reallocates or the command is copied.
+  struct Arg {
+    std::string_view borrowed;
+    int32_t owned = -1;
+  };
+  std::vector<Arg> args_;
+  std::vector<std::string> owned_;
+};
+
+// Text for error messages: the command name, and its first argument (usually
+// the key) with non-printable bytes escaped and long keys cut. The arguments
+// of commands that carry credentials (AUTH, HELLO, MIGRATE, ...) are never
+// included, so passwords cannot leak into messages.
+std::string DescribeCommand(const Command& command);
+
+// `bytes` with printable ASCII kept and everything else as \xNN, cut to at
+// most `max_bytes` input bytes (then "..." is appended).
+std::string EscapeBytes(std::string_view bytes, size_t max_bytes);
+
+// Builders for the commands the table layer uses. Keys, fields and values are
+// borrowed; numbers and cursors are owned.
+Command Ping();
+Command Role();
+Command Info(std::string_view section);
+Command ClusterSlots();
+Command Del(std::string_view key);
+Command Exists(std::string_view key);
+Command Expire(std::string_view key, std::chrono::seconds ttl);
+Command Persist(std::string_view key);
+Command Dump(std::string_view key);
+// RESTORE key ttl payload [REPLACE]; ttl 0 means no expiry.
+Command Restore(std::string_view key, std::chrono::milliseconds ttl,
+                std::string_view payload, bool replace);
+Command Hlen(std::string_view key);
+Command Hmget(std::string_view key,
+              const std::vector<std::string_view>& fields);
+// HSET key f1 v1 f2 v2 ...; `fields` and `values` have equal sizes.
+Command Hset(std::string_view key, const std::vector<std::string_view>& fields,
+             const std::vector<std::string_view>& values);
+Command Hdel(std::string_view key, const std::vector<std::string_view>& fields);
+Command Hscan(std::string_view key, std::string_view cursor, int64_t count);
+// SCAN cursor MATCH pattern COUNT count (glob pattern).
+Command Scan(std::string_view cursor, std::string_view pattern, int64_t count);
+
+}  // namespace redis_client
+}  // namespace tfra
+
+#endif  // TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_COMMAND_H_

@@ -1,0 +1,171 @@
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/connection.h"
+
+#include <hiredis/hiredis.h>
+#include <sys/time.h>
+
+#include <cerrno>
+#include <string>
+
+namespace tfra {
+namespace redis_client {
+namespace {
+
+struct timeval ToTimeval(std::chrono::milliseconds ms) {
+  struct timeval tv;
+  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
+  return tv;
+}
+
+// hiredis reports a blocking-socket timeout as an I/O error whose errno is
+// EAGAIN (read/write) or ETIMEDOUT (connect).
+ErrorCode CodeOf(int hiredis_err, int saved_errno) {
+  switch (hiredis_err) {
+    case REDIS_ERR_EOF:
+      return ErrorCode::kClosed;
+    case REDIS_ERR_PROTOCOL:
+      return ErrorCode::kProtocol;
+    case REDIS_ERR_IO:
+      if (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK ||
+          saved_errno == ETIMEDOUT || saved_errno == EINPROGRESS) {
+        return ErrorCode::kTimeout;
+      }
+      return ErrorCode::kIo;
+    default:
+      return ErrorCode::kIo;
+  }
+}
+
+bool UsesAclUser(const std::string& user) {
+  return !user.empty() && user != "default";
+}
+
+}  // namespace
+
+void Connection::ContextDeleter::operator()(redisContext* context) const {
+  redisFree(context);
+}
+
+Connection::Connection(const Endpoint& endpoint, redisContext* context)
+    : endpoint_(endpoint),
+      context_(context),
+      created_at_(std::chrono::steady_clock::now()) {}
+
+Connection::~Connection() = default;
+
+Result<std::unique_ptr<Connection>> Connection::Open(
+    const Endpoint& endpoint, const ConnectionOptions& options, bool readonly) {
+  errno = 0;
+  redisContext* raw =
+      options.connect_timeout.count() > 0
+          ? redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port,
+                                    ToTimeval(options.connect_timeout))
+          : redisConnect(endpoint.host.c_str(), endpoint.port);
+  const int saved_errno = errno;
+  if (raw == nullptr) {
+    return Status(ErrorCode::kIo,
+                  endpoint.ToString() + ": connect: out of memory");
+  }
+  std::unique_ptr<Connection> connection(new Connection(endpoint, raw));
+  if (raw->err != 0) return connection->TransportError("connect", saved_errno);
+  // Always set: a zero timeval restores "wait forever" explicitly.
+  if (redisSetTimeout(raw, ToTimeval(options.socket_timeout)) != REDIS_OK) {
+    return connection->TransportError("set socket timeout", errno);
+  }
+  if (options.keep_alive && redisEnableKeepAlive(raw) != REDIS_OK) {
+    return connection->TransportError("enable keep-alive", errno);
+  }
+  TFRA_REDIS_RETURN_IF_ERROR(connection->Handshake(options, readonly));
+  return connection;
+}
+
+// Sends the setup commands as one pipeline (one round trip).
+Status Connection::Handshake(const ConnectionOptions& options, bool readonly) {
+  std::vector<Command> setup;
+  if (UsesAclUser(options.user)) {
+    setup.push_back(Command{"AUTH", options.user, options.password});
+  } else if (!options.password.empty()) {
+    setup.push_back(Command{"AUTH", options.password});
+  }
+  const bool sends_auth = !setup.empty();
+  const std::string db = std::to_string(options.db);
+  if (options.db != 0) setup.push_back(Command{"SELECT", db});
+  if (readonly) setup.push_back(Command{"READONLY"});
+  for (const Command& command : setup)
+    TFRA_REDIS_RETURN_IF_ERROR(Append(command));
+  Status first_error;
+  for (size_t i = 0; i < setup.size(); ++i) {
+    Result<Reply> reply = ReadReply();
+    if (!reply.ok()) return reply.status();
+    Status status = reply->ToStatus();
+    if (!status.ok() && first_error.ok()) {
+      // Whatever the server objects to in AUTH, the fix is the credentials.
+      first_error =
+          i == 0 && sends_auth
+              ? Status(ErrorCode::kAuth, endpoint_.ToString() +
+                                             ": AUTH as user '" + options.user +
+                                             "' failed: " + status.message())
+              : status.WithContext(endpoint_.ToString() + ": " +
+                                   DescribeCommand(setup[i]));
+    }
+  }
+  if (!first_error.ok()) MarkBroken();
+  return first_error;
+}
+
+Status Connection::TransportError(const char* action, int saved_errno) {
+  MarkBroken();
+  const redisContext* context = context_.get();
+  const ErrorCode code = CodeOf(context->err, saved_errno);
+  broken_by_ = code;
+  std::string message = endpoint_.ToString() + ": " + action + ": ";
+  message += context->errstr[0] != '\0' ? context->errstr : "unknown error";
+  return Status(code, std::move(message));
+}
+
+Status Connection::Append(const Command& command) {
+  if (broken_) {
+    return Status(ErrorCode::kClosed, endpoint_.ToString() +
+                                          ": connection is broken by an "
+                                          "earlier error");
+  }
+  if (command.empty()) {
+    return Status(ErrorCode::kInvalidArgument, "empty command");
+  }
+  argv_.resize(command.size());
+  argv_len_.resize(command.size());
+  for (size_t i = 0; i < command.size(); ++i) {
+    const std::string_view arg = command.arg(i);
+    argv_[i] = arg.data();
+    argv_len_[i] = arg.size();
+  }
+  if (redisAppendCommandArgv(context_.get(), static_cast<int>(command.size()),
+                             argv_.data(), argv_len_.data()) != REDIS_OK) {
+    return TransportError("append", errno);
+  }
+  ++pending_replies_;
+  return Status::Ok();
+}
+
+Result<Reply> Connection::ReadReply() {
+  if (broken_) {
+    return Status(ErrorCode::kClosed, endpoint_.ToString() +
+                                          ": connection is broken by an "
+                                          "earlier error");
+  }
+  void* raw = nullptr;
+  errno = 0;
+  if (redisGetReply(context_.get(), &raw) != REDIS_OK || raw == nullptr) {
+    return TransportError("read reply", errno);
+  }
+  if (pending_replies_ > 0) --pending_replies_;
+  return Reply(static_cast<redisReply*>(raw));
+}
+
+Result<Reply> Connection::Run(const Command& command) {
+  TFRA_REDIS_RETURN_IF_ERROR(Append(command));
+  return ReadReply();
+}
+
+}  // namespace redis_client
+}  // namespace tfra

@@ -1,0 +1,91 @@
+// One hiredis blocking context: connect with timeouts, the handshake (AUTH,
+// SELECT, READONLY), sending binary-safe argv commands and reading replies.
+// Transport failures are translated into Status here and only here; after
+// any of them the connection is broken for good and must be dropped.
+#ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_CONNECTION_H_
+#define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_CONNECTION_H_
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/options.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/reply.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/status.h"
+
+struct redisContext;  // hiredis
+
+namespace tfra {
+namespace redis_client {
+
+// Not thread-safe: one thread at a time (the pool hands a connection to one
+// lease holder). Move-less; owned through std::unique_ptr.
+class Connection {
+ public:
+  // Connects to `endpoint` and runs the handshake: AUTH when credentials are
+  // set, SELECT when db != 0, READONLY when `readonly` (cluster replica
+  // reads). Errors name the endpoint; auth failures have code kAuth.
+  static Result<std::unique_ptr<Connection>> Open(
+      const Endpoint& endpoint, const ConnectionOptions& options,
+      bool readonly = false);
+
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Buffers `command`; nothing is sent until ReadReply().
+  Status Append(const Command& command);
+  // Sends everything buffered, then waits for the next reply. An error reply
+  // is a successful Reply (check reply->ToStatus()); only transport failures
+  // are errors here.
+  Result<Reply> ReadReply();
+  // Append + ReadReply.
+  Result<Reply> Run(const Command& command);
+
+  // Marks the connection unusable, e.g. after the peer proved to have the
+  // wrong role. Transport errors do this by themselves.
+  void MarkBroken() { broken_ = true; }
+  bool broken() const { return broken_; }
+  // True when an I/O error or EOF broke the connection: the peer is likely
+  // gone, so its sibling connections are suspect too. A timeout alone (a slow
+  // command) or MarkBroken() does not count.
+  bool died_of_transport_error() const {
+    return broken_by_ == ErrorCode::kIo || broken_by_ == ErrorCode::kClosed;
+  }
+  // Commands appended whose reply was not read yet. A connection returned to
+  // a pool with unread replies would hand them to the next user, so the pool
+  // drops it.
+  size_t pending_replies() const { return pending_replies_; }
+
+  const Endpoint& endpoint() const { return endpoint_; }
+  std::chrono::steady_clock::time_point created_at() const {
+    return created_at_;
+  }
+
+ private:
+  struct ContextDeleter {
+    void operator()(redisContext* context) const;
+  };
+
+  Connection(const Endpoint& endpoint, redisContext* context);
+
+  Status Handshake(const ConnectionOptions& options, bool readonly);
+  // Marks the connection broken and translates the context's error.
+  Status TransportError(const char* action, int saved_errno);
+
+  Endpoint endpoint_;
+  std::unique_ptr<redisContext, ContextDeleter> context_;
+  std::chrono::steady_clock::time_point created_at_;
+  bool broken_ = false;
+  ErrorCode broken_by_ = ErrorCode::kOk;
+  size_t pending_replies_ = 0;
+  // Reused argv scratch, so appending does not allocate per command.
+  std::vector<const char*> argv_;
+  std::vector<size_t> argv_len_;
+};
+
+}  // namespace redis_client
+}  // namespace tfra
+
+#endif  // TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_CONNECTION_H_

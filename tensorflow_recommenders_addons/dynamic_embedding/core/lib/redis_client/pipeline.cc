@@ -1,0 +1,74 @@
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/pipeline.h"
+
+namespace tfra {
+namespace redis_client {
+namespace {
+
+size_t ArgumentBytes(const Command& command) {
+  size_t bytes = 0;
+  for (size_t i = 0; i < command.size(); ++i)
+    bytes += command.arg(i).size() + 16;
+  return bytes;
+}
+
+Status BatchContext(const Status& status, const CommandRefs& commands) {
+  return status.WithContext("pipeline of " + std::to_string(commands.size()) +
+                            " command(s) starting with " +
+                            DescribeCommand(*commands.front()));
+}
+
+}  // namespace
+
+CommandRefs RefsOf(const std::vector<Command>& commands) {
+  CommandRefs refs;
+  refs.reserve(commands.size());
+  for (const Command& command : commands) refs.push_back(&command);
+  return refs;
+}
+
+Result<std::vector<Reply>> RunPipeline(Connection& connection,
+                                       const CommandRefs& commands) {
+  std::vector<Reply> replies;
+  replies.reserve(commands.size());
+  size_t next = 0;
+  while (next < commands.size()) {
+    // Append one window, then read its replies.
+    const size_t window_begin = next;
+    size_t window_bytes = 0;
+    while (next < commands.size() &&
+           (next == window_begin || window_bytes < kPipelineWindowBytes)) {
+      Status appended = connection.Append(*commands[next]);
+      if (!appended.ok()) return BatchContext(appended, commands);
+      window_bytes += ArgumentBytes(*commands[next]);
+      ++next;
+    }
+    for (size_t i = window_begin; i < next; ++i) {
+      Result<Reply> reply = connection.ReadReply();
+      if (!reply.ok()) return BatchContext(reply.status(), commands);
+      replies.push_back(std::move(reply).value());
+    }
+  }
+  return replies;
+}
+
+Result<std::vector<Reply>> RunPipelineOnPool(ConnectionPool& pool,
+                                             const CommandRefs& commands) {
+  if (commands.empty()) return std::vector<Reply>();
+  Result<PooledConnection> lease = pool.Acquire();
+  if (!lease.ok()) return lease.status();
+  return RunPipeline(**lease, commands);
+}
+
+Result<Reply> NodeSession::Run(const Command& command) {
+  Result<std::vector<Reply>> replies = RunPipelineOnPool(*pool_, {&command});
+  if (!replies.ok()) return replies.status();
+  return std::move(replies->front());
+}
+
+Result<std::vector<Reply>> NodeSession::RunPipeline(
+    const std::vector<Command>& commands) {
+  return RunPipelineOnPool(*pool_, RefsOf(commands));
+}
+
+}  // namespace redis_client
+}  // namespace tfra

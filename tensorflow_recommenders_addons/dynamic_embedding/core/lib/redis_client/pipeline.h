@@ -1,0 +1,58 @@
+// Pipelining: append N commands on one connection, then read N replies, so a
+// batch costs one round trip instead of N. Server error replies stay
+// per-command (in the returned replies); a transport failure fails the whole
+// batch, because which commands ran is then unknown.
+#ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_PIPELINE_H_
+#define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_PIPELINE_H_
+
+#include <string>
+#include <vector>
+
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/connection.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/connection_pool.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/reply.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/status.h"
+
+namespace tfra {
+namespace redis_client {
+
+// Borrowed commands of one pipeline, in sending order.
+using CommandRefs = std::vector<const Command*>;
+
+CommandRefs RefsOf(const std::vector<Command>& commands);
+
+// Sends `commands` on `connection` and returns their replies in order.
+// Large batches go out in windows of at most `kPipelineWindowBytes` of
+// arguments, so memory stays bounded; each window is one round trip.
+// Transport errors name the endpoint, the first command and the batch size.
+// Uses `connection` only; thread-safety is that of the connection.
+Result<std::vector<Reply>> RunPipeline(Connection& connection,
+                                       const CommandRefs& commands);
+
+// Bytes of arguments buffered before their replies are read.
+inline constexpr size_t kPipelineWindowBytes = size_t{8} << 20;
+
+// Leases a connection from `pool` and runs RunPipeline on it. Thread-safe.
+Result<std::vector<Reply>> RunPipelineOnPool(ConnectionPool& pool,
+                                             const CommandRefs& commands);
+
+// Commands on one node, one lease per call; handed to ForEachMaster
+// callbacks. Thread-safe; valid while the pool it wraps lives.
+class NodeSession {
+ public:
+  explicit NodeSession(ConnectionPool* pool) : pool_(pool) {}
+
+  std::string Describe() const { return pool_->Describe(); }
+  // The reply may be an error reply; transport errors are a failed Result.
+  Result<Reply> Run(const Command& command);
+  Result<std::vector<Reply>> RunPipeline(const std::vector<Command>& commands);
+
+ private:
+  ConnectionPool* pool_;
+};
+
+}  // namespace redis_client
+}  // namespace tfra
+
+#endif  // TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_PIPELINE_H_

@@ -1,0 +1,84 @@
+// The narrow interface the table layer talks to. A table addresses Redis by
+// bucket: every command of one pipeline touches the same hash-tagged key (the
+// routing key), so a cluster can route the whole pipeline by one slot and a
+// single node simply ignores the key. Modes differ only behind this interface
+// (single_node_client for standalone/sentinel, cluster_client for cluster).
+#ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_REDIS_CLIENT_H_
+#define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_REDIS_CLIENT_H_
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/executor.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/options.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/pipeline.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/reply.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/status.h"
+
+namespace tfra {
+namespace redis_client {
+
+// kRead may be served by a replica when ClientOptions::read_from_replicas is
+// set (replicas lag: use it only for reads that tolerate staleness).
+enum class Access { kWrite, kRead };
+
+// Commands that all touch `routing_key` (one table bucket).
+struct BucketBatch {
+  std::string_view routing_key;  // borrowed, like the commands' arguments
+  std::vector<Command> commands;
+};
+
+// Implementations are thread-safe: any number of threads may call any method
+// concurrently (each call leases its own connections).
+class RedisClient {
+ public:
+  virtual ~RedisClient() = default;
+
+  virtual Mode mode() const = 0;
+
+  // Runs `commands` as one pipeline on the node serving `routing_key` and
+  // returns one reply per command, in order. Server error replies stay in the
+  // replies (reply.ToStatus()); a transport failure, or redirections that
+  // outlast the retry budget, fail the call with a message naming the node,
+  // the command and the attempts.
+  virtual Result<std::vector<Reply>> RunPipeline(
+      std::string_view routing_key, const std::vector<Command>& commands,
+      Access access) = 0;
+
+  // Runs many buckets' pipelines; the result is indexed like `batches`. The
+  // cluster client groups batches per node and sends to the nodes in parallel
+  // through `executor` (nullptr: one after another).
+  virtual Result<std::vector<std::vector<Reply>>> RunPipelines(
+      const std::vector<BucketBatch>& batches, Access access,
+      Executor* executor) = 0;
+
+  // Calls `fn` once per master node (one for standalone/sentinel), stopping
+  // at the first error, which is returned naming the node. For whole-database
+  // operations: SCAN, FLUSHDB, INFO, SCRIPT LOAD.
+  virtual Status ForEachMaster(
+      const std::function<Status(NodeSession&)>& fn) = 0;
+
+  // One command; RunPipeline of a single command.
+  Result<Reply> Run(std::string_view routing_key, const Command& command,
+                    Access access);
+
+  // All keys matching the glob `pattern` on every master (SCAN, duplicates
+  // removed, unordered).
+  Result<std::vector<std::string>> ScanKeys(std::string_view pattern);
+
+  // PING on every master.
+  Status Ping();
+};
+
+// Cuts the replies of all batches' commands, sent in batch order, back into
+// one vector per batch (for RunPipelines implementations).
+std::vector<std::vector<Reply>> SplitPerBatch(
+    const std::vector<BucketBatch>& batches, std::vector<Reply> flat);
+
+}  // namespace redis_client
+}  // namespace tfra
+
+#endif  // TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_REDIS_CLIENT_H_

@@ -1,0 +1,148 @@
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/reply.h"
+
+#include <hiredis/hiredis.h>
+
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
+
+namespace tfra {
+namespace redis_client {
+namespace {
+
+constexpr size_t kMaxErrorTextBytes = 256;
+
+bool StartsWithWord(std::string_view text, std::string_view word) {
+  return text.size() >= word.size() &&
+         text.compare(0, word.size(), word) == 0 &&
+         (text.size() == word.size() || text[word.size()] == ' ');
+}
+
+ErrorCode ClassifyErrorText(std::string_view text) {
+  if (StartsWithWord(text, "MOVED")) return ErrorCode::kMoved;
+  if (StartsWithWord(text, "ASK")) return ErrorCode::kAsk;
+  static constexpr std::string_view kTransient[] = {
+      "TRYAGAIN", "CLUSTERDOWN", "LOADING", "READONLY", "MASTERDOWN", "BUSY"};
+  for (std::string_view word : kTransient) {
+    if (StartsWithWord(text, word)) return ErrorCode::kUnavailable;
+  }
+  static constexpr std::string_view kAuthErrors[] = {"NOAUTH", "WRONGPASS",
+                                                     "NOPERM"};
+  for (std::string_view word : kAuthErrors) {
+    if (StartsWithWord(text, word)) return ErrorCode::kAuth;
+  }
+  // Redis before 6 answers a wrong AUTH password with a plain ERR.
+  if (text.find("invalid password") != std::string_view::npos) {
+    return ErrorCode::kAuth;
+  }
+  return ErrorCode::kReplyError;
+}
+
+}  // namespace
+
+const char* ReplyTypeName(ReplyType type) {
+  switch (type) {
+    case ReplyType::kString:
+      return "string";
+    case ReplyType::kArray:
+      return "array";
+    case ReplyType::kInteger:
+      return "integer";
+    case ReplyType::kNil:
+      return "nil";
+    case ReplyType::kStatus:
+      return "status";
+    case ReplyType::kError:
+      return "error";
+  }
+  return "unknown";
+}
+
+ReplyType ReplyView::type() const {
+  if (raw_ == nullptr) return ReplyType::kNil;
+  switch (raw_->type) {
+    case REDIS_REPLY_STRING:
+      return ReplyType::kString;
+    case REDIS_REPLY_ARRAY:
+      return ReplyType::kArray;
+    case REDIS_REPLY_INTEGER:
+      return ReplyType::kInteger;
+    case REDIS_REPLY_STATUS:
+      return ReplyType::kStatus;
+    case REDIS_REPLY_ERROR:
+      return ReplyType::kError;
+    default:
+      return ReplyType::kNil;
+  }
+}
+
+std::string_view ReplyView::text() const {
+  const ReplyType t = type();
+  if (t != ReplyType::kString && t != ReplyType::kStatus &&
+      t != ReplyType::kError) {
+    return std::string_view();
+  }
+  return std::string_view(raw_->str, raw_->len);
+}
+
+Status ReplyView::TypeMismatch(const char* wanted) const {
+  if (is_error()) return ToStatus();
+  return Status(ErrorCode::kProtocol, std::string("expected a ") + wanted +
+                                          " reply, got " +
+                                          ReplyTypeName(type()));
+}
+
+Result<std::string_view> ReplyView::AsString() const {
+  const ReplyType t = type();
+  if (t != ReplyType::kString && t != ReplyType::kStatus) {
+    return TypeMismatch("string");
+  }
+  return text();
+}
+
+Result<int64_t> ReplyView::AsInteger() const {
+  if (type() != ReplyType::kInteger) return TypeMismatch("integer");
+  return static_cast<int64_t>(raw_->integer);
+}
+
+Result<size_t> ReplyView::ArraySize() const {
+  if (type() != ReplyType::kArray) return TypeMismatch("array");
+  return static_cast<size_t>(raw_->elements);
+}
+
+ReplyView ReplyView::element(size_t i) const {
+  if (!is_array() || i >= raw_->elements) return ReplyView(nullptr);
+  return ReplyView(raw_->element[i]);
+}
+
+Status ReplyView::ToStatus() const {
+  if (!is_error()) return Status::Ok();
+  return ReplyErrorStatus(text());
+}
+
+Reply::Reply(redisReply* raw) : raw_(raw) {}
+
+void Reply::Deleter::operator()(redisReply* raw) const { freeReplyObject(raw); }
+
+Status ReplyErrorStatus(std::string_view error_text) {
+  return Status(
+      ClassifyErrorText(error_text),
+      "server replied " + EscapeBytes(error_text, kMaxErrorTextBytes));
+}
+
+Result<Reply> ParseReply(std::string_view bytes) {
+  std::unique_ptr<redisReader, void (*)(redisReader*)> reader(
+      redisReaderCreate(), redisReaderFree);
+  if (reader == nullptr) return Status(ErrorCode::kIo, "out of memory");
+  if (redisReaderFeed(reader.get(), bytes.data(), bytes.size()) != REDIS_OK) {
+    return Status(ErrorCode::kProtocol, "cannot buffer reply bytes");
+  }
+  void* raw = nullptr;
+  if (redisReaderGetReply(reader.get(), &raw) != REDIS_OK) {
+    return Status(ErrorCode::kProtocol,
+                  std::string("malformed reply: ") + reader->errstr);
+  }
+  if (raw == nullptr) return Status(ErrorCode::kProtocol, "incomplete reply");
+  return Reply(static_cast<redisReply*>(raw));
+}
+
+}  // namespace redis_client
+}  // namespace tfra

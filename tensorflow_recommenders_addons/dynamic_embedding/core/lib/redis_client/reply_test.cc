@@ -1,0 +1,91 @@
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/reply.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace tfra {
+namespace redis_client {
+namespace {
+
+Reply Parse(const std::string& bytes) {
+  Result<Reply> reply = ParseReply(bytes);
+  EXPECT_TRUE(reply.ok()) << reply.status().ToString();
+  return reply.ok() ? std::move(reply).value() : Reply();
+}
+
+TEST(ReplyTest, ReadsEachReplyType) {
+  EXPECT_EQ(*Parse("+OK\r\n").AsString(), "OK");
+  EXPECT_EQ(*Parse(":-42\r\n").AsInteger(), -42);
+  EXPECT_TRUE(Parse("$-1\r\n").is_nil());
+  EXPECT_EQ(*Parse(std::string("$3\r\na\0b\r\n", 9)).AsString(),
+            std::string("a\0b", 3));
+  Reply array = Parse("*2\r\n$1\r\nx\r\n:5\r\n");
+  ASSERT_EQ(*array.ArraySize(), 2u);
+  EXPECT_EQ(*array.element(0).AsString(), "x");
+  EXPECT_EQ(*array.element(1).AsInteger(), 5);
+}
+
+TEST(ReplyTest, TypeMismatchIsAProtocolError) {
+  Result<int64_t> integer = Parse("$1\r\nx\r\n").AsInteger();
+  EXPECT_EQ(integer.status().code(), ErrorCode::kProtocol);
+  EXPECT_NE(
+      integer.status().message().find("expected a integer reply, got string"),
+      std::string::npos);
+  EXPECT_EQ(Parse(":1\r\n").ArraySize().status().code(), ErrorCode::kProtocol);
+}
+
+TEST(ReplyTest, ReadingAnErrorReplyYieldsItsStatus) {
+  Result<std::string_view> text = Parse("-WRONGTYPE wrong kind\r\n").AsString();
+  EXPECT_EQ(text.status().code(), ErrorCode::kReplyError);
+  EXPECT_NE(text.status().message().find("WRONGTYPE wrong kind"),
+            std::string::npos);
+}
+
+TEST(ReplyTest, ClassifiesErrorReplies) {
+  struct Case {
+    const char* text;
+    ErrorCode code;
+  };
+  const Case cases[] = {
+      {"MOVED 3999 127.0.0.1:7002", ErrorCode::kMoved},
+      {"ASK 3999 127.0.0.1:7002", ErrorCode::kAsk},
+      {"TRYAGAIN Multiple keys request during rehashing",
+       ErrorCode::kUnavailable},
+      {"CLUSTERDOWN The cluster is down", ErrorCode::kUnavailable},
+      {"LOADING Redis is loading", ErrorCode::kUnavailable},
+      {"READONLY You can't write against a read only replica.",
+       ErrorCode::kUnavailable},
+      {"NOAUTH Authentication required.", ErrorCode::kAuth},
+      {"WRONGPASS invalid username-password pair", ErrorCode::kAuth},
+      {"NOPERM this user has no permissions", ErrorCode::kAuth},
+      {"ERR invalid password", ErrorCode::kAuth},
+      {"ERR unknown command 'FOO'", ErrorCode::kReplyError},
+      {"ASKING is not an ASK", ErrorCode::kReplyError},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(ReplyErrorStatus(c.text).code(), c.code) << c.text;
+  }
+}
+
+TEST(ReplyTest, NonErrorRepliesHaveOkStatus) {
+  EXPECT_TRUE(Parse("+OK\r\n").ToStatus().ok());
+  EXPECT_TRUE(Parse("$-1\r\n").ToStatus().ok());
+}
+
+TEST(ParseReplyTest, RejectsTruncatedAndMalformedInput) {
+  EXPECT_EQ(ParseReply("$5\r\nab").status().code(), ErrorCode::kProtocol);
+  EXPECT_EQ(ParseReply("?what\r\n").status().code(), ErrorCode::kProtocol);
+}
+
+TEST(ReplyTest, MovingAReplyTransfersOwnership) {
+  Reply reply = Parse("+OK\r\n");
+  Reply moved = std::move(reply);
+  EXPECT_FALSE(reply.has_value());  // NOLINT: checking the moved-from state
+  EXPECT_TRUE(moved.has_value());
+  EXPECT_EQ(*moved.AsString(), "OK");
+}
+
+}  // namespace
+}  // namespace redis_client
+}  // namespace tfra

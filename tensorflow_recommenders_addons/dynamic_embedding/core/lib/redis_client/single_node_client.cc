@@ -1,0 +1,97 @@
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/single_node_client.h"
+
+#include <utility>
+
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/endpoint_provider.h"
+
+namespace tfra {
+namespace redis_client {
+namespace {
+
+std::shared_ptr<EndpointProvider> ProviderFor(const ClientOptions& options,
+                                              NodeRole role) {
+  if (options.mode == Mode::kStandalone) {
+    return std::make_shared<FixedEndpointProvider>(options.endpoints.front());
+  }
+  return std::make_shared<SentinelEndpointProvider>(options.endpoints,
+                                                    options.sentinel, role);
+}
+
+// A READONLY error means the node we write to was demoted (failover without
+// a restart): none of the pooled connections may be trusted any more.
+bool ReachedDemotedMaster(const std::vector<Reply>& replies) {
+  for (const Reply& reply : replies) {
+    if (reply.is_error() && reply.text().rfind("READONLY", 0) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::unique_ptr<SingleNodeClient> SingleNodeClient::Create(
+    const ClientOptions& options) {
+  auto write_pool =
+      std::make_unique<ConnectionPool>(ProviderFor(options, NodeRole::kMaster),
+                                       options.connection, options.pool);
+  std::unique_ptr<ConnectionPool> read_pool;
+  if (options.read_from_replicas && options.mode == Mode::kSentinel) {
+    read_pool = std::make_unique<ConnectionPool>(
+        ProviderFor(options, NodeRole::kReplica), options.connection,
+        options.pool);
+  }
+  return std::make_unique<SingleNodeClient>(options.mode, std::move(write_pool),
+                                            std::move(read_pool));
+}
+
+SingleNodeClient::SingleNodeClient(Mode mode,
+                                   std::unique_ptr<ConnectionPool> write_pool,
+                                   std::unique_ptr<ConnectionPool> read_pool)
+    : mode_(mode),
+      write_pool_(std::move(write_pool)),
+      read_pool_(std::move(read_pool)) {}
+
+ConnectionPool& SingleNodeClient::PoolFor(Access access) {
+  return access == Access::kRead && read_pool_ != nullptr ? *read_pool_
+                                                          : *write_pool_;
+}
+
+Result<std::vector<Reply>> SingleNodeClient::Send(Access access,
+                                                  const CommandRefs& commands) {
+  ConnectionPool& pool = PoolFor(access);
+  Result<std::vector<Reply>> replies = RunPipelineOnPool(pool, commands);
+  if (!replies.ok()) {
+    return replies.status().WithContext(ModeName(mode_));
+  }
+  if (access == Access::kWrite && ReachedDemotedMaster(*replies)) {
+    pool.DiscardAll();
+  }
+  return replies;
+}
+
+Result<std::vector<Reply>> SingleNodeClient::RunPipeline(
+    std::string_view /*routing_key*/, const std::vector<Command>& commands,
+    Access access) {
+  return Send(access, RefsOf(commands));
+}
+
+Result<std::vector<std::vector<Reply>>> SingleNodeClient::RunPipelines(
+    const std::vector<BucketBatch>& batches, Access access,
+    Executor* /*executor*/) {
+  CommandRefs all;
+  for (const BucketBatch& batch : batches) {
+    for (const Command& command : batch.commands) all.push_back(&command);
+  }
+  Result<std::vector<Reply>> replies = Send(access, all);
+  if (!replies.ok()) return replies.status();
+  return SplitPerBatch(batches, std::move(replies).value());
+}
+
+Status SingleNodeClient::ForEachMaster(
+    const std::function<Status(NodeSession&)>& fn) {
+  NodeSession session(write_pool_.get());
+  return fn(session).WithContext(std::string(ModeName(mode_)) + " " +
+                                 write_pool_->Describe());
+}
+
+}  // namespace redis_client
+}  // namespace tfra

@@ -1,0 +1,120 @@
+// Errors as values for the Redis client layer: a Status carries a category
+// (ErrorCode) and a message naming the node and the command; Result<T> is a
+// value or a non-OK Status. Every hiredis failure is translated into one of
+// these in connection.cc (transport) or reply.cc (server error replies).
+#ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_STATUS_H_
+#define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_STATUS_H_
+
+#include <cassert>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace tfra {
+namespace redis_client {
+
+enum class ErrorCode {
+  kOk = 0,
+  kIo,               // read/write/connect failed (refused, reset, ...)
+  kTimeout,          // connect or socket timeout expired
+  kClosed,           // the server closed the connection (EOF)
+  kProtocol,         // unparsable reply, or a reply of an unexpected shape
+  kReplyError,       // the server answered with an error reply ("-ERR ...")
+  kMoved,            // cluster redirection: the slot lives on another node
+  kAsk,              // cluster redirection: the slot is being migrated
+  kNoNode,           // no known node serves the slot (cluster map incomplete)
+  kInvalidArgument,  // the caller's options or arguments are wrong
+  kUnavailable,      // transient server state (TRYAGAIN, CLUSTERDOWN,
+                     // LOADING, READONLY replica, pool exhausted, ...)
+  kAuth,             // authentication or ACL permission failure
+};
+
+// Stable lower-case name of `code` ("io", "timeout", ...), used in messages.
+const char* ErrorCodeName(ErrorCode code);
+
+// Immutable; safe to copy and share between threads.
+class Status {
+ public:
+  Status() = default;  // OK
+  Status(ErrorCode code, std::string message);
+
+  static Status Ok() { return Status(); }
+
+  bool ok() const { return code_ == ErrorCode::kOk; }
+  ErrorCode code() const { return code_; }
+  const std::string& message() const { return message_; }
+
+  // "timeout: <message>", or "ok".
+  std::string ToString() const;
+
+  // Same code, message "<context>: <message>". OK stays OK.
+  Status WithContext(std::string_view context) const;
+
+  // True for failures a later attempt may not see again: transport errors,
+  // redirections and kUnavailable. Auth, argument and reply errors are not.
+  bool IsTransient() const;
+
+  // True when the connection that produced this error cannot be reused.
+  bool IsTransportError() const;
+
+ private:
+  ErrorCode code_ = ErrorCode::kOk;
+  std::string message_;
+};
+
+// Collects the failures of several nodes tried in turn (Sentinels, cluster
+// nodes) into one Status. Not synchronised.
+class StatusList {
+ public:
+  void Add(const Status& status);
+  bool empty() const { return text_.empty(); }
+  // kAuth when any failure was an auth failure (trying again cannot help),
+  // else kUnavailable; message "<what> (<failure>; <failure>; ...)".
+  Status Combine(const std::string& what) const;
+
+ private:
+  std::string text_;
+  bool saw_auth_ = false;
+};
+
+// A value of type T, or the Status saying why there is none. Not thread-safe
+// for concurrent mutation (like any value type).
+template <typename T>
+class Result {
+ public:
+  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit on purpose
+  Result(Status status) : status_(std::move(status)) {  // NOLINT
+    assert(!status_.ok() && "Result needs a value or a non-OK status");
+    if (status_.ok()) {
+      status_ = Status(ErrorCode::kInvalidArgument, "Result built from OK");
+    }
+  }
+
+  bool ok() const { return status_.ok(); }
+  const Status& status() const { return status_; }
+
+  T& value() & { return *value_; }
+  const T& value() const& { return *value_; }
+  T&& value() && { return std::move(*value_); }
+  T* operator->() { return &*value_; }
+  const T* operator->() const { return &*value_; }
+  T& operator*() & { return *value_; }
+  const T& operator*() const& { return *value_; }
+
+ private:
+  Status status_;
+  std::optional<T> value_;
+};
+
+}  // namespace redis_client
+}  // namespace tfra
+
+// Returns early from the enclosing function when `expr` (a Status) is not OK.
+#define TFRA_REDIS_RETURN_IF_ERROR(expr)                      \
+  do {                                                        \
+    ::tfra::redis_client::Status tfra_redis_status_ = (expr); \
+    if (!tfra_redis_status_.ok()) return tfra_redis_status_;  \
+  } while (false)
+
+#endif  // TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_STATUS_H_

@@ -1,0 +1,1 @@
+"""Tables, creators, variables, lookups and the optimizer wrapper."""

@@ -1,0 +1,246 @@
+"""Creators: immutable factories that make one `KVTable` per variable shard.
+
+A `de.Variable` calls `kv_creator.create(...)` once per shard, and again for
+every optimizer slot variable (slots reuse the primary variable's creator), so
+one creator object configures every table of a model. Creators keep only their
+constructor arguments; `create` stores nothing on `self`.
+"""
+
+import dataclasses
+
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import in_process_table_ops
+
+
+class DynamicEmbeddingSaver:
+  """Base of the savers a `KVCreator` accepts (see `FileSystemSaver`)."""
+
+
+class FileSystemSaver(DynamicEmbeddingSaver):
+  """Settings for saving tables as key/value files beside checkpoints.
+
+  Accepted for API compatibility with upstream TFRA. Nothing in this package
+  writes such files yet: tables are saved through their checkpoint entries.
+
+  Args:
+    proc_size: number of processes sharing the files (None: 1).
+    proc_rank: this process's rank (None: 0).
+    save_path: directory for the files (None: next to the checkpoint).
+    buffer_size: rows per file write.
+  """
+
+  def __init__(self, proc_size=None, proc_rank=None, save_path=None,
+               buffer_size=4096):
+    self._proc_size = proc_size
+    self._proc_rank = proc_rank
+    self._save_path = save_path
+    self._buffer_size = buffer_size
+
+  @property
+  def proc_size(self):
+    return self._proc_size
+
+  @property
+  def proc_rank(self):
+    return self._proc_rank
+
+  @property
+  def save_path(self):
+    return self._save_path
+
+  @property
+  def buffer_size(self):
+    return self._buffer_size
+
+
+class KVCreator:
+  """Abstract factory of `KVTable`s (one per `de.Variable` shard).
+
+  Args:
+    config: backend settings (e.g. a `RedisTableConfig`), or None.
+    saver: a `DynamicEmbeddingSaver` (e.g. `FileSystemSaver`), or None.
+
+  Raises:
+    RuntimeError: `saver` is not a `DynamicEmbeddingSaver` (upstream's error).
+  """
+
+  def __init__(self, config=None, saver=None):
+    if saver is not None and not isinstance(saver, DynamicEmbeddingSaver):
+      raise RuntimeError("saver must be a DynamicEmbeddingSaver such as "
+                         "FileSystemSaver, got %r" % (saver,))
+    self._config = config
+    self._saver = saver
+
+  @property
+  def config(self):
+    return self._config
+
+  @property
+  def saver(self):
+    return self._saver
+
+  def create(self,
+             key_dtype=None,
+             value_dtype=None,
+             default_value=None,
+             name=None,
+             checkpoint=None,
+             init_size=None,
+             config=None,
+             device=None,
+             shard_saveable_object_fn=None):
+    """Makes one table.
+
+    Args:
+      key_dtype: key `tf.DType`.
+      value_dtype: value `tf.DType`.
+      default_value: `[dim]` row for absent keys (fixes the row shape).
+      name: table name; a variable names its shards `<var>_mht_<i>of<n>`.
+      checkpoint: whether checkpoints save the table.
+      init_size: capacity hint.
+      config: overrides the creator's config for this table, or None.
+      device: device string for the table.
+      shard_saveable_object_fn: saveable factory (file-system savers).
+
+    Returns:
+      A `KVTable`.
+    """
+    raise NotImplementedError("%s must implement create()" %
+                              type(self).__name__)
+
+
+class CuckooHashTableConfig:
+  """Settings of the in-process backend: there are none.
+
+  Upstream's name, kept so code written for TFRA runs unchanged.
+  """
+
+
+class CuckooHashTableCreator(KVCreator):
+  """Makes in-process tables (`InProcessHashTable`); the default creator.
+
+  Upstream's name, kept for API compatibility. The tables are TF's
+  `MutableHashTable` (CPU), not upstream's cuckoo hash map: same behaviour,
+  different performance, no GPU kernels.
+
+  Example:
+    >>> var = de.get_variable("emb", dim=8,
+    ...                       kv_creator=de.CuckooHashTableCreator())
+  """
+
+  def create(self,
+             key_dtype=None,
+             value_dtype=None,
+             default_value=None,
+             name=None,
+             checkpoint=None,
+             init_size=None,
+             config=None,
+             device=None,
+             shard_saveable_object_fn=None):
+    return in_process_table_ops.InProcessHashTable(
+        key_dtype=key_dtype,
+        value_dtype=value_dtype,
+        default_value=default_value,
+        name=name or "InProcessHashTable",
+        checkpoint=True if checkpoint is None else checkpoint,
+        init_size=init_size or 0,
+        config=config or self.config,
+        device=device or "",
+        shard_saveable_object_fn=shard_saveable_object_fn)
+
+
+@dataclasses.dataclass(frozen=True)
+class RedisTableConfig:
+  """Where a Redis table finds its JSON configuration file.
+
+  Immutable: tables read it, never rewrite it (upstream's RedisTable mutated
+  it). The path resolution order (env var named here, then
+  `TFRA_REDIS_CONFIG_PATH`, then `redis_config_abs_dir`) is applied by the
+  table.
+
+  Args:
+    redis_config_abs_dir: path of the JSON configuration file.
+    redis_config_abs_dir_env: name of an environment variable holding that
+      path.
+  """
+  redis_config_abs_dir: str = None
+  redis_config_abs_dir_env: str = None
+
+
+class RedisTableCreator(KVCreator):
+  """Makes `RedisTable`s: every shard and slot of a variable lives in Redis.
+
+  The Redis op library loads on the first `create`, not at import.
+
+  Example:
+    >>> creator = de.RedisTableCreator(
+    ...     de.RedisTableConfig(redis_config_abs_dir="/etc/tfra/redis.json"))
+    >>> var = de.get_variable("emb", dim=8, kv_creator=creator)
+
+  Args:
+    config: a `RedisTableConfig`, or None for `RedisTableConfig()`.
+    saver: a `DynamicEmbeddingSaver`, or None.
+  """
+
+  def create(self,
+             key_dtype=None,
+             value_dtype=None,
+             default_value=None,
+             name=None,
+             checkpoint=None,
+             init_size=None,
+             config=None,
+             device=None,
+             shard_saveable_object_fn=None):
+    """Makes one `RedisTable`; `init_size` is ignored by Redis.
+
+    Raises:
+      TypeError: `config` (or the creator's config) is not a
+        `RedisTableConfig`.
+    """
+    del init_size  # Redis tables grow on demand.
+    config = config if config is not None else self.config
+    if config is None:
+      config = RedisTableConfig()
+    if not isinstance(config, RedisTableConfig):
+      raise TypeError("RedisTableCreator needs a RedisTableConfig, got %r" %
+                      (config,))
+    from tensorflow_recommenders_addons.dynamic_embedding.python.ops import redis_table_ops  # pylint: disable=g-import-not-at-top
+    return redis_table_ops.RedisTable(
+        key_dtype=key_dtype,
+        value_dtype=value_dtype,
+        default_value=default_value,
+        name=name or "RedisTable",
+        checkpoint=False if checkpoint is None else checkpoint,
+        config=config,
+        device=device or "",
+        shard_saveable_object_fn=shard_saveable_object_fn)
+
+
+def default_creator():
+  """The creator used when a variable is given none."""
+  return CuckooHashTableCreator()
+
+
+def check_creator(kv_creator):
+  """Returns `kv_creator`, or the default one for None.
+
+  Raises:
+    TypeError: `kv_creator` is not a `KVCreator`.
+  """
+  if kv_creator is None:
+    return default_creator()
+  if not isinstance(kv_creator, KVCreator):
+    raise TypeError("kv_creator must be a KVCreator, got %r" % (kv_creator,))
+  return kv_creator
+
+
+__all__ = [
+    "CuckooHashTableConfig",
+    "CuckooHashTableCreator",
+    "DynamicEmbeddingSaver",
+    "FileSystemSaver",
+    "KVCreator",
+    "RedisTableConfig",
+    "RedisTableCreator",
+]

@@ -1,0 +1,246 @@
+"""TrainableWrapper: the batch's rows of a `de.Variable` as a Keras variable.
+
+Keras 3 optimizers only update `keras.Variable`s. A training lookup therefore
+copies the rows of the batch's unique ids from the table into a wrapper (a
+variable with a dynamic number of rows) and gathers the embeddings from it, so
+gradients reach the wrapper. `DynamicEmbeddingOptimizer` applies the wrapped
+Keras optimizer to it and writes the rows (and slot rows) back to the tables.
+
+Model mode: in `ModelMode.INFERENCE` lookups read the tables directly and never
+touch a wrapper (no writes, safe to serve concurrently).
+"""
+
+import weakref
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+
+class ModelMode:
+  """Whether lookups go through trainable wrappers (TRAIN) or not."""
+  TRAIN = "train"
+  INFERENCE = "inference"
+  CURRENT_SETTING = TRAIN
+
+
+def enable_train_mode():
+  """Lookups traced from now on use trainable wrappers (the default)."""
+  ModelMode.CURRENT_SETTING = ModelMode.TRAIN
+
+
+def enable_inference_mode():
+  """Lookups traced from now on read tables directly (serving)."""
+  ModelMode.CURRENT_SETTING = ModelMode.INFERENCE
+
+
+def get_model_mode():
+  """The current `ModelMode` setting."""
+  return ModelMode.CURRENT_SETTING
+
+
+class TrainableWrapper(keras.Variable):
+  """A Keras variable holding the rows of a `de.Variable` for one lookup.
+
+  Its tensor shape is `[None, dim]` (rows of the last looked-up unique ids,
+  kept in the `ids` variable); Keras sees `(0, dim)`, the size it has between
+  batches. It is never checkpointed: the tables are. Slot wrappers (made by
+  `DynamicEmbeddingOptimizer`) share the primary wrapper's `ids`.
+
+  One wrapper serves one lookup per training step: a second lookup through the
+  same wrapper before the optimizer step replaces the first one's rows (and
+  would misdirect the first one's gradients). Inside one `tf.function` graph a
+  second training lookup therefore raises; eagerly it cannot be detected. Use
+  a distinct name (or layer) per lookup, or concatenate the ids.
+
+  Example (custom loop; `opt` made by `de.DynamicEmbeddingOptimizer`):
+    >>> with tf.GradientTape() as tape:
+    ...   emb, wrapper = de.embedding_lookup(var, ids, name="user",
+    ...                                      return_trainable=True)
+    ...   loss = tf.reduce_sum(emb)
+    >>> grads = tape.gradient(loss, [wrapper])
+    >>> opt.apply_gradients(zip(grads, [wrapper]))
+  """
+
+  def __init__(self, params, name, trainable=None, ids=None):
+    """Creates an empty wrapper of `params` (also inside a tf.function: its
+    variables are lifted out of the function, like Keras' own).
+
+    Args:
+      params: the `de.Variable` whose rows this holds.
+      name: lookup name; the Keras name replaces "/" with "_".
+      trainable: defaults to `params.trainable`.
+      ids: the ids variable to share (slot wrappers), or None for a new one.
+    """
+    self._params = params
+    self._dim = params.dim
+    self.store_name = name
+    self._graphs_with_lookup = weakref.WeakSet()
+    safe_name = name.replace("/", "_")
+    with tf.init_scope():
+      self._ids = ids if ids is not None else _row_ids_variable(
+          params.key_dtype, safe_name + "-ids")
+      self._exists = _row_ids_variable(
+          tf.bool, safe_name + "-exists") if params.bp_v2 else None
+      super().__init__(
+          initializer=np.zeros((0, self._dim),
+                               params.value_dtype.as_numpy_dtype),
+          dtype=params.value_dtype.name,
+          trainable=params.trainable if trainable is None else trainable,
+          autocast=False,
+          name=safe_name)
+
+  @property
+  def params(self):
+    """The `de.Variable` this wrapper reads from and writes to."""
+    return self._params
+
+  @property
+  def ids(self):
+    """The `tf.Variable` of ids whose rows the wrapper holds."""
+    return self._ids
+
+  def lookup(self, ids, max_norm=None):
+    """Differentiable rows of `ids` (any shape): `ids.shape + [dim]`.
+
+    In TRAIN mode: unique ids, copy their rows into the wrapper, gather from
+    it. In INFERENCE mode: a direct table lookup.
+
+    Raises:
+      ValueError: a second TRAIN lookup in the same `tf.function` graph.
+    """
+    ids = _checked_ids(self._params, ids)
+    if get_model_mode() == ModelMode.INFERENCE:
+      # Absent ids get the fixed default row, so every process serving the
+      # model predicts the same.
+      rows = self._params.lookup(ids, dynamic_defaults=False)
+    else:
+      self._check_first_lookup_in_graph()
+      unique_ids, index = tf.unique(tf.reshape(ids, [-1]), out_idx=tf.int32)
+      self.prefetch(unique_ids)
+      rows = tf.gather(self._value, index)
+      rows = tf.reshape(rows, tf.concat([tf.shape(ids), [self._dim]], 0))
+    if max_norm is not None:
+      rows = tf.clip_by_norm(rows, max_norm, axes=[-1])
+    rows.set_shape(ids.shape.concatenate([self._dim]))
+    return rows
+
+  def _check_first_lookup_in_graph(self):
+    if tf.executing_eagerly():
+      return
+    graph = tf.compat.v1.get_default_graph()
+    if graph in self._graphs_with_lookup:
+      raise ValueError(
+          "%s: a second training lookup in one step would replace the rows "
+          "of the first; use one layer (or lookup name) per lookup, or "
+          "concatenate the ids into one lookup" % self.store_name)
+    self._graphs_with_lookup.add(graph)
+
+  def prefetch(self, unique_ids):
+    """Sets `ids` and copies their rows from the table into the wrapper."""
+    self._ids.assign(unique_ids)
+    self.fill()
+
+  def fill(self):
+    """Copies the table rows of the current `ids` into the wrapper."""
+    ids = self._ids.read_value()
+    if self._exists is None:
+      values = self._params.lookup(ids)
+    else:
+      values, exists = self._params.lookup(ids, return_exists=True)
+      self._exists.assign(exists)
+    self._value.assign(values)
+
+  def read_rows(self):
+    """The rows as a tensor (e.g. before an update, for `write_back`)."""
+    return self._value.read_value()
+
+  def write_back(self, old_rows=None):
+    """Writes the rows to the table: upsert, or `accum` when `bp_v2`.
+
+    Args:
+      old_rows: the rows as filled (before the update); needed for bp_v2.
+    """
+    ids = self._ids.read_value()
+    rows = self._value.read_value()
+    if self._exists is None:
+      return self._params.upsert(ids, rows)
+    return self._params.accum(ids, old_rows, rows, self._exists.read_value())
+
+  def size(self):
+    """Rows in the table (not in the wrapper)."""
+    return self._params.size()
+
+  # Keras plumbing: a dynamic number of rows, no checkpoint state.
+  def _initialize(self, value):
+    self._value = tf.Variable(value,
+                              shape=tf.TensorShape([None, self._dim]),
+                              dtype=self._dtype,
+                              trainable=self.trainable,
+                              name=self.name)
+
+  def _validate_shape(self, shape):
+    del shape  # The row count changes every batch; Keras sees none.
+    return (0, self._dim)
+
+  def assign(self, value):
+    value = tf.convert_to_tensor(value, dtype=self._value.dtype)
+    self._value.assign(value)
+    return value
+
+  def _serialize_to_tensors(self):
+    return {}
+
+  def _trackable_children(self, save_type="checkpoint", **kwargs):
+    children = super()._trackable_children(save_type, **kwargs)
+    if save_type == "savedmodel":  # Functions tracing a lookup capture them.
+      children["ids"] = self._ids
+      if self._exists is not None:
+        children["exists"] = self._exists
+    return children
+
+  def _restore_from_tensors(self, restored_tensors):
+    del restored_tensors
+    return tf.no_op()
+
+
+def _row_ids_variable(dtype, name):
+  """An empty, non-trainable `[None]` variable (ids or exists per row)."""
+  return tf.Variable(tf.zeros([0], dtype), shape=tf.TensorShape([None]),
+                     trainable=False, name=name)
+
+
+def _checked_ids(params, ids):
+  if isinstance(ids, (tf.Tensor, tf.Variable)) and ids.dtype != params.key_dtype:
+    raise TypeError("%s: ids must be %s, got %s" %
+                    (params.name, params.key_dtype.name, ids.dtype.name))
+  return tf.convert_to_tensor(ids, params.key_dtype)
+
+
+def get_or_create_wrapper(params, name):
+  """The wrapper `params.trainable_store[name]`, created on first use."""
+  wrapper = params.trainable_store.get(name)
+  if wrapper is None:
+    wrapper = TrainableWrapper(params, name)
+    params.trainable_store[name] = wrapper
+  return wrapper
+
+
+def trainable_lookup(params, ids, name=None, max_norm=None,
+                     return_trainable=False):
+  """Rows of `ids` through the wrapper named `name` (created on first use).
+
+  Raises:
+    ValueError: `name` is None (it keys the wrapper that carries gradients).
+  """
+  if name is None:
+    raise ValueError("Must specify a name for the lookup of %s: the name keys "
+                     "the trainable wrapper across steps" % params.name)
+  if not params.value_dtype.is_floating:
+    if return_trainable:
+      raise TypeError("%s holds %s values, which cannot be trained" %
+                      (params.name, params.value_dtype.name))
+    return params.lookup(_checked_ids(params, ids))
+  wrapper = get_or_create_wrapper(params, name)
+  rows = wrapper.lookup(ids, max_norm=max_norm)
+  return (rows, wrapper) if return_trainable else rows

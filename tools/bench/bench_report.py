@@ -1,0 +1,121 @@
+"""Rows, the printed table, and the linearity and target checks of
+redis_table_bench.py (targets from issue #4)."""
+
+import collections
+import math
+
+# Table throughput as a fraction of the raw limit: at batch 1024, and above.
+TARGET_RATIO_SMALL_BATCH = 0.9
+TARGET_RATIO_LARGE_BATCH = 0.95
+SMALL_BATCH = 1024
+# p99 of a 1,024-key lookup, as a multiple of the raw HMGET p99.
+TARGET_P99_FACTOR = 1.1
+# Cost is "linear in the number of keys" when the time per key at a larger
+# batch stays within this factor of the time per key at the smallest batch.
+LINEARITY_SLACK = 1.1
+
+# keys/s: table (TF op), store (store_bench: the same C++ path without TF;
+# "-" when not run), raw (best raw_hash_bench strategy); latencies in ms per
+# batch; cpu: client process CPU microseconds per key.
+_COLUMNS = (("mode", "<10"), ("op", "<6"), ("dim", ">4"), ("batch", ">7"),
+            ("table k/s", ">10"), ("store k/s", ">10"), ("raw k/s", ">10"),
+            ("ratio", ">6"), ("raw best", "<11"), ("tbl p50", ">8"),
+            ("tbl p99", ">8"), ("raw p50", ">8"), ("raw p99", ">8"),
+            ("cpu tbl", ">8"), ("cpu store", ">9"), ("cpu raw", ">8"))
+HEADER = " ".join(format(name, spec) for name, spec in _COLUMNS)
+
+
+def percentile(values, fraction):
+  """Nearest-rank percentile (as raw_hash_bench computes it)."""
+  ordered = sorted(values)
+  rank = max(1, math.ceil(fraction * len(ordered)))
+  return ordered[min(rank, len(ordered)) - 1]
+
+
+def summary(latencies_ms, seconds, cpu_seconds, batch):
+  """One measurement: throughput, per-batch latency percentiles, CPU/key."""
+  keys = len(latencies_ms) * batch
+  return dict(keys_per_s=keys / seconds, p50_ms=percentile(latencies_ms, 0.50),
+              p99_ms=percentile(latencies_ms, 0.99),
+              cpu_us_per_key=cpu_seconds * 1e6 / keys,
+              batches=len(latencies_ms))
+
+
+def row(mode, op, dim, batch, table, raw_lines, store=None):
+  """A table measurement beside the store's and the raw limit (best raw
+  strategy). The raw latencies are the lowest any strategy reached, the
+  strictest comparison for the table."""
+  best = max(raw_lines, key=lambda line: line["keys_per_s"])
+  return dict(mode=mode, op=op, dim=dim, batch=batch,
+              table_keys_per_s=table["keys_per_s"],
+              store_keys_per_s=store["keys_per_s"] if store else None,
+              raw_keys_per_s=best["keys_per_s"],
+              ratio=table["keys_per_s"] / best["keys_per_s"],
+              raw_op=best["op"], raw_strategy=best["strategy"],
+              table_p50_ms=table["p50_ms"], table_p99_ms=table["p99_ms"],
+              raw_p50_ms=min(line["p50_ms"] for line in raw_lines),
+              raw_p99_ms=min(line["p99_ms"] for line in raw_lines),
+              table_cpu_us_per_key=table["cpu_us_per_key"],
+              store_cpu_us_per_key=store["cpu_us_per_key"] if store else None,
+              raw_cpu_us_per_key=best["cpu_us_per_key"],
+              table_batches=table["batches"], store=store, raw=raw_lines)
+
+
+def _optional(value, spec):
+  return "-" if value is None else format(value, spec)
+
+
+def format_row(r):
+  values = (r["mode"], r["op"], r["dim"], r["batch"],
+            f"{r['table_keys_per_s']:.0f}",
+            _optional(r["store_keys_per_s"], ".0f"),
+            f"{r['raw_keys_per_s']:.0f}", f"{r['ratio']:.2f}",
+            r["raw_strategy"], f"{r['table_p50_ms']:.3f}",
+            f"{r['table_p99_ms']:.3f}", f"{r['raw_p50_ms']:.3f}",
+            f"{r['raw_p99_ms']:.3f}", f"{r['table_cpu_us_per_key']:.3f}",
+            _optional(r["store_cpu_us_per_key"], ".3f"),
+            f"{r['raw_cpu_us_per_key']:.3f}")
+  return " ".join(
+      format(value, spec) for value, (_, spec) in zip(values, _COLUMNS))
+
+
+def linearity(rows):
+  """Microseconds per key at each batch size, per (mode, op, dim)."""
+  groups = collections.defaultdict(list)
+  for r in rows:
+    groups[(r["mode"], r["op"], r["dim"])].append(r)
+  lines = ["linearity (table us/key by batch; 'linear' when no larger batch "
+           f"costs more than {LINEARITY_SLACK}x per key than the smallest):"]
+  for (mode, op, dim), group in groups.items():
+    group.sort(key=lambda r: r["batch"])
+    per_key = [(r["batch"], 1e6 / r["table_keys_per_s"]) for r in group]
+    worst = max(us / per_key[0][1] for _, us in per_key)
+    verdict = "linear" if worst <= LINEARITY_SLACK else f"GROWS x{worst:.2f}"
+    cells = ", ".join(f"{batch}: {us:.3f}" for batch, us in per_key)
+    lines.append(f"  {mode:<10} {op:<6} dim {dim:>3}: {cells}  -> {verdict}")
+  return "\n".join(lines)
+
+
+def targets(rows):
+  """Which rows meet issue #4's targets; misses listed one a line."""
+  misses, met = [], 0
+  checks = 0
+  for r in rows:
+    want = (TARGET_RATIO_SMALL_BATCH if r["batch"] <= SMALL_BATCH else
+            TARGET_RATIO_LARGE_BATCH)
+    checks += 1
+    if r["ratio"] >= want:
+      met += 1
+    else:
+      misses.append(f"  {r['mode']} {r['op']} dim {r['dim']} batch "
+                    f"{r['batch']}: ratio {r['ratio']:.2f} < {want}")
+    if r["op"] == "lookup" and r["batch"] == SMALL_BATCH:
+      checks += 1
+      limit = TARGET_P99_FACTOR * r["raw_p99_ms"]
+      if r["table_p99_ms"] <= limit:
+        met += 1
+      else:
+        misses.append(f"  {r['mode']} lookup dim {r['dim']} batch 1024: p99 "
+                      f"{r['table_p99_ms']:.3f} ms > {TARGET_P99_FACTOR} x raw "
+                      f"{r['raw_p99_ms']:.3f} ms")
+  return "\n".join([f"targets: {met} of {checks} checks met"] + misses)

@@ -1,0 +1,58 @@
+"""Smoke test: `redis_table_bench.py --quick` runs end to end and prints its
+table with positive numbers for every mode and op. Not timed: no thresholds
+on speed, so the benchmark cannot rot without this test failing."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_MODES = ("standalone", "cluster")
+_OPS = ("lookup", "insert", "accum")
+
+
+@pytest.fixture(scope="module")
+def quick_output():
+  # The script finds raw_hash_bench in the test's runfiles (data).
+  done = subprocess.run(
+      [sys.executable, os.path.join(_HERE, "redis_table_bench.py"), "--quick"],
+      capture_output=True, text=True, timeout=240, check=False)
+  assert done.returncode == 0, done.stdout + done.stderr[-4000:]
+  return done.stdout
+
+
+def _table_rows(output):
+  rows = []
+  for line in output.splitlines():
+    cells = line.split()
+    if len(cells) == 16 and cells[0] in _MODES:
+      rows.append(cells)
+  return rows
+
+
+def test_quick_run_prints_a_row_per_mode_op_and_batch(quick_output):
+  rows = _table_rows(quick_output)
+  seen = {(cells[0], cells[1], cells[3]) for cells in rows}
+  want = {(m, o, b) for m in _MODES for o in _OPS for b in ("1024", "4096")}
+  assert seen == want, quick_output
+
+
+def test_quick_run_measures_positive_throughput_and_latency(quick_output):
+  rows = _table_rows(quick_output)
+  assert rows, quick_output
+  for cells in rows:
+    numbers = [float(c) for c in cells[4:8] + cells[9:] if c != "-"]
+    assert all(n > 0 for n in numbers), cells
+    assert cells[8] in ("serial", "pipelined", "two_clients"), cells
+
+
+def test_quick_run_reports_linearity_and_targets(quick_output):
+  assert "linearity" in quick_output
+  assert "call overhead" in quick_output
+  assert "targets:" in quick_output
+
+
+if __name__ == "__main__":
+  sys.exit(pytest.main([__file__, "-v"]))

@@ -1,0 +1,191 @@
+"""The wheel, installed into a fresh virtualenv, works without the source tree.
+
+Builds the wheel (`bazel build //:build_pip_pkg`, then the packaging step) or
+takes the one named by $TFRA_WHEEL, then checks what a user gets from it:
+the op library and no test files, a TensorFlow pin matching the build, a
+manylinux tag from `auditwheel show` with only libtensorflow_framework.so.2
+left external, and, in a new virtualenv holding only tensorflow-cpu and the
+wheel, an embedding round trip through a private Redis server plus a clear
+error under another TensorFlow version.
+
+Run by tools/testing/run_tests.sh after the Bazel tests (it needs Bazel and
+PyPI, for tensorflow-cpu, so it is not a Bazel test itself):
+
+    .venv/bin/python -m pytest -v tools/testing/wheel_test.py
+"""
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import textwrap
+import zipfile
+
+import pytest
+
+_REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+sys.path.insert(0, _REPO_ROOT)
+
+from tools.testing import redis_servers  # pylint: disable=g-import-not-at-top,wrong-import-position
+
+_TF_REQUIREMENT = "tensorflow-cpu==2.21.0"
+_OP_LIBRARY = "tensorflow_recommenders_addons/dynamic_embedding/core/_redis_table_ops.so"
+_TF_LIBRARY = "libtensorflow_framework.so.2"
+
+
+def _run(args, **kwargs):
+  """Runs `args`; on failure the assertion shows its output."""
+  result = subprocess.run(args, capture_output=True, text=True, check=False,
+                          **kwargs)
+  assert result.returncode == 0, "%s failed (%d):\n%s\n%s" % (
+      " ".join(args), result.returncode, result.stdout[-4000:],
+      result.stderr[-4000:])
+  return result
+
+
+def _version_info():
+  scope = {}
+  with open(os.path.join(_REPO_ROOT, "tensorflow_recommenders_addons",
+                         "version.py")) as source:
+    exec(source.read(), scope)  # pylint: disable=exec-used
+  return scope
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+  """Path of the wheel under test: $TFRA_WHEEL, or one built now."""
+  given = os.environ.get("TFRA_WHEEL")
+  if given:
+    return os.path.abspath(given)
+  out_dir = str(tmp_path_factory.mktemp("wheelhouse"))
+  # BAZEL_FLAGS: extra flags, as for build_deps/build_pip_pkg.sh.
+  _run(["bazel", "build"] + shlex.split(os.environ.get("BAZEL_FLAGS", "")) +
+       ["//:build_pip_pkg"], cwd=_REPO_ROOT)
+  built = _run([os.path.join(_REPO_ROOT, "bazel-bin", "build_pip_pkg"),
+                out_dir], cwd=_REPO_ROOT)
+  path = built.stdout.strip().splitlines()[-1]
+  assert path.endswith(".whl") and os.path.isfile(path), built.stdout
+  return path
+
+
+@pytest.fixture(scope="module")
+def venv_python(wheel, tmp_path_factory):
+  """A fresh virtualenv with only tensorflow-cpu and the wheel installed."""
+  venv = str(tmp_path_factory.mktemp("venv"))
+  _run([sys.executable, "-m", "venv", "--clear", venv])
+  python = os.path.join(venv, "bin", "python")
+  _run([python, "-m", "pip", "install", "--quiet",
+        "--disable-pip-version-check", _TF_REQUIREMENT, wheel])
+  return python
+
+
+def test_wheel_ships_the_op_library_and_no_tests(wheel):
+  names = zipfile.ZipFile(wheel).namelist()
+  assert _OP_LIBRARY in names
+  unwanted = [
+      n for n in names
+      if n.endswith("_test.py") or "/kernel_tests/" in n or
+      n.endswith("conftest.py") or n.endswith("/BUILD") or n.endswith(".bzl")
+  ]
+  assert not unwanted
+
+
+def test_metadata_pins_the_tensorflow_release_the_ops_were_built_for(wheel):
+  with zipfile.ZipFile(wheel) as archive:
+    metadata_name = next(n for n in archive.namelist()
+                         if n.endswith(".dist-info/METADATA"))
+    metadata = archive.read(metadata_name).decode()
+  requires = re.findall(r"^Requires-Dist: (.*)$", metadata, re.MULTILINE)
+  built_for = _version_info()["BUILT_FOR_TF_VERSION"]
+  major, minor = (int(p) for p in built_for.split(".")[:2])
+  tf_requirements = [r for r in requires if r.startswith("tensorflow")]
+  assert len(tf_requirements) == 1, requires
+  specifiers = set(re.sub(r"^[a-z-]+", "", tf_requirements[0]).split(","))
+  assert specifiers == {">=%d.%d.0" % (major, minor),
+                        "<%d.%d" % (major, minor + 1)}
+
+
+def test_auditwheel_reports_a_manylinux_tag_with_only_tensorflow_external(
+    wheel, tmp_path):
+  shown = _run([sys.executable, "-m", "auditwheel", "show", "--json", wheel])
+  report = json.loads(shown.stdout)
+  # The symbol versions (glibc, libstdc++) allow a manylinux tag; the only
+  # library outside the policy is TensorFlow's own, which the installed
+  # TensorFlow provides. hiredis and json-parser are linked in statically.
+  assert report["sym_tag"].startswith("manylinux_"), report
+  assert set(report["external_libs"]) == {_TF_LIBRARY}, report
+  assert report["sym_tag"] in os.path.basename(wheel)
+  op_library = zipfile.ZipFile(wheel).extract(_OP_LIBRARY, str(tmp_path))
+  needed = _run(["readelf", "-d", op_library]).stdout
+  assert "hiredis" not in needed and "jsonparser" not in needed
+
+
+_ROUND_TRIP = textwrap.dedent("""\
+    import json, sys
+    import numpy as np
+    import tensorflow as tf
+    import tensorflow_recommenders_addons as tfra
+    from tensorflow_recommenders_addons import dynamic_embedding as de
+
+    creator = de.RedisTableCreator(
+        de.RedisTableConfig(redis_config_abs_dir=sys.argv[1]))
+    emb = de.get_variable("wheel_emb", key_dtype=tf.int64,
+                          value_dtype=tf.float32, dim=4, initializer=-1.0,
+                          kv_creator=creator)
+    emb.upsert(tf.constant([1, 2, 3], tf.int64),
+               tf.constant(np.arange(12, dtype=np.float32).reshape(3, 4)))
+    values, exists = emb.lookup(tf.constant([1, 2, 3, 4], tf.int64),
+                                return_exists=True)
+    print(json.dumps({"module": tfra.__file__, "values": values.numpy().tolist(),
+                      "exists": exists.numpy().tolist(),
+                      "size": int(emb.size().numpy())}))
+    """)
+
+
+def test_installed_wheel_round_trips_embeddings_through_redis(
+    venv_python, tmp_path):
+  with redis_servers.standalone() as deployment:
+    port = deployment.describe()["nodes"][0]["port"]
+    config = tmp_path / "redis.json"
+    config.write_text(json.dumps({
+        "redis_connection_mode": 2, "redis_host_ip": ["127.0.0.1"],
+        "redis_host_port": [port], "table_store_mode": 0}))
+    script = tmp_path / "round_trip.py"
+    script.write_text(_ROUND_TRIP)
+    # -I: no PYTHONPATH, no user site, no current directory: only the venv.
+    result = _run([venv_python, "-I", str(script), str(config)],
+                  cwd=str(tmp_path))
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    venv_root = os.path.dirname(os.path.dirname(venv_python))
+    assert report["module"].startswith(venv_root)
+    assert report["values"] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11],
+                                [-1, -1, -1, -1]]
+    assert report["exists"] == [True, True, True, False]
+    assert report["size"] == 3
+    # The rows are in Redis under upstream's name: default model tag "test",
+    # one bucket whose hash tag is {3560}.
+    stored = deployment.redis_cli(port, "HLEN", "test:wheel_emb{3560}")
+    assert stored.strip() == "3"
+
+
+def test_import_under_another_tensorflow_names_both_versions(
+    venv_python, tmp_path):
+  fake = tmp_path / "fake_tf" / "tensorflow"
+  fake.mkdir(parents=True)
+  (fake / "__init__.py").write_text('__version__ = "2.20.0"\n')
+  env = dict(os.environ, PYTHONPATH=str(fake.parent))
+  result = subprocess.run(
+      [venv_python, "-c", "import tensorflow_recommenders_addons"],
+      capture_output=True, text=True, cwd=str(tmp_path), env=env, check=False)
+  built_for = _version_info()["BUILT_FOR_TF_VERSION"]
+  assert result.returncode != 0
+  assert "ImportError" in result.stderr
+  assert built_for in result.stderr and "2.20.0" in result.stderr
+  assert "undefined symbol" not in result.stderr
+
+
+if __name__ == "__main__":
+  sys.exit(pytest.main([__file__, "-v"]))
