@@ -35,10 +35,8 @@ run_bazel_tests "//..." //... || overall=1
 # cannot load sanitizer runtimes into the Python interpreter).
 sanitized_targets=(
   //tensorflow_recommenders_addons/dynamic_embedding/core/lib/...
+  //tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/...
 )
-if [[ -d tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl ]]; then
-  sanitized_targets+=(//tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/...)
-fi
 for config in asan tsan; do
   run_bazel_tests "--config=${config}" --config="${config}" "${sanitized_targets[@]}" || overall=1
 done
