@@ -12,10 +12,10 @@ function dispatch, not the table, to every batch.
 
 In the same run raw_hash_bench moves the same keys and bytes into the same
 buckets with plain HMGET (lookup) and HSET (insert, accum) through hiredis;
-its best strategy is the raw limit. store_bench, when built, runs the table's
-C++ path without TensorFlow on the same keys, which splits the table's cost
-into client/store and TF/Python parts. Batch j of size B holds keys
-[w*B, (w+1)*B), w = j mod (keys // B), in both tools.
+its best strategy is the raw limit. store_bench (--store_bench '' skips it)
+runs the table's C++ path without TensorFlow on the same keys, which splits
+the table's cost into client/store and TF/Python parts. Batch j of size B
+holds keys [w*B, (w+1)*B), w = j mod (keys // B), in all tools.
 
     bazel run //tools/bench:redis_table_bench -- [--quick] [--modes cluster]
         [--dims 8,64] [--batches 1024,16384] [--keys 1048576] [--json FILE]
@@ -198,7 +198,7 @@ def _run_raw(args, buckets, op, dim, batch, budget):
 
 
 def _run_store(args, config, name, op, dim, batch, budget):
-  """store_bench's line, or None when it is not built (see BUILD)."""
+  """store_bench's line, or None when --store_bench is empty."""
   if not args.store_bench:
     return None
   return _run_tool(

@@ -3,7 +3,8 @@
 # for the installed TensorFlow, checks the code's shape, then `bazel test //...`
 # (gtest and pytest targets; the tests start their own Redis servers), then the
 # C++ client and table-logic tests again under AddressSanitizer and
-# ThreadSanitizer, then the wheel test (build the wheel, install it into a
+# ThreadSanitizer, then the reverse compatibility check (TFRA 0.8.1 reads what
+# our table wrote), then the wheel test (build the wheel, install it into a
 # fresh virtualenv). Safe to run twice; the second run reuses Bazel's caches.
 set -euo pipefail
 
@@ -41,6 +42,17 @@ for config in asan tsan; do
   run_bazel_tests "--config=${config}" --config="${config}" "${sanitized_targets[@]}" || overall=1
 done
 
+# ---- Reverse compatibility: upstream TFRA 0.8.1 (its own virtualenv, made on
+# first use under ~/.cache or $TFRA081_VENV) reads back what our table wrote
+# (tools/compat/reverse_check.sh; about 15 s, plus ~75 s the first time).
+echo "== reverse compatibility (TFRA 0.8.1 reads ours) =="
+if bash tools/compat/reverse_check.sh; then
+  reverse_result="passed"
+else
+  reverse_result="FAILED"
+  overall=1
+fi
+
 # ---- Packaging, after the Bazel tests: build the wheel and install it into a
 # fresh virtualenv with only tensorflow-cpu (tools/testing/wheel_test.py; pip
 # fetches tensorflow-cpu from PyPI on a cold cache).
@@ -50,4 +62,5 @@ echo "== wheel test =="
 passed=$(grep -cE '^//.* PASSED' "${summary_file}" || true)
 failed=$(grep -cE '^//.* (FAILED|TIMEOUT|NO STATUS|FLAKY)' "${summary_file}" || true)
 echo "bazel: ${passed} passed, ${failed} failed"
+echo "reverse compatibility with TFRA 0.8.1: ${reverse_result}"
 exit "${overall}"

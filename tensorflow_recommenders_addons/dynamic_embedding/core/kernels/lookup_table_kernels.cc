@@ -22,120 +22,128 @@ absl::Status TableOpKernel::GetTable(OpKernelContext* ctx,
   return absl::OkStatus();
 }
 
-// Output shape of a find: keys.shape + value_shape.
-static absl::Status FindOutputShape(TfraLookupTable* table, const Tensor& keys,
-                                    TensorShape* shape) {
-  *shape = keys.shape();
-  shape->RemoveLastDims(table->key_shape().dims());
-  return shape->AppendShapeWithStatus(table->value_shape());
+namespace {
+
+// Checks keys (input 1) and default_value (input 2) and allocates "values"
+// shaped keys.shape + value_shape.
+absl::Status PrepareFind(OpKernelContext* ctx, TfraLookupTable* table,
+                         Tensor** values) {
+  const Tensor& keys = ctx->input(1);
+  TF_RETURN_IF_ERROR(table->CheckFindArguments(keys, ctx->input(2)));
+  TensorShape shape = keys.shape();
+  shape.RemoveLastDims(table->key_shape().dims());
+  TF_RETURN_IF_ERROR(shape.AppendShapeWithStatus(table->value_shape()));
+  return ctx->allocate_output("values", shape, values);
 }
 
-void TableFindOp::Compute(OpKernelContext* ctx) {
-  TfraLookupTable* table;
-  OP_REQUIRES_OK(ctx, GetTable(ctx, &table));
-  core::ScopedUnref unref(table);
-  const Tensor& keys = ctx->input(1);
-  const Tensor& default_value = ctx->input(2);
-  OP_REQUIRES_OK(ctx, table->CheckFindArguments(keys, default_value));
-  TensorShape shape;
-  OP_REQUIRES_OK(ctx, FindOutputShape(table, keys, &shape));
+absl::Status ScalarInput(OpKernelContext* ctx, const char* name,
+                         std::string* value) {
+  const Tensor* tensor;
+  TF_RETURN_IF_ERROR(ctx->input(name, &tensor));
+  if (!TensorShapeUtils::IsScalar(tensor->shape())) {
+    return errors::InvalidArgument(name, " must be a scalar string, got shape ",
+                                   tensor->shape().DebugString());
+  }
+  *value = tensor->scalar<tstring>()();
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status TableFind(OpKernelContext* ctx, TfraLookupTable* table) {
   Tensor* values;
-  OP_REQUIRES_OK(ctx, ctx->allocate_output("values", shape, &values));
-  OP_REQUIRES_OK(ctx, table->Find(ctx, keys, values, default_value));
+  TF_RETURN_IF_ERROR(PrepareFind(ctx, table, &values));
+  return table->Find(ctx, ctx->input(1), values, ctx->input(2));
 }
 
-void TableFindWithExistsOp::Compute(OpKernelContext* ctx) {
-  TfraLookupTable* table;
-  OP_REQUIRES_OK(ctx, GetTable(ctx, &table));
-  core::ScopedUnref unref(table);
-  const Tensor& keys = ctx->input(1);
-  const Tensor& default_value = ctx->input(2);
-  OP_REQUIRES_OK(ctx, table->CheckFindArguments(keys, default_value));
-  TensorShape shape;
-  OP_REQUIRES_OK(ctx, FindOutputShape(table, keys, &shape));
+absl::Status TableFindWithExists(OpKernelContext* ctx, TfraLookupTable* table) {
   Tensor* values;
   Tensor* exists;
-  OP_REQUIRES_OK(ctx, ctx->allocate_output("values", shape, &values));
-  OP_REQUIRES_OK(ctx, ctx->allocate_output("exists", keys.shape(), &exists));
-  OP_REQUIRES_OK(ctx, table->FindWithExists(ctx, keys, values, default_value,
-                                            exists));
+  TF_RETURN_IF_ERROR(PrepareFind(ctx, table, &values));
+  TF_RETURN_IF_ERROR(
+      ctx->allocate_output("exists", ctx->input(1).shape(), &exists));
+  return table->FindWithExists(ctx, ctx->input(1), values, ctx->input(2),
+                               exists);
 }
 
-void TableInsertOp::Compute(OpKernelContext* ctx) {
-  TfraLookupTable* table;
-  OP_REQUIRES_OK(ctx, GetTable(ctx, &table));
-  core::ScopedUnref unref(table);
+absl::Status TableInsert(OpKernelContext* ctx, TfraLookupTable* table) {
   const Tensor& keys = ctx->input(1);
   const Tensor& values = ctx->input(2);
-  OP_REQUIRES_OK(ctx, table->CheckKeyAndValueTensorsForInsert(keys, values));
-  OP_REQUIRES_OK(ctx, table->Insert(ctx, keys, values));
+  TF_RETURN_IF_ERROR(table->CheckKeyAndValueTensorsForInsert(keys, values));
+  return table->Insert(ctx, keys, values);
 }
 
-void TableAccumOp::Compute(OpKernelContext* ctx) {
-  TfraLookupTable* table;
-  OP_REQUIRES_OK(ctx, GetTable(ctx, &table));
-  core::ScopedUnref unref(table);
+absl::Status TableAccum(OpKernelContext* ctx, TfraLookupTable* table) {
   const Tensor& keys = ctx->input(1);
   const Tensor& values = ctx->input(2);
   const Tensor& exists = ctx->input(3);
-  OP_REQUIRES_OK(ctx, table->CheckKeyAndValueTensorsForInsert(keys, values));
-  OP_REQUIRES(ctx, exists.shape() == keys.shape(),
-              errors::InvalidArgument("exists must have the keys' shape ",
-                                      keys.shape().DebugString(), ", got ",
-                                      exists.shape().DebugString()));
-  OP_REQUIRES_OK(ctx, table->Accum(ctx, keys, values, exists));
+  TF_RETURN_IF_ERROR(table->CheckKeyAndValueTensorsForInsert(keys, values));
+  if (exists.shape() != keys.shape()) {
+    return errors::InvalidArgument("exists must have the keys' shape ",
+                                   keys.shape().DebugString(), ", got ",
+                                   exists.shape().DebugString());
+  }
+  return table->Accum(ctx, keys, values, exists);
 }
 
-void TableRemoveOp::Compute(OpKernelContext* ctx) {
-  TfraLookupTable* table;
-  OP_REQUIRES_OK(ctx, GetTable(ctx, &table));
-  core::ScopedUnref unref(table);
+absl::Status TableRemove(OpKernelContext* ctx, TfraLookupTable* table) {
   const Tensor& keys = ctx->input(1);
-  OP_REQUIRES_OK(ctx, table->CheckKeyTensorForRemove(keys));
-  OP_REQUIRES_OK(ctx, table->Remove(ctx, keys));
+  TF_RETURN_IF_ERROR(table->CheckKeyTensorForRemove(keys));
+  return table->Remove(ctx, keys);
 }
 
-void TableClearOp::Compute(OpKernelContext* ctx) {
-  TfraLookupTable* table;
-  OP_REQUIRES_OK(ctx, GetTable(ctx, &table));
-  core::ScopedUnref unref(table);
-  OP_REQUIRES_OK(ctx, table->Clear(ctx));
+absl::Status TableClear(OpKernelContext* ctx, TfraLookupTable* table) {
+  return table->Clear(ctx);
 }
 
-void TableSizeOp::Compute(OpKernelContext* ctx) {
-  TfraLookupTable* table;
-  OP_REQUIRES_OK(ctx, GetTable(ctx, &table));
-  core::ScopedUnref unref(table);
+absl::Status TableSize(OpKernelContext* ctx, TfraLookupTable* table) {
   int64_t size = 0;
-  OP_REQUIRES_OK(ctx, table->Size(ctx, &size));
+  TF_RETURN_IF_ERROR(table->Size(ctx, &size));
   Tensor* out;
-  OP_REQUIRES_OK(ctx, ctx->allocate_output("size", TensorShape({}), &out));
+  TF_RETURN_IF_ERROR(ctx->allocate_output("size", TensorShape({}), &out));
   out->scalar<int64_t>()() = size;
+  return absl::OkStatus();
 }
 
-void TableExportOp::Compute(OpKernelContext* ctx) {
-  TfraLookupTable* table;
-  OP_REQUIRES_OK(ctx, GetTable(ctx, &table));
-  core::ScopedUnref unref(table);
-  OP_REQUIRES_OK(ctx, table->ExportValues(ctx));
+absl::Status TableExport(OpKernelContext* ctx,
+                                  TfraLookupTable* table) {
+  return table->ExportValues(ctx);
 }
 
-void TableExportRowsOp::Compute(OpKernelContext* ctx) {
-  TfraLookupTable* table;
-  OP_REQUIRES_OK(ctx, GetTable(ctx, &table));
-  core::ScopedUnref unref(table);
-  OP_REQUIRES_OK(ctx, table->ExportRows(ctx));
+absl::Status TableExportRows(OpKernelContext* ctx, TfraLookupTable* table) {
+  return table->ExportRows(ctx);
 }
 
-void TableImportOp::Compute(OpKernelContext* ctx) {
-  TfraLookupTable* table;
-  OP_REQUIRES_OK(ctx, GetTable(ctx, &table));
-  core::ScopedUnref unref(table);
+absl::Status TableImport(OpKernelContext* ctx, TfraLookupTable* table) {
   const Tensor& keys = ctx->input(1);
   const Tensor& values = ctx->input(2);
-  OP_REQUIRES_OK(ctx, table->CheckKeyAndValueTensorsForImport(keys, values));
-  OP_REQUIRES_OK(ctx, table->ImportValues(ctx, keys, values));
+  TF_RETURN_IF_ERROR(table->CheckKeyAndValueTensorsForImport(keys, values));
+  return table->ImportValues(ctx, keys, values);
 }
+
+template <bool kSave>
+TableFileSystemOp<kSave>::TableFileSystemOp(OpKernelConstruction* ctx)
+    : TableOpKernel(ctx) {
+  OP_REQUIRES_OK(ctx, ctx->GetAttr("dirpath_env", &attrs_.dirpath_env));
+  OP_REQUIRES_OK(ctx, ctx->GetAttr("buffer_size", &attrs_.buffer_size));
+  OP_REQUIRES_OK(ctx, ctx->GetAttr(kSave ? "append_to_file" : "load_entire_dir",
+                                   kSave ? &attrs_.append_to_file
+                                         : &attrs_.load_entire_dir));
+}
+
+template <bool kSave>
+void TableFileSystemOp<kSave>::Compute(OpKernelContext* ctx) {
+  WithTable(ctx, [this, ctx](TfraLookupTable* table) -> absl::Status {
+    TableFileRequest request = attrs_;
+    TF_RETURN_IF_ERROR(ScalarInput(ctx, "dirpath", &request.dirpath));
+    TF_RETURN_IF_ERROR(ScalarInput(ctx, "file_name", &request.file_name));
+    return kSave ? table->SaveToFileSystem(ctx, request)
+                 : table->LoadFromFileSystem(ctx, request);
+  });
+}
+
+template class TableFileSystemOp<true>;
+template class TableFileSystemOp<false>;
 
 }  // namespace recommenders_addons
 }  // namespace tensorflow

@@ -23,16 +23,21 @@ TFRA_REDIS_TABLE_DTYPES(TFRA_REGISTER_REDIS_TABLE)
 
 #define TFRA_REGISTER_GENERIC(op_name, kernel) \
   REGISTER_KERNEL_BUILDER(Name(op_name).Device(DEVICE_CPU), kernel);
-TFRA_REGISTER_GENERIC("TFRA>RedisTableFind", TableFindOp)
-TFRA_REGISTER_GENERIC("TFRA>RedisTableFindWithExists", TableFindWithExistsOp)
-TFRA_REGISTER_GENERIC("TFRA>RedisTableInsert", TableInsertOp)
-TFRA_REGISTER_GENERIC("TFRA>RedisTableAccum", TableAccumOp)
-TFRA_REGISTER_GENERIC("TFRA>RedisTableRemove", TableRemoveOp)
-TFRA_REGISTER_GENERIC("TFRA>RedisTableClear", TableClearOp)
-TFRA_REGISTER_GENERIC("TFRA>RedisTableSize", TableSizeOp)
-TFRA_REGISTER_GENERIC("TFRA>RedisTableExport", TableExportOp)
-TFRA_REGISTER_GENERIC("TFRA>RedisTableExportRows", TableExportRowsOp)
-TFRA_REGISTER_GENERIC("TFRA>RedisTableImport", TableImportOp)
+TFRA_REGISTER_GENERIC("TFRA>RedisTableFind", TableOp<TableFind>)
+TFRA_REGISTER_GENERIC("TFRA>RedisTableFindWithExists",
+                      TableOp<TableFindWithExists>)
+TFRA_REGISTER_GENERIC("TFRA>RedisTableInsert", TableOp<TableInsert>)
+TFRA_REGISTER_GENERIC("TFRA>RedisTableAccum", TableOp<TableAccum>)
+TFRA_REGISTER_GENERIC("TFRA>RedisTableRemove", TableOp<TableRemove>)
+TFRA_REGISTER_GENERIC("TFRA>RedisTableClear", TableOp<TableClear>)
+TFRA_REGISTER_GENERIC("TFRA>RedisTableSize", TableOp<TableSize>)
+TFRA_REGISTER_GENERIC("TFRA>RedisTableExport", TableOp<TableExport>)
+TFRA_REGISTER_GENERIC("TFRA>RedisTableExportRows", TableOp<TableExportRows>)
+TFRA_REGISTER_GENERIC("TFRA>RedisTableImport", TableOp<TableImport>)
+TFRA_REGISTER_GENERIC("TFRA>RedisTableSaveToFileSystem",
+                      TableFileSystemOp</*kSave=*/true>)
+TFRA_REGISTER_GENERIC("TFRA>RedisTableLoadFromFileSystem",
+                      TableFileSystemOp</*kSave=*/false>)
 #undef TFRA_REGISTER_GENERIC
 
 }  // namespace recommenders_addons

@@ -12,6 +12,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/table_files.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/value_codec.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_table_dtypes.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/table_file_system.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/tf_executor.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/tf_status.h"
 
@@ -139,15 +140,15 @@ absl::Status RedisTableOfTensors<K, V>::EncodeRows(
 }
 
 template <class K, class V>
-absl::Status RedisTableOfTensors<K, V>::DecodeRow(std::string_view stored,
-                                                  V* row) const {
+rt::Status RedisTableOfTensors<K, V>::DecodeRow(std::string_view stored,
+                                                V* row) const {
   if constexpr (std::is_same_v<V, tstring>) {
-    return ToTfStatus(rt::DecodeStringRow(
+    return rt::DecodeStringRow(
         stored, dim_, [row](size_t index, std::string_view element) {
           row[index] = tstring(element.data(), element.size());
-        }));
+        });
   } else {
-    return ToTfStatus(rt::DecodePodRow(stored, dim_, row));
+    return rt::DecodePodRow(stored, dim_, row);
   }
 }
 
@@ -158,33 +159,42 @@ absl::Status RedisTableOfTensors<K, V>::FindImpl(OpKernelContext* ctx,
                                                  const Tensor& default_value,
                                                  Tensor* exists) {
   const int64_t n = keys.NumElements();
-  V* out = values->flat<V>().data();
-  const V* defaults = default_value.flat<V>().data();
-  // A default per key (dynamic defaults, N x dim) or one row for all.
-  const bool per_key = default_value.NumElements() == n * dim_ && n > 1;
-  for (int64_t i = 0; i < n; ++i) {
-    const V* source = per_key ? defaults + i * dim_ : defaults;
-    std::copy(source, source + dim_, out + i * dim_);
-  }
-  bool* found = exists == nullptr ? nullptr : exists->flat<bool>().data();
-  if (found != nullptr) std::fill(found, found + n, false);
   if (n == 0) return absl::OkStatus();
+  V* out = values->flat<V>().data();
+  std::unique_ptr<bool[]> own_found;
+  bool* found = exists == nullptr ? nullptr : exists->flat<bool>().data();
+  if (found == nullptr) {
+    own_found = std::make_unique<bool[]>(n);
+    found = own_found.get();
+  }
+  std::fill(found, found + n, false);
 
   TfExecutor executor(ctx);
   rt::Status status = table_->store->Find(
       MakeKeyBatch(keys),
       [&](size_t index, std::string_view stored) -> rt::Status {
-        absl::Status decoded = DecodeRow(stored, out + index * dim_);
+        rt::Status decoded = DecodeRow(stored, out + index * dim_);
         if (!decoded.ok()) {
           return rt::InvalidArgumentError(
-              std::string(decoded.message()) + " (key #" +
-              std::to_string(index) + " of the batch)");
+              decoded.message() + " (key #" + std::to_string(index) +
+              " of the batch)");
         }
-        if (found != nullptr) found[index] = true;
+        found[index] = true;
         return rt::Status::Ok();
       },
       &executor);
-  return ToTfStatus(status);
+  TF_RETURN_IF_ERROR(ToTfStatus(status));
+  // Defaults only where no row was found: writing them for every key first
+  // and then overwriting the found rows doubled the output writes.
+  const V* defaults = default_value.flat<V>().data();
+  // A default per key (dynamic defaults, N x dim) or one row for all.
+  const bool per_key = default_value.NumElements() == n * dim_ && n > 1;
+  for (int64_t i = 0; i < n; ++i) {
+    if (found[i]) continue;
+    const V* source = per_key ? defaults + i * dim_ : defaults;
+    std::copy(source, source + dim_, out + i * dim_);
+  }
+  return absl::OkStatus();
 }
 
 template <class K, class V>
@@ -297,10 +307,7 @@ absl::Status RedisTableOfTensors<K, V>::ExportRows(OpKernelContext* ctx) {
         } else {
           TFRA_TABLE_RETURN_IF_ERROR(rt::DecodeKey(field, &key));
         }
-        absl::Status decoded = DecodeRow(stored, row.get());
-        if (!decoded.ok()) {
-          return rt::InvalidArgumentError(std::string(decoded.message()));
-        }
+        TFRA_TABLE_RETURN_IF_ERROR(DecodeRow(stored, row.get()));
         keys.push_back(std::move(key));
         values.insert(values.end(), row.get(), row.get() + dim_);
         return rt::Status::Ok();
@@ -341,6 +348,30 @@ absl::Status RedisTableOfTensors<K, V>::ImportValues(OpKernelContext* ctx,
       return absl::OkStatus();
   }
   return absl::OkStatus();
+}
+
+// Files hold the bytes Redis holds (table_file_io.h).
+template <class K, class V>
+rt::FileRecordFormat FileFormatOf(int64_t dim) {
+  return rt::FileRecordFormat{
+      KeyKindOf<K>(),
+      std::is_same_v<V, tstring> ? 0 : static_cast<size_t>(dim) * sizeof(V),
+      static_cast<size_t>(dim)};
+}
+
+template <class K, class V>
+absl::Status RedisTableOfTensors<K, V>::SaveToFileSystem(
+    OpKernelContext* ctx, const TableFileRequest& request) {
+  return SaveTableToFileSystem(ctx->env(), *table_, FileFormatOf<K, V>(dim_),
+                               request);
+}
+
+template <class K, class V>
+absl::Status RedisTableOfTensors<K, V>::LoadFromFileSystem(
+    OpKernelContext* ctx, const TableFileRequest& request) {
+  TfExecutor executor(ctx);
+  return LoadTableFromFileSystem(ctx->env(), *table_,
+                                 FileFormatOf<K, V>(dim_), request, &executor);
 }
 
 #define TFRA_INSTANTIATE_REDIS_TABLE(K, V) \

@@ -48,6 +48,10 @@ class RedisTableOfTensors final : public TfraLookupTable {
   absl::Status ExportRows(OpKernelContext* ctx) override;
   absl::Status ImportValues(OpKernelContext* ctx, const Tensor& keys,
                             const Tensor& values) override;
+  absl::Status SaveToFileSystem(OpKernelContext* ctx,
+                                const TableFileRequest& request) override;
+  absl::Status LoadFromFileSystem(OpKernelContext* ctx,
+                                  const TableFileRequest& request) override;
 
   // LookupInterface::size() cannot report errors; it returns the size the
   // last successful TFRA>RedisTableSize op measured (only DebugString uses
@@ -68,7 +72,7 @@ class RedisTableOfTensors final : public TfraLookupTable {
   absl::Status EncodeRows(const Tensor& values, int64_t rows,
                           std::vector<std::string_view>* views,
                           std::vector<std::string>* owned) const;
-  absl::Status DecodeRow(std::string_view stored, V* row) const;
+  tfra::redis_table::Status DecodeRow(std::string_view stored, V* row) const;
   absl::Status FindImpl(OpKernelContext* ctx, const Tensor& keys,
                         Tensor* values, const Tensor& default_value,
                         Tensor* exists);

@@ -4,11 +4,25 @@
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_KERNELS_TFRA_LOOKUP_TABLE_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_KERNELS_TFRA_LOOKUP_TABLE_H_
 
+#include <cstdint>
+#include <string>
+
 #include "tensorflow/core/framework/lookup_interface.h"
 #include "tensorflow/core/framework/op_kernel.h"
 
 namespace tensorflow {
 namespace recommenders_addons {
+
+// One save_to_file_system / load_from_file_system call: the op's inputs
+// (dirpath, file_name) and attrs.
+struct TableFileRequest {
+  std::string dirpath;
+  std::string file_name;
+  std::string dirpath_env;  // name of the env var that overrides dirpath
+  bool append_to_file = false;
+  bool load_entire_dir = false;
+  int64_t buffer_size = 1;  // rows per file write / per insert
+};
 
 class TfraLookupTable : public lookup::LookupInterface {
  public:
@@ -32,6 +46,14 @@ class TfraLookupTable : public lookup::LookupInterface {
 
   // The number of stored keys; unlike size(), reports failures.
   virtual absl::Status Size(OpKernelContext* ctx, int64_t* size) = 0;
+
+  // Writes every row to <dir>/<file_name>-keys and -values.
+  virtual absl::Status SaveToFileSystem(OpKernelContext* ctx,
+                                        const TableFileRequest& request) = 0;
+  // Upserts the rows of such files (of every matching file pair in the
+  // folder with load_entire_dir).
+  virtual absl::Status LoadFromFileSystem(OpKernelContext* ctx,
+                                          const TableFileRequest& request) = 0;
 
  protected:
   ~TfraLookupTable() override = default;

@@ -74,24 +74,22 @@ REGISTER_OP("TFRA>RedisTableSize")
     .Output("size: int64")
     .SetShapeFn(TableSizeShape);
 
-REGISTER_OP("TFRA>RedisTableExport")
-    .Input("table_handle: resource")
-    .Output("keys: Tkeys")
-    .Output("values: Tvalues")
-    .Attr("Tkeys: type")
-    .Attr("Tvalues: type")
-    .SetShapeFn(TableExportShape);
+// The two export ops share one signature.
+#define TFRA_TABLE_EXPORT_SIGNATURE   \
+  Input("table_handle: resource")     \
+      .Output("keys: Tkeys")          \
+      .Output("values: Tvalues")      \
+      .Attr("Tkeys: type")            \
+      .Attr("Tvalues: type")          \
+      .SetShapeFn(TableExportShape)
+
+REGISTER_OP("TFRA>RedisTableExport").TFRA_TABLE_EXPORT_SIGNATURE;
 
 // Ours (not in upstream): every stored row whatever table_store_mode says,
 // for users calling export(). TFRA>RedisTableExport keeps upstream's
 // per-mode checkpoint semantics.
-REGISTER_OP("TFRA>RedisTableExportRows")
-    .Input("table_handle: resource")
-    .Output("keys: Tkeys")
-    .Output("values: Tvalues")
-    .Attr("Tkeys: type")
-    .Attr("Tvalues: type")
-    .SetShapeFn(TableExportShape);
+REGISTER_OP("TFRA>RedisTableExportRows").TFRA_TABLE_EXPORT_SIGNATURE;
+#undef TFRA_TABLE_EXPORT_SIGNATURE
 
 REGISTER_OP("TFRA>RedisTableImport")
     .Input("table_handle: resource")
@@ -101,27 +99,24 @@ REGISTER_OP("TFRA>RedisTableImport")
     .Attr("Tout: type")
     .SetShapeFn(TableImportShape);
 
-REGISTER_OP("TFRA>RedisTableSaveToFileSystem")
-    .Input("table_handle: resource")
-    .Input("dirpath: string")
-    .Input("file_name: string")
-    .Attr("key_dtype: type")
-    .Attr("value_dtype: type")
-    .Attr("dirpath_env: string")
-    .Attr("append_to_file: bool")
-    .Attr("buffer_size: int >= 1")
-    .SetShapeFn(TableHandleOnlyShape);
+// save_to_file_system / load_from_file_system: the same inputs and attrs
+// but the one bool attr that says how files are written or chosen.
+#define TFRA_TABLE_FILE_SYSTEM_SIGNATURE(bool_attr) \
+  Input("table_handle: resource")                   \
+      .Input("dirpath: string")                     \
+      .Input("file_name: string")                   \
+      .Attr("key_dtype: type")                      \
+      .Attr("value_dtype: type")                    \
+      .Attr("dirpath_env: string")                  \
+      .Attr(bool_attr ": bool")                     \
+      .Attr("buffer_size: int >= 1")                \
+      .SetShapeFn(TableHandleOnlyShape)
 
+REGISTER_OP("TFRA>RedisTableSaveToFileSystem")
+    .TFRA_TABLE_FILE_SYSTEM_SIGNATURE("append_to_file");
 REGISTER_OP("TFRA>RedisTableLoadFromFileSystem")
-    .Input("table_handle: resource")
-    .Input("dirpath: string")
-    .Input("file_name: string")
-    .Attr("key_dtype: type")
-    .Attr("value_dtype: type")
-    .Attr("dirpath_env: string")
-    .Attr("load_entire_dir: bool")
-    .Attr("buffer_size: int >= 1")
-    .SetShapeFn(TableHandleOnlyShape);
+    .TFRA_TABLE_FILE_SYSTEM_SIGNATURE("load_entire_dir");
+#undef TFRA_TABLE_FILE_SYSTEM_SIGNATURE
 
 }  // namespace recommenders_addons
 }  // namespace tensorflow

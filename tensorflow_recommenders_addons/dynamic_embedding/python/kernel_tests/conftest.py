@@ -79,15 +79,23 @@ class RedisSetup:
     return names
 
 
+def _running(mode, tmp_path_factory):
+  """Yields a `RedisSetup` of a fresh `mode` deployment, stopped afterwards."""
+  with _start(mode) as deployment:
+    yield RedisSetup(mode, deployment,
+                     str(tmp_path_factory.mktemp("redis_config")))
+
+
 @pytest.fixture(scope="module", params=MODES)
 def redis_setup(request, tmp_path_factory):
-  with _start(request.param) as deployment:
-    yield RedisSetup(request.param, deployment,
-                     str(tmp_path_factory.mktemp("redis_config")))
+  yield from _running(request.param, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def standalone_setup(tmp_path_factory):
-  with redis_servers.standalone() as deployment:
-    yield RedisSetup("standalone", deployment,
-                     str(tmp_path_factory.mktemp("redis_config")))
+  yield from _running("standalone", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def cluster_setup(tmp_path_factory):
+  yield from _running("cluster", tmp_path_factory)

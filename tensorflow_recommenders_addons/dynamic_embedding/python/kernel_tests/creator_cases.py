@@ -6,6 +6,8 @@ it receives the pytest request so a backend needing a server can ask for its
 fixture (`request.getfixturevalue("redis_config")`). Add the Redis creator by
 appending one entry here.
 
+`sorted_export` is the helper every such test compares tables with.
+
 Test modules import the fixtures by name:
   from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests.creator_cases import kv_creator, unique_name, fresh_session  # pylint: disable=unused-import
 """
@@ -13,6 +15,7 @@ Test modules import the fixtures by name:
 import uuid
 
 import keras
+import numpy as np
 import pytest
 
 from tensorflow_recommenders_addons import dynamic_embedding as de
@@ -57,3 +60,10 @@ def fresh_session():
   yield
   de.enable_train_mode()
   keras.backend.clear_session()
+
+
+def sorted_export(table):
+  """`(keys, values)` of a table or `de.Variable` as numpy arrays, by key."""
+  keys, values = table.export()
+  order = np.argsort(keys.numpy(), kind="stable")
+  return keys.numpy()[order], values.numpy()[order]

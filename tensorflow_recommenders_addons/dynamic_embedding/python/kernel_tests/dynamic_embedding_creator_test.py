@@ -11,7 +11,7 @@ import pytest
 import tensorflow as tf
 
 from tensorflow_recommenders_addons import dynamic_embedding as de
-from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests.creator_cases import fresh_session, kv_creator, unique_name  # pylint: disable=unused-import
+from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests.creator_cases import fresh_session, kv_creator, sorted_export, unique_name  # pylint: disable=unused-import
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import redis_table_ops
 
 
@@ -28,12 +28,6 @@ def _table(kv_creator, name, dim=2, value_dtype=tf.float32, key_dtype=tf.int64,
                            name="%s_mht_1of1" % name,
                            checkpoint=True,
                            init_size=0)
-
-
-def _sorted_export(table):
-  keys, values = table.export()
-  order = np.argsort(keys.numpy())
-  return keys.numpy()[order], values.numpy()[order]
 
 
 def test_kv_creator_accepts_only_dynamic_embedding_savers():
@@ -124,7 +118,7 @@ def test_table_insert_lookup_remove_size_export(kv_creator, unique_name):
   np.testing.assert_array_equal(exists, [True, False])
   table.insert(_keys(2), [[5., 6.]])
   table.remove(_keys(1, 42))
-  keys, values = _sorted_export(table)
+  keys, values = sorted_export(table)
   np.testing.assert_array_equal(keys, [2, 3])
   np.testing.assert_array_equal(values, [[5., 6.], [3., 3.]])
 
@@ -144,7 +138,7 @@ def test_table_accum_adds_deltas_and_inserts_full_rows_of_absent_keys(kv_creator
   table.insert(_keys(1, 2), [[1., 1.], [2., 2.]])
   table.accum(_keys(1, 2, 3, 4), [[10., 10.], [20., 20.], [30., 30.],
                                   [40., 40.]], [True, False, False, True])
-  keys, values = _sorted_export(table)
+  keys, values = sorted_export(table)
   # 1: delta added; 2: stored since it was read as absent, so the full row
   # is not written over it; 3: full row written; 4: a delta for an absent
   # key is dropped (it was removed since read).
@@ -211,7 +205,7 @@ def test_table_checkpoint_restore_replaces_contents(kv_creator, unique_name,
   assert "table/.ATTRIBUTES/table-keys" in names
   table.insert(_keys(2, 3), [[9., 9.], [3., 3.]])
   checkpoint.restore(path)
-  keys, values = _sorted_export(table)
+  keys, values = sorted_export(table)
   np.testing.assert_array_equal(keys, [1, 2])
   np.testing.assert_array_equal(values, [[1., 1.], [2., 2.]])
 
@@ -228,7 +222,7 @@ def test_table_ops_work_inside_tf_function(kv_creator, unique_name):
   step(_keys(1, 2), tf.ones([2, 2]))
   _, size = step(_keys(2, 3), tf.ones([2, 2]))
   assert int(size) == 3
-  keys, values = _sorted_export(table)
+  keys, values = sorted_export(table)
   np.testing.assert_array_equal(keys, [1, 2, 3])
   np.testing.assert_array_equal(values, [[1., 1.], [2., 2.], [1., 1.]])
 

@@ -14,7 +14,7 @@ import pytest
 import tensorflow as tf
 
 from tensorflow_recommenders_addons import dynamic_embedding as de
-from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests.creator_cases import fresh_session, kv_creator, unique_name  # pylint: disable=unused-import
+from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests.creator_cases import fresh_session, kv_creator, sorted_export, unique_name  # pylint: disable=unused-import
 
 _VOCAB, _DIM, _STEPS = 6, 3, 4
 
@@ -175,20 +175,14 @@ def test_checkpoint_restores_rows_and_slots_exactly(kv_creator, unique_name,
   checkpoint = tf.train.Checkpoint(var=var, optimizer=optimizer)
   path = checkpoint.save(str(tmp_path / "ckpt"))
   tracked = [var] + var.get_slot_variables(optimizer)
-  saved = [_sorted_export(v) for v in tracked]
+  saved = [sorted_export(v) for v in tracked]
   for v in tracked:
     v.upsert(tf.constant([100, 1], tf.int64), tf.fill([2, _DIM], 9.0))
   checkpoint.restore(path)
   for v, (keys, values) in zip(tracked, saved):
-    restored_keys, restored_values = _sorted_export(v)
+    restored_keys, restored_values = sorted_export(v)
     np.testing.assert_array_equal(restored_keys, keys)
     np.testing.assert_array_equal(restored_values, values)
-
-
-def _sorted_export(var):
-  keys, values = var.export()
-  order = np.argsort(keys.numpy())
-  return keys.numpy()[order], values.numpy()[order]
 
 
 def test_wrapping_errors():

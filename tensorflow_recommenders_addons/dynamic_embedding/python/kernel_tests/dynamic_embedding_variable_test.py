@@ -8,17 +8,11 @@ import pytest
 import tensorflow as tf
 
 from tensorflow_recommenders_addons import dynamic_embedding as de
-from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests.creator_cases import fresh_session, kv_creator, unique_name  # pylint: disable=unused-import
+from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests.creator_cases import fresh_session, kv_creator, sorted_export, unique_name  # pylint: disable=unused-import
 
 
 def _keys(*keys):
   return tf.constant(keys, tf.int64)
-
-
-def _sorted_export(var):
-  keys, values = var.export()
-  order = np.argsort(keys.numpy())
-  return keys.numpy()[order], values.numpy()[order]
 
 
 @pytest.fixture(params=[1, 2], ids=["one_shard", "two_shards"])
@@ -37,7 +31,7 @@ def test_variable_upsert_lookup_remove_export_size(kv_creator, unique_name,
   np.testing.assert_array_equal(var.lookup(_keys(7, 2, 99)),
                                 [rows[7], rows[2], [-1., -1., -1.]])
   var.remove(_keys(0, 1, 2, 1000))
-  exported_keys, exported_values = _sorted_export(var)
+  exported_keys, exported_values = sorted_export(var)
   np.testing.assert_array_equal(exported_keys, range(3, 10))
   np.testing.assert_array_equal(exported_values, rows[3:])
   var.clear()
@@ -65,7 +59,7 @@ def test_variable_accum_adds_deltas_to_existing_rows(kv_creator, unique_name,
   np.testing.assert_array_equal(exists, [True, True, False])
   var.upsert(_keys(2), [[100., 100.]])  # A concurrent writer's update.
   var.accum(_keys(1, 2, 3), old, old + 5.0, exists)
-  _, values = _sorted_export(var)
+  _, values = sorted_export(var)
   np.testing.assert_array_equal(values, [[6., 6.], [105., 105.], [5., 5.]])
 
 
@@ -128,7 +122,7 @@ def test_variable_ops_work_inside_tf_function(kv_creator, unique_name,
 
   add_one(_keys(1, 2))
   assert int(add_one(_keys(2, 3))) == 3
-  _, values = _sorted_export(var)
+  _, values = sorted_export(var)
   np.testing.assert_array_equal(values, [[1., 1.], [2., 2.], [1., 1.]])
 
 
@@ -244,7 +238,7 @@ def test_checkpoint_restore_replaces_variable_contents(kv_creator,
   var.upsert(_keys(1, 4), [[9., 9.], [4., 4.]])
   var.remove(_keys(3))
   checkpoint.restore(path)
-  keys, values = _sorted_export(var)
+  keys, values = sorted_export(var)
   np.testing.assert_array_equal(keys, [1, 2, 3])
   np.testing.assert_array_equal(values, [[1., 1.], [2., 2.], [3., 3.]])
 

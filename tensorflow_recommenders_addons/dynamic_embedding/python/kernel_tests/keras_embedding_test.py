@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from tensorflow_recommenders_addons import dynamic_embedding as de
-from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests.creator_cases import fresh_session, kv_creator, unique_name  # pylint: disable=unused-import
+from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests.creator_cases import fresh_session, kv_creator, sorted_export, unique_name  # pylint: disable=unused-import
 
 _VOCAB = 40
 
@@ -36,12 +36,6 @@ def _model(name, kv_creator=None, trainable=True, width=3):
   return keras.Model(ids, out), layer
 
 
-def _sorted_export(var):
-  keys, values = var.export()
-  order = np.argsort(keys.numpy())
-  return keys.numpy()[order], values.numpy()[order]
-
-
 def _compiled(name, kv_creator, optimizer_name="adam", trainable=True):
   model, layer = _model(name, kv_creator, trainable)
   optimizer = de.DynamicEmbeddingOptimizer(_OPTIMIZERS[optimizer_name]())
@@ -55,19 +49,19 @@ def test_fit_lowers_the_loss_and_trains_tables_and_slots(
   model, layer, optimizer = _compiled(unique_name, kv_creator, optimizer_name)
   x, y = _data()
   first = model.fit(x, y, batch_size=32, epochs=1, verbose=0).history["loss"]
-  rows_after_one = _sorted_export(layer.params)
+  rows_after_one = sorted_export(layer.params)
   slots = layer.params.get_slot_variables(optimizer)
-  slots_after_one = [_sorted_export(s) for s in slots]
+  slots_after_one = [sorted_export(s) for s in slots]
   later = model.fit(x, y, batch_size=32, epochs=5, verbose=0).history["loss"]
   assert later[-1] < 0.5 * first[0]
-  keys, rows = _sorted_export(layer.params)
+  keys, rows = sorted_export(layer.params)
   np.testing.assert_array_equal(keys, np.unique(x))
   np.testing.assert_array_equal(keys, rows_after_one[0])
   assert not np.allclose(rows, rows_after_one[1])
   assert len(slots) == {"sgd": 0, "adagrad": 1, "adam": 2}[optimizer_name]
   for slot, (slot_keys, slot_rows) in zip(slots, slots_after_one):
     np.testing.assert_array_equal(slot_keys, keys)
-    assert not np.allclose(_sorted_export(slot)[1], slot_rows)
+    assert not np.allclose(sorted_export(slot)[1], slot_rows)
 
 
 def test_predict_and_evaluate_never_insert_keys(kv_creator, unique_name):
@@ -148,7 +142,7 @@ def test_custom_tape_loop_in_tf_function_lowers_the_loss(kv_creator,
 
 
 def _assert_same_contents(var, expected):
-  keys, values = _sorted_export(var)
+  keys, values = sorted_export(var)
   np.testing.assert_array_equal(keys, expected[0])
   np.testing.assert_array_equal(values, expected[1])
 
@@ -161,7 +155,7 @@ def test_checkpoint_restores_embeddings_and_slots_exactly(
   checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer)
   path = checkpoint.save(str(tmp_path / "ckpt"))
   tables = [layer.params] + layer.params.get_slot_variables(optimizer)
-  saved = [_sorted_export(t) for t in tables]
+  saved = [sorted_export(t) for t in tables]
   model.fit(x + _VOCAB, y, batch_size=32, epochs=1, verbose=0)  # Adds keys.
   model.fit(x, y, batch_size=32, epochs=1, verbose=0)  # Changes rows.
   assert int(layer.params.size()) > len(saved[0][0])
@@ -177,7 +171,7 @@ def test_checkpoint_restores_into_a_new_model(kv_creator, unique_name,
   model.fit(x, y, batch_size=32, epochs=1, verbose=0)
   path = tf.train.Checkpoint(model=model, optimizer=optimizer).save(
       str(tmp_path / "ckpt"))
-  saved = [_sorted_export(t) for t in [layer.params] +
+  saved = [sorted_export(t) for t in [layer.params] +
            layer.params.get_slot_variables(optimizer)]
   expected_predictions = model.predict(x, verbose=0)
   keras.backend.clear_session()

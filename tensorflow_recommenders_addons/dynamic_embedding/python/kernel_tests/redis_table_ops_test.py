@@ -102,8 +102,8 @@ def test_accum_adds_deltas_and_inserts_only_absent_keys(redis_setup):
   assert exists.numpy().tolist() == [True, True, True, False]
 
 
-def test_concurrent_accums_on_one_key_never_lose_an_update(standalone_setup):
-  table = make_table(standalone_setup, dim=2, value_dtype=tf.int64)
+def test_concurrent_accums_on_one_key_never_lose_an_update(redis_setup):
+  table = make_table(redis_setup, dim=2, value_dtype=tf.int64)
   key = tf.constant([42], tf.int64)
   table.insert(key, tf.constant([[0, 0]], tf.int64))
 

@@ -15,11 +15,13 @@ class DynamicEmbeddingSaver:
   """Base of the savers a `KVCreator` accepts (see `FileSystemSaver`)."""
 
 
+@dataclasses.dataclass(frozen=True)
 class FileSystemSaver(DynamicEmbeddingSaver):
   """Settings for saving tables as key/value files beside checkpoints.
 
   Accepted for API compatibility with upstream TFRA. Nothing in this package
   writes such files yet: tables are saved through their checkpoint entries.
+  Immutable, like the creators that hold it.
 
   Args:
     proc_size: number of processes sharing the files (None: 1).
@@ -27,29 +29,31 @@ class FileSystemSaver(DynamicEmbeddingSaver):
     save_path: directory for the files (None: next to the checkpoint).
     buffer_size: rows per file write.
   """
+  proc_size: int = None
+  proc_rank: int = None
+  save_path: str = None
+  buffer_size: int = 4096
 
-  def __init__(self, proc_size=None, proc_rank=None, save_path=None,
-               buffer_size=4096):
-    self._proc_size = proc_size
-    self._proc_rank = proc_rank
-    self._save_path = save_path
-    self._buffer_size = buffer_size
 
-  @property
-  def proc_size(self):
-    return self._proc_size
+@dataclasses.dataclass(frozen=True)
+class TableArguments:
+  """One `KVCreator.create` call's arguments (see there), `config` resolved.
 
-  @property
-  def proc_rank(self):
-    return self._proc_rank
+  `as_kwargs()` gives them as keyword arguments of a table constructor.
+  """
+  key_dtype: object
+  value_dtype: object
+  default_value: object
+  name: str
+  checkpoint: bool
+  init_size: int
+  config: object
+  device: str
+  shard_saveable_object_fn: object
 
-  @property
-  def save_path(self):
-    return self._save_path
-
-  @property
-  def buffer_size(self):
-    return self._buffer_size
+  def as_kwargs(self):
+    # Not dataclasses.asdict: it would deep-copy tensors.
+    return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
 class KVCreator:
@@ -104,7 +108,20 @@ class KVCreator:
     Returns:
       A `KVTable`.
     """
-    raise NotImplementedError("%s must implement create()" %
+    return self._create_table(
+        TableArguments(key_dtype=key_dtype,
+                       value_dtype=value_dtype,
+                       default_value=default_value,
+                       name=name,
+                       checkpoint=checkpoint,
+                       init_size=init_size or 0,
+                       config=config if config is not None else self.config,
+                       device=device or "",
+                       shard_saveable_object_fn=shard_saveable_object_fn))
+
+  def _create_table(self, arguments):
+    """Makes the table `create` was asked for (`arguments`: TableArguments)."""
+    raise NotImplementedError("%s must implement _create_table()" %
                               type(self).__name__)
 
 
@@ -127,26 +144,12 @@ class CuckooHashTableCreator(KVCreator):
     ...                       kv_creator=de.CuckooHashTableCreator())
   """
 
-  def create(self,
-             key_dtype=None,
-             value_dtype=None,
-             default_value=None,
-             name=None,
-             checkpoint=None,
-             init_size=None,
-             config=None,
-             device=None,
-             shard_saveable_object_fn=None):
-    return in_process_table_ops.InProcessHashTable(
-        key_dtype=key_dtype,
-        value_dtype=value_dtype,
-        default_value=default_value,
-        name=name or "InProcessHashTable",
-        checkpoint=True if checkpoint is None else checkpoint,
-        init_size=init_size or 0,
-        config=config or self.config,
-        device=device or "",
-        shard_saveable_object_fn=shard_saveable_object_fn)
+  def _create_table(self, arguments):
+    return in_process_table_ops.InProcessHashTable(**dataclasses.replace(
+        arguments,
+        name=arguments.name or "InProcessHashTable",
+        checkpoint=True if arguments.checkpoint is None else
+        arguments.checkpoint).as_kwargs())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,39 +185,28 @@ class RedisTableCreator(KVCreator):
     saver: a `DynamicEmbeddingSaver`, or None.
   """
 
-  def create(self,
-             key_dtype=None,
-             value_dtype=None,
-             default_value=None,
-             name=None,
-             checkpoint=None,
-             init_size=None,
-             config=None,
-             device=None,
-             shard_saveable_object_fn=None):
+  def _create_table(self, arguments):
     """Makes one `RedisTable`; `init_size` is ignored by Redis.
 
     Raises:
       TypeError: `config` (or the creator's config) is not a
         `RedisTableConfig`.
     """
-    del init_size  # Redis tables grow on demand.
-    config = config if config is not None else self.config
+    config = arguments.config
     if config is None:
       config = RedisTableConfig()
     if not isinstance(config, RedisTableConfig):
       raise TypeError("RedisTableCreator needs a RedisTableConfig, got %r" %
                       (config,))
     from tensorflow_recommenders_addons.dynamic_embedding.python.ops import redis_table_ops  # pylint: disable=g-import-not-at-top
-    return redis_table_ops.RedisTable(
-        key_dtype=key_dtype,
-        value_dtype=value_dtype,
-        default_value=default_value,
-        name=name or "RedisTable",
-        checkpoint=False if checkpoint is None else checkpoint,
-        config=config,
-        device=device or "",
-        shard_saveable_object_fn=shard_saveable_object_fn)
+    kwargs = dataclasses.replace(
+        arguments,
+        name=arguments.name or "RedisTable",
+        checkpoint=False if arguments.checkpoint is None else
+        arguments.checkpoint,
+        config=config).as_kwargs()
+    del kwargs["init_size"]  # Redis tables grow on demand.
+    return redis_table_ops.RedisTable(**kwargs)
 
 
 def default_creator():

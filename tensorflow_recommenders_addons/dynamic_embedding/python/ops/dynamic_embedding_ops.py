@@ -6,6 +6,8 @@ Training lookups go through a `TrainableWrapper` keyed by the lookup's name
 before reaching the table.
 """
 
+import inspect
+
 import tensorflow as tf
 
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import dynamic_embedding_variable
@@ -72,16 +74,12 @@ def embedding_lookup(params,
                                             return_trainable=return_trainable)
 
 
-def embedding_lookup_unique(params,
-                            ids,
-                            partition_strategy=None,
-                            name=None,
-                            validate_indices=None,
-                            max_norm=None,
-                            return_trainable=False):
+def embedding_lookup_unique(*args, **kwargs):
   """`embedding_lookup` (which de-duplicates ids already); same arguments."""
-  return embedding_lookup(params, ids, partition_strategy, name,
-                          validate_indices, max_norm, return_trainable)
+  return embedding_lookup(*args, **kwargs)
+
+
+embedding_lookup_unique.__signature__ = inspect.signature(embedding_lookup)
 
 
 def embedding_lookup_sparse(params,

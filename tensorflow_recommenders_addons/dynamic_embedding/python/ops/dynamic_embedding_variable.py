@@ -6,12 +6,15 @@ split over the tables by a partition function. `get_variable` adds TF1-style
 variable-scope naming and reuse.
 """
 
+import inspect
+
 import tensorflow as tf
 
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import default_rows
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import dynamic_embedding_creator
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import embedding_weights
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import sharding
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import variable_file_system
 
 default_partition_fn = sharding.default_partition_fn
 
@@ -226,6 +229,24 @@ class Variable(tf.__internal__.tracking.Trackable):
           seen.add(storage)
     return tables
 
+  def _after_shared_shard_ops(self):
+    """Orders a whole-table read after earlier ops on every shard's handle.
+
+    Shards sharing storage are read through one of them, but in a graph or a
+    `tf.function` TensorFlow orders stateful ops only per resource handle, so
+    without this a `size()` read through shard 0 could run before an `accum`
+    made through shard 1. One size op per other sharing shard is ordered
+    after that shard's ops; reading under them sees every earlier write.
+    Eagerly ops run in program order, and nothing is added.
+    """
+    if tf.executing_eagerly():
+      return tf.control_dependencies(None)
+    distinct = {id(t) for t in self._distinct_storage_tables()}
+    return tf.control_dependencies([
+        t.size() for t in self._tables
+        if id(t) not in distinct and t.storage_id is not None
+    ])
+
   def clear(self, name=None):
     """Removes every row of every shard."""
     with tf.name_scope(name or "%s_clear" % self._scope_name):
@@ -233,7 +254,8 @@ class Variable(tf.__internal__.tracking.Trackable):
 
   def export(self, name=None):
     """All rows: `(keys [M], values [M, dim])`, each key once."""
-    with tf.name_scope(name or "%s_export" % self._scope_name):
+    with tf.name_scope(name or "%s_export" % self._scope_name), \
+        self._after_shared_shard_ops():
       exports = [t.export() for t in self._distinct_storage_tables()]
       return (tf.concat([k for k, _ in exports], 0),
               tf.concat([v for _, v in exports], 0))
@@ -244,7 +266,8 @@ class Variable(tf.__internal__.tracking.Trackable):
     With shards that share storage (Redis), shard `index` reports the rows of
     the whole shared table.
     """
-    with tf.name_scope(name or "%s_size" % self._scope_name):
+    with tf.name_scope(name or "%s_size" % self._scope_name), \
+        self._after_shared_shard_ops():
       if index is not None:
         return self._tables[index].size()
       return tf.add_n([tf.cast(t.size(), tf.int64)
@@ -280,6 +303,91 @@ class Variable(tf.__internal__.tracking.Trackable):
     """Upstream's size restriction; without a restrict policy a no-op."""
     del num_reserved, kwargs
     tf.get_logger().warning("%s has no restrict policy", self.name)
+
+  def save_to_file_system(self,
+                          dirpath,
+                          proc_size=1,
+                          proc_rank=0,
+                          file_name_list=None,
+                          dirpath_env="TFRA_SAVED_KV",
+                          append_to_file=False,
+                          buffer_size=4194304,
+                          name=None):
+    """Writes every row to key/value files, one pair per shard.
+
+    Shard i's files, `<table name with _mht_XofY -> _mht_<i+1>of<n>_rank<r>
+    _size<s>>-keys` / `-values` (TFRA 0.8's names and numeric byte layout),
+    hold the rows whose keys map to shard i, each row once, on every backend
+    (TFRA 0.8 wrote a shared Redis table whole into every shard's files).
+    See `variable_file_system`.
+
+    Example:
+      >>> var.save_to_file_system("/tmp/kv")  # emb_mht_1of1_rank0_size1-keys
+      >>> fresh.load_from_file_system("/tmp/kv")
+
+    Args:
+      dirpath: the folder; the env var named `dirpath_env`, when set to a
+        non-empty value, overrides it. Any TensorFlow file system.
+      proc_size: number of processes (e.g. Horovod) saving this variable.
+      proc_rank: rank of this process; with `proc_size` part of the names.
+      file_name_list: one file name per shard instead of the default names.
+      dirpath_env: name of the env var that overrides `dirpath`.
+      append_to_file: append to existing files instead of replacing them.
+      buffer_size: rows per write.
+      name: optional name scope.
+
+    Returns:
+      An op that saves every shard (eagerly None: it has run).
+
+    Raises:
+      ValueError: `file_name_list` does not hold one name per shard.
+    """
+    names = variable_file_system.shard_file_names(self, proc_size, proc_rank,
+                                                  file_name_list)
+    with tf.name_scope(name or "%s_save_to_file_system" % self._scope_name):
+      return variable_file_system.save(self, dirpath, names, dirpath_env,
+                                       append_to_file, buffer_size)
+
+  def load_from_file_system(self,
+                            dirpath,
+                            proc_size=1,
+                            proc_rank=0,
+                            file_name_list=None,
+                            dirpath_env="TFRA_SAVED_KV",
+                            load_entire_dir=False,
+                            buffer_size=4194304,
+                            name=None):
+    """Upserts the rows of files written by `save_to_file_system`.
+
+    Every shard's files are read; each row goes to the shard its key maps
+    to, so files of either backend or of TFRA 0.8 load.
+
+    Args:
+      dirpath: the folder; the env var named `dirpath_env`, when set to a
+        non-empty value, overrides it.
+      proc_size: number of processes that saved (part of the file names).
+      proc_rank: rank whose files to load (part of the file names).
+      file_name_list: one file name per shard instead of the default names.
+      dirpath_env: name of the env var that overrides `dirpath`.
+      load_entire_dir: load every saved file pair of this variable in the
+        folder (all shard counts, ranks and sizes: names that share the
+        shard's file name up to its last "_mht_").
+      buffer_size: rows per insert (tables with file ops of their own).
+      name: optional name scope.
+
+    Returns:
+      An op that loads every shard (eagerly None: it has run).
+
+    Raises:
+      ValueError: `file_name_list` does not hold one name per shard.
+      NotFoundError: a file is missing (eagerly; in a graph when run).
+      InvalidArgumentError: a keys file and its values file disagree.
+    """
+    names = variable_file_system.shard_file_names(self, proc_size, proc_rank,
+                                                  file_name_list)
+    with tf.name_scope(name or "%s_load_from_file_system" % self._scope_name):
+      return variable_file_system.load(self, dirpath, names, dirpath_env,
+                                       load_entire_dir, buffer_size)
 
   @property
   def _scope_name(self):
@@ -355,22 +463,32 @@ def get_variable_by_full_name(full_name, reuse=tf.compat.v1.AUTO_REUSE,
   return existing
 
 
-def get_variable(name,
-                 key_dtype=tf.int64,
-                 value_dtype=tf.float32,
-                 dim=1,
-                 devices=None,
-                 partitioner=default_partition_fn,
-                 shared_name="get_variable",
-                 initializer=None,
-                 trainable=True,
-                 checkpoint=True,
-                 init_size=0,
-                 kv_creator=None,
-                 restrict_policy=None,
-                 bp_v2=False,
-                 short_file_name=False):
+def _get_variable_signature():
+  """`Variable`'s signature with `name` first and required, as upstream's
+  `get_variable` has it, and `shared_name` defaulting to "get_variable".
+
+  Derived rather than restated, so the two functions cannot drift apart.
+  """
+  parameters = [
+      p.replace(default="get_variable") if p.name == "shared_name" else p
+      for p in inspect.signature(Variable.__init__).parameters.values()
+      if p.name not in ("self", "name")
+  ]
+  name = inspect.Parameter("name", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+  return inspect.Signature([name] + parameters)
+
+
+_GET_VARIABLE_SIGNATURE = _get_variable_signature()
+
+
+def get_variable(*args, **kwargs):
   """Gets or creates a `Variable` named `<variable scope>/<name>`.
+
+  Signature: `get_variable(name, key_dtype=tf.int64, ...)`, the arguments of
+  `Variable` in the same order and with the same defaults, except that `name`
+  comes first and is required and `shared_name` defaults to "get_variable".
+  See `Variable.__init__` for what each one means; `short_file_name` also
+  drops the scope prefix.
 
   Reuse follows `tf.compat.v1.variable_scope`: in a graph, an existing name
   under `reuse=False` raises; eagerly and inside `tf.function` scopes always
@@ -383,33 +501,25 @@ def get_variable(name,
     >>> emb.name
     'user/emb'
 
-  Args: as `Variable` (`name` first and required; `short_file_name` also
-    drops the scope prefix).
-
   Raises:
+    TypeError: arguments that do not fit the signature.
     ValueError: the name exists in a non-reusing scope, or exists with other
       dtypes or dim.
   """
+  arguments = _GET_VARIABLE_SIGNATURE.bind(*args, **kwargs)
+  arguments.apply_defaults()
+  kwargs = dict(arguments.arguments)
+  name = kwargs.pop("name")
   scope = tf.compat.v1.get_variable_scope()
-  full_name = name if short_file_name or not scope.name else "%s/%s" % (
-      scope.name, name)
+  full_name = name if kwargs["short_file_name"] or not scope.name else (
+      "%s/%s" % (scope.name, name))
   reuse = scope.reuse
   if tf.executing_eagerly() or tf.inside_function():
     reuse = tf.compat.v1.AUTO_REUSE
-  return get_variable_by_full_name(
-      full_name,
-      reuse=reuse,
-      key_dtype=tf.as_dtype(key_dtype),
-      value_dtype=tf.as_dtype(value_dtype),
-      dim=int(dim),
-      devices=devices,
-      partitioner=partitioner,
-      shared_name=shared_name,
-      initializer=initializer,
-      trainable=trainable,
-      checkpoint=checkpoint,
-      init_size=init_size,
-      kv_creator=kv_creator,
-      restrict_policy=restrict_policy,
-      bp_v2=bp_v2,
-      short_file_name=short_file_name)
+  kwargs.update(key_dtype=tf.as_dtype(kwargs["key_dtype"]),
+                value_dtype=tf.as_dtype(kwargs["value_dtype"]),
+                dim=int(kwargs["dim"]))
+  return get_variable_by_full_name(full_name, reuse=reuse, **kwargs)
+
+
+get_variable.__signature__ = _GET_VARIABLE_SIGNATURE

@@ -18,7 +18,8 @@ Contract, beyond the signatures:
   cached on the Python object, so all of them work inside `tf.function`.
 - Checkpoints: a table is a `Trackable` whose `_serialize_to_tensors` returns
   the full export as `{"table-keys": keys, "table-values": values}` (TF's
-  `legacy_saveable_name("table")` gives the same names) and whose
+  `legacy_saveable_name("table")` gives the same names; the values may be
+  `SaveSpec`s that export only when the save runs) and whose
   `_restore_from_tensors` *replaces* the contents: after a restore the table
   holds exactly the saved rows.
 """

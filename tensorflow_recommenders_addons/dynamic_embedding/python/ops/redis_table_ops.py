@@ -7,6 +7,7 @@ import tensorflow as tf
 from tensorflow.python.eager import context
 from tensorflow.python.framework import ops
 from tensorflow.python.ops import lookup_ops
+from tensorflow.python.training.saving import saveable_object
 
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import kv_table
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import redis_config_path
@@ -189,14 +190,113 @@ class RedisTable(lookup_ops.LookupInterface, kv_table.KVTable):
         return redis_table_ops.ops.tfra_redis_table_export_rows(
             self.resource_handle, self._key_dtype, self._value_dtype)
 
+  def save_to_file_system(self,
+                          dirpath,
+                          file_name=None,
+                          dirpath_env="TFRA_SAVED_KV",
+                          append_to_file=False,
+                          buffer_size=4194304,
+                          name=None):
+    """Writes every row to the files `<dir>/<file_name>-keys` and `-values`.
+
+    Row i of one file belongs to row i of the other. Numeric keys and rows
+    are written as TFRA 0.8 writes them (raw little-endian keys, rows of
+    `dim * sizeof(value)` bytes), so either implementation loads the other's
+    files; string keys and string elements get a 4-byte length prefix each
+    (TFRA 0.8 wrote raw in-memory string objects that nothing can read back).
+    The files go through TensorFlow's file systems (local paths, `file://`,
+    `s3://` or `hdfs://` with tensorflow-io), under temporary names renamed
+    when complete.
+
+    Example:
+      >>> table.save_to_file_system("/tmp/emb_files")  # emb-keys, emb-values
+
+    Args:
+      dirpath: the folder; the env var named `dirpath_env` overrides it when
+        set to a non-empty value.
+      file_name: base name of the two files; by default the table's name.
+      dirpath_env: name of the env var that overrides `dirpath`.
+      append_to_file: append to existing files instead of replacing them.
+      buffer_size: rows per file write (memory use is one buffer).
+      name: optional op name.
+
+    Returns:
+      The save op (in eager mode it has run).
+    """
+    return self._file_system_op(
+        redis_table_ops.ops.tfra_redis_table_save_to_file_system, "save",
+        dirpath, file_name, name, dirpath_env=dirpath_env,
+        append_to_file=append_to_file, buffer_size=buffer_size)
+
+  def load_from_file_system(self,
+                            dirpath,
+                            file_name=None,
+                            dirpath_env="TFRA_SAVED_KV",
+                            load_entire_dir=False,
+                            buffer_size=4194304,
+                            name=None):
+    """Upserts the rows of files written by `save_to_file_system`.
+
+    Both files are checked before anything is written: files of different
+    lengths (or not a whole number of rows) fail with `InvalidArgumentError`.
+
+    Args:
+      dirpath: the folder; the env var named `dirpath_env` overrides it when
+        set to a non-empty value.
+      file_name: base name of the two files; by default the table's name.
+      dirpath_env: name of the env var that overrides `dirpath`.
+      load_entire_dir: load every saved table in the folder whose name
+        starts with `file_name` up to its last "_mht_" (all shards and ranks
+        of a Variable); a name without "_mht_" loads itself and
+        `<file_name>_mht_*`.
+      buffer_size: rows per insert.
+      name: optional op name.
+
+    Returns:
+      The load op (in eager mode it has run).
+
+    Raises:
+      NotFoundError: a file is missing (in eager mode; graph mode raises
+        when the op runs).
+    """
+    return self._file_system_op(
+        redis_table_ops.ops.tfra_redis_table_load_from_file_system, "load",
+        dirpath, file_name, name, dirpath_env=dirpath_env,
+        load_entire_dir=load_entire_dir, buffer_size=buffer_size)
+
+  def _file_system_op(self, op, verb, dirpath, file_name, name, **attrs):
+    with tf.name_scope(name or "%s_%s_file_system" % (self._name, verb)):
+      with ops.colocate_with(self.resource_handle):
+        return op(self.resource_handle,
+                  dirpath=tf.convert_to_tensor(dirpath, tf.string),
+                  file_name=tf.convert_to_tensor(file_name or self._name,
+                                                 tf.string),
+                  key_dtype=self._key_dtype,
+                  value_dtype=self._value_dtype,
+                  **attrs)
+
   def _serialize_to_tensors(self):
-    """Checkpoint save: rows (mode 0), DUMP files + no rows (1), nothing (2)."""
+    """Checkpoint save: rows (mode 0), DUMP files + no rows (1), nothing (2).
+
+    Eagerly the export is deferred to the save itself (`SaveSpec`s with
+    callables): TF also calls this method when it *restores*, to learn the
+    entries' names and dtypes, and running the export then would rewrite the
+    mode-1 DUMP files with the current rows just before reading them back
+    (and scan the whole table for nothing in mode 0). Traced (SavedModel, TF1
+    graphs) the export op only runs when the save op does.
+    """
     if not self._checkpoint:
       return {}
+    if not context.executing_eagerly():
+      keys, values = self._checkpoint_export()
+      return {"table-keys": keys, "table-values": values}
+    return _deferred_export_specs(self._checkpoint_export, self._key_dtype,
+                                  self._value_dtype, self._device)
+
+  def _checkpoint_export(self):
     with ops.colocate_with(self.resource_handle):
-      keys, values = redis_table_ops.ops.tfra_redis_table_export(
+      return redis_table_ops.ops.tfra_redis_table_export(
           self.resource_handle, self._key_dtype, self._value_dtype)
-    return {"table-keys": keys, "table-values": values}
 
   def _restore_from_tensors(self, restored_tensors):
     """Checkpoint restore: afterwards the table holds exactly what was saved."""
@@ -205,6 +305,32 @@ class RedisTable(lookup_ops.LookupInterface, kv_table.KVTable):
         return redis_table_ops.ops.tfra_redis_table_import(
             self.resource_handle, restored_tensors["table-keys"],
             restored_tensors["table-values"])
+
+
+def _deferred_export_specs(export, key_dtype, value_dtype, device):
+  """`table-keys` / `table-values` SaveSpecs that run `export` when saved.
+
+  One export serves both entries of a save; an entry asked for a second time
+  starts a fresh export (a later save reusing the specs).
+  """
+  state = {"rows": None, "taken": set()}
+
+  def entry(index, name):
+
+    def tensor():
+      if state["rows"] is None or name in state["taken"]:
+        state["rows"], state["taken"] = export(), set()
+      state["taken"].add(name)
+      return state["rows"][index]
+
+    return tensor
+
+  return {
+      name: saveable_object.SaveSpec(entry(i, name), "", name, dtype=dtype,
+                                     device=device)
+      for i, (name, dtype) in enumerate([("table-keys", key_dtype),
+                                         ("table-values", value_dtype)])
+  }
 
 
 def redis_hash_slot(keys, name=None):

@@ -209,10 +209,14 @@ Result<MigrationReport> MigrateIntoRuntimeBuckets(
       report.keys_copied += *copied;
     }
   }
-  TFRA_TABLE_RETURN_IF_ERROR(
-      RunOn(store, record_key,
-            Command{"HSET", record_key, kLayoutField, signature},
-            "layout record"));
+  // An unchanged record is not rewritten, so opening a table whose data is
+  // already in place (a server loading a model) sends Redis no write.
+  if (!recorded->has_value() || recorded_differs) {
+    TFRA_TABLE_RETURN_IF_ERROR(
+        RunOn(store, record_key,
+              Command{"HSET", record_key, kLayoutField, signature},
+              "layout record"));
+  }
   return report;
 }
 

@@ -104,12 +104,10 @@ TEST_P(BucketMigrationTest, ImportTagIsCopiedIntoEmptyRuntimeAndKept) {
   EXPECT_EQ(again->keys_copied, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllModes, BucketMigrationTest,
-    ::testing::Values(ServerMode::kStandalone, ServerMode::kCluster),
-    [](const ::testing::TestParamInfo<ServerMode>& info) {
-      return std::string(redis_client::testing::ModeName(info.param));
-    });
+INSTANTIATE_TEST_SUITE_P(AllModes, BucketMigrationTest,
+                         ::testing::Values(ServerMode::kStandalone,
+                                           ServerMode::kCluster),
+                         client_util::ServerModeTestName);
 
 }  // namespace
 }  // namespace redis_table

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 namespace tfra {
@@ -32,6 +33,31 @@ struct KeyGrouping {
 KeyGrouping GroupKeysByBucket(const std::vector<uint32_t>& bucket_of_key,
                               uint32_t bucket_count,
                               size_t max_keys_per_chunk);
+
+// Chunks grouped into lanes: each lane is one pipeline on its own connection,
+// and the lanes of one op run in parallel, so a big batch on one node uses
+// several connections at once (as a raw client with two connections does)
+// and each lane decodes its replies as soon as they arrive.
+struct LanePlan {
+  // `chunks[i].bucket` is the table bucket of the chunk.
+  KeyGrouping grouping;
+  // Chunks [lanes[l].first, lanes[l].second) form lane l; lanes are
+  // contiguous, in chunk order, and never empty.
+  std::vector<std::pair<size_t, size_t>> lanes;
+};
+
+// Groups keys by bucket (as GroupKeysByBucket) and plans at most `max_lanes`
+// lanes. A bucket holding more than one chunk's worth of keys is split over
+// up to min(max_lanes / bucket_count, max_lanes_per_bucket) lanes by a hash
+// of the field, never by position: copies of one key stay in one lane, in
+// input order, so the last write of a duplicated key still wins. Few large
+// buckets get several lanes each; many buckets share lanes (contiguous bucket
+// ranges). `fields` and `bucket_of_key` have one entry per key; both limits
+// are >= 1.
+LanePlan PlanLanes(const std::vector<std::string_view>& fields,
+                   const std::vector<uint32_t>& bucket_of_key,
+                   uint32_t bucket_count, size_t max_keys_per_chunk,
+                   size_t max_lanes, size_t max_lanes_per_bucket);
 
 }  // namespace redis_table
 }  // namespace tfra

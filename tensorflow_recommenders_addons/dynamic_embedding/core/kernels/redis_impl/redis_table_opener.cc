@@ -86,12 +86,31 @@ Result<std::vector<SlotRange>> MastersForHashTags(
   return ClusterMasters(client);
 }
 
+// Result of `command` on `bucket`'s node, transport and error replies as one
+// status naming `what`.
+Result<redis_client::Reply> RunOnBucket(const RedisTableStore& store,
+                                        const std::string& bucket,
+                                        const redis_client::Command& command,
+                                        const char* what) {
+  auto reply = store.client().Run(bucket, command, Access::kWrite);
+  if (!reply.ok()) return FromClientStatus(reply.status(), what);
+  TFRA_TABLE_RETURN_IF_ERROR(FromClientStatus(reply->ToStatus(), what));
+  return std::move(reply).value();
+}
+
+// Clears TTLs an earlier process's expire_model_tag_in_seconds left. Only
+// buckets that have one get a PERSIST (PTTL >= 0), so opening a table that
+// has none, as a server loading a model does, writes nothing.
 Status PersistRuntimeBuckets(const RedisTableStore& store) {
   for (const std::string& bucket : store.settings().bucket_keys) {
-    auto reply =
-        store.client().Run(bucket, redis_client::Persist(bucket), Access::kWrite);
-    if (!reply.ok()) return FromClientStatus(reply.status(), "PERSIST");
-    TFRA_TABLE_RETURN_IF_ERROR(FromClientStatus(reply->ToStatus(), "PERSIST"));
+    auto ttl = RunOnBucket(store, bucket,
+                           redis_client::Command{"PTTL", bucket}, "PTTL");
+    if (!ttl.ok()) return ttl.status();
+    auto millis = ttl->AsInteger();
+    if (millis.ok() && *millis < 0) continue;  // no TTL, or no such key
+    auto persisted =
+        RunOnBucket(store, bucket, redis_client::Persist(bucket), "PERSIST");
+    if (!persisted.ok()) return persisted.status();
   }
   return Status::Ok();
 }

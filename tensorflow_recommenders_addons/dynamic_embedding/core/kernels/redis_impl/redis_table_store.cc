@@ -45,6 +45,29 @@ class FirstError {
   Status first_;
 };
 
+// One command per chunk [first, last) of `grouping`, made by `build`.
+template <class Builder>
+std::vector<redis_client::BucketBatch> LaneBatches(
+    const KeyGrouping& grouping, size_t first, size_t last,
+    const std::vector<std::string>& bucket_keys, const Builder& build) {
+  std::vector<redis_client::BucketBatch> batches(last - first);
+  for (size_t c = first; c < last; ++c) {
+    const KeyChunk& chunk = grouping.chunks[c];
+    const std::string& bucket_key = bucket_keys[chunk.bucket];
+    batches[c - first].routing_key = bucket_key;
+    batches[c - first].commands.push_back(
+        build(bucket_key, grouping.order, chunk.begin, chunk.end));
+  }
+  return batches;
+}
+
+// Most lanes (parallel pipelines) of one op, in all and per bucket: one lane
+// per bucket lets cluster masters work at once, and two connections to one
+// node reached its raw limit on a 2-core host (four were slower: measured
+// 0.82 vs 1.01 of raw HMGET at 16k keys); more lanes only add scheduling.
+constexpr size_t kMaxLanes = 4;
+constexpr size_t kMaxLanesPerBucket = 2;
+
 }  // namespace
 
 RedisTableStore::RedisTableStore(
@@ -60,38 +83,51 @@ Status RedisTableStore::RunChunked(const KeyBatch& keys, std::string_view what,
                                    const ReplyHandler& on_reply,
                                    redis_client::Executor* executor) const {
   if (keys.size() == 0) return Status::Ok();
-  const KeyGrouping grouping = GroupKeysByBucket(
-      keys.buckets, static_cast<uint32_t>(settings_.bucket_keys.size()),
-      settings_.keys_sending_size);
-  std::vector<redis_client::BucketBatch> batches;
-  batches.reserve(grouping.chunks.size());
-  for (const KeyChunk& chunk : grouping.chunks) {
-    const std::string& bucket_key = settings_.bucket_keys[chunk.bucket];
-    redis_client::BucketBatch batch;
-    batch.routing_key = bucket_key;
-    batch.commands.push_back(
-        build(bucket_key, grouping.order, chunk.begin, chunk.end));
-    batches.push_back(std::move(batch));
-  }
-  auto replies = client_->RunPipelines(batches, access, executor);
-  if (!replies.ok()) return FromClientStatus(replies.status(), Context(what));
-
-  FirstError first_error;
-  auto handle_chunk = [&](size_t c) {
-    const Reply& reply = (*replies)[c].front();
-    Status status = FromClientStatus(reply.ToStatus(), Context(what));
-    if (status.ok()) {
-      const KeyChunk& chunk = grouping.chunks[c];
-      status = on_reply(reply, grouping.order, chunk.begin, chunk.end);
+  const LanePlan plan = PlanLanes(
+      keys.fields, keys.buckets,
+      static_cast<uint32_t>(settings_.bucket_keys.size()),
+      settings_.keys_sending_size, executor == nullptr ? 1 : kMaxLanes,
+      kMaxLanesPerBucket);
+  const KeyGrouping& grouping = plan.grouping;
+  // A lane whose pipeline failed as a whole (which commands ran is unknown)
+  // outranks error replies of single commands in the status returned.
+  FirstError lane_failure;
+  // A lane's chunks go out as one pipeline (per node) and its task handles
+  // the replies: decoding overlaps other lanes' I/O, with no second fan-out.
+  auto run_lane = [&](size_t lane) -> Status {
+    const auto [first, last] = plan.lanes[lane];
+    const std::vector<redis_client::BucketBatch> batches =
+        LaneBatches(grouping, first, last, settings_.bucket_keys, build);
+    // A lone lane may still span nodes: let the client fan out over them.
+    auto replies = client_->RunPipelines(
+        batches, access, plan.lanes.size() == 1 ? executor : nullptr);
+    if (!replies.ok()) {
+      lane_failure.Record(FromClientStatus(replies.status(), Context(what)));
+      return Status::Ok();
     }
-    first_error.Record(std::move(status));
+    // Good replies after an error reply are handled too: those commands ran
+    // (a caller resending failed chunks must know).
+    Status first_error;
+    for (size_t c = first; c < last; ++c) {
+      const Reply& reply = (*replies)[c - first].front();
+      Status status = FromClientStatus(reply.ToStatus(), Context(what));
+      if (status.ok()) {
+        const KeyChunk& chunk = grouping.chunks[c];
+        status = on_reply(reply, grouping.order, chunk.begin, chunk.end);
+      }
+      if (first_error.ok()) first_error = std::move(status);
+    }
+    return first_error;
   };
-  if (executor != nullptr && grouping.chunks.size() > 1) {
-    executor->ParallelFor(grouping.chunks.size(), handle_chunk);
+  FirstError first_error;
+  auto record_lane = [&](size_t lane) { first_error.Record(run_lane(lane)); };
+  if (plan.lanes.size() == 1) {
+    record_lane(0);
   } else {
-    for (size_t c = 0; c < grouping.chunks.size(); ++c) handle_chunk(c);
+    executor->ParallelFor(plan.lanes.size(), record_lane);
   }
-  return first_error.Take();
+  Status failure = lane_failure.Take();
+  return failure.ok() ? first_error.Take() : failure;
 }
 
 Status RedisTableStore::Find(const KeyBatch& keys, const FoundValueFn& on_found,
@@ -147,29 +183,41 @@ Status RedisTableStore::Accum(const KeyBatch& keys,
                               const std::vector<uint8_t>& exists,
                               AccumElement element,
                               redis_client::Executor* executor) const {
-  const std::string_view format = AccumStructFormat(element);
-  const std::string width = std::to_string(
-      element == AccumElement::kFloat || element == AccumElement::kInt32 ? 4
-      : element == AccumElement::kInt8                                 ? 1
-                                                                       : 8);
-  auto build = [&](std::string_view bucket, const std::vector<size_t>& order,
-                   size_t begin, size_t end) {
-    std::string flags;
-    flags.reserve(end - begin);
-    for (size_t i = begin; i < end; ++i) {
-      flags.push_back(exists[order[i]] ? '\x01' : '\x00');
-    }
-    Command command{"EVAL", AccumScript(), "1", bucket, format};
-    command.AddCopy(width).AddCopy(flags);
-    for (size_t i = begin; i < end; ++i) {
-      command.Add(keys.fields[order[i]]).Add(deltas[order[i]]);
-    }
-    return command;
+  // By EVALSHA first. A node without the script cached answers NOSCRIPT and
+  // runs nothing; only those chunks go again, by EVAL (which caches it).
+  // Chunks that ran are never resent: a delta must be added once.
+  auto run = [&](const KeyBatch& batch,
+                 const std::vector<std::string_view>& batch_deltas,
+                 const std::vector<uint8_t>& batch_exists, bool by_sha,
+                 std::vector<uint8_t>* ran) {
+    auto build = [&](std::string_view bucket, const std::vector<size_t>& order,
+                     size_t begin, size_t end) {
+      return AccumCommand(by_sha, bucket, element, batch.fields, batch_deltas,
+                          batch_exists, order, begin, end);
+    };
+    auto on_reply = [ran](const Reply&, const std::vector<size_t>& order,
+                          size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) (*ran)[order[i]] = 1;
+      return Status::Ok();
+    };
+    return RunChunked(batch, "accum", Access::kWrite, build, on_reply,
+                      executor);
   };
-  auto ignore = [](const Reply&, const std::vector<size_t>&, size_t, size_t) {
-    return Status::Ok();
-  };
-  return RunChunked(keys, "accum", Access::kWrite, build, ignore, executor);
+  std::vector<uint8_t> ran(keys.size(), 0);
+  Status status = run(keys, deltas, exists, /*by_sha=*/true, &ran);
+  if (!IsNoScriptError(status)) return status;
+  KeyBatch rest;
+  std::vector<std::string_view> rest_deltas;
+  std::vector<uint8_t> rest_exists;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (ran[i]) continue;
+    rest.fields.push_back(keys.fields[i]);
+    rest.buckets.push_back(keys.buckets[i]);
+    rest_deltas.push_back(deltas[i]);
+    rest_exists.push_back(exists[i]);
+  }
+  std::vector<uint8_t> rest_ran(rest.size(), 0);
+  return run(rest, rest_deltas, rest_exists, /*by_sha=*/false, &rest_ran);
 }
 
 Status RedisTableStore::Remove(const KeyBatch& keys,
@@ -208,8 +256,10 @@ Result<std::vector<Reply>> RedisTableStore::RunPerBucket(
 }
 
 Status RedisTableStore::Clear() const {
+  // UNLINK, not DEL: the server frees a big hash in the background, so
+  // clearing a 1M-field bucket cannot outlast the client's read timeout.
   auto replies = RunPerBucket("clear", Access::kWrite, [](std::string_view key) {
-    return redis_client::Del(key);
+    return Command{"UNLINK", key};
   });
   return replies.status();
 }

@@ -18,37 +18,7 @@ namespace client_util = redis_client::test_util;
 using client_util::ServerMode;
 using test_util::Int64Keys;
 
-// One deployment per mode for the whole suite: starting a cluster costs
-// seconds. Each test uses its own model tag.
-class RedisTableStoreTest : public ::testing::TestWithParam<ServerMode> {
- protected:
-  static void TearDownTestSuite() { servers_.clear(); }
-
-  void SetUp() override {
-    auto& servers = servers_[GetParam()];
-    if (servers == nullptr) servers = client_util::StartServers(GetParam());
-    ASSERT_NE(servers, nullptr);
-    auto client = redis_client::CreateClient(client_util::OptionsFor(*servers));
-    ASSERT_TRUE(client.ok()) << client.status().ToString();
-    client_ = std::move(client).value();
-    tag_ = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    tag_ = tag_.substr(0, tag_.find('/'));
-  }
-
-  std::unique_ptr<RedisTableStore> Store(int32_t slices, size_t chunk = 100) {
-    return test_util::MakeStore(client_, test_util::LayoutConfig(slices, tag_),
-                                "emb", chunk);
-  }
-
-  static std::map<ServerMode,
-                  std::unique_ptr<redis_client::testing::RedisServers>>
-      servers_;
-  std::shared_ptr<redis_client::RedisClient> client_;
-  std::string tag_;
-};
-
-std::map<ServerMode, std::unique_ptr<redis_client::testing::RedisServers>>
-    RedisTableStoreTest::servers_;
+using RedisTableStoreTest = test_util::StoreTest;
 
 std::vector<float> Row(int64_t key) {
   return {static_cast<float>(key), static_cast<float>(key) + 0.5f};
@@ -163,13 +133,9 @@ TEST_P(RedisTableStoreTest, ClearDeletesEveryBucket) {
   EXPECT_EQ(*store->Size(), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllModes, RedisTableStoreTest,
-    ::testing::Values(ServerMode::kStandalone, ServerMode::kCluster,
-                      ServerMode::kSentinel),
-    [](const ::testing::TestParamInfo<ServerMode>& info) {
-      return std::string(redis_client::testing::ModeName(info.param));
-    });
+INSTANTIATE_TEST_SUITE_P(AllModes, RedisTableStoreTest,
+                         client_util::AllServerModes(),
+                         client_util::ServerModeTestName);
 
 }  // namespace
 }  // namespace redis_table

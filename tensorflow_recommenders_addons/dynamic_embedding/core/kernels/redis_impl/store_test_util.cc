@@ -39,6 +39,27 @@ std::unique_ptr<RedisTableStore> MakeStore(
   return std::make_unique<RedisTableStore>(std::move(client), settings);
 }
 
+redis_client::test_util::DeploymentSpec StoreTest::Spec() const {
+  redis_client::test_util::DeploymentSpec spec;
+  spec.mode = GetParam();
+  return spec;
+}
+
+void StoreTest::SetUp() {
+  ASSERT_NO_FATAL_FAILURE(
+      redis_client::test_util::AllModesServersTest::SetUp());
+  client_ = redis_client::test_util::MakeClient(
+      redis_client::test_util::OptionsFor(*servers_));
+  ASSERT_NE(client_, nullptr);
+  tag_ = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  tag_ = tag_.substr(0, tag_.find('/'));
+}
+
+std::unique_ptr<RedisTableStore> StoreTest::Store(int32_t slices,
+                                                  size_t chunk) {
+  return MakeStore(client_, LayoutConfig(slices, tag_), "emb", chunk);
+}
+
 }  // namespace test_util
 }  // namespace redis_table
 }  // namespace tfra

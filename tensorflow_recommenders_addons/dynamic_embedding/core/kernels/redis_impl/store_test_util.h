@@ -35,6 +35,21 @@ std::unique_ptr<RedisTableStore> MakeStore(
     const RedisTableConfig& config, const std::string& embedding_name,
     size_t keys_sending_size);
 
+// Base of table-logic suites run in several modes (GetParam()): one shared
+// deployment per mode for the whole suite (starting a cluster costs
+// seconds), a client for it, and a model tag unique to the test.
+class StoreTest : public redis_client::test_util::AllModesServersTest {
+ protected:
+  redis_client::test_util::DeploymentSpec Spec() const override;
+  void SetUp() override;
+
+  // A store of `slices` buckets under this test's tag.
+  std::unique_ptr<RedisTableStore> Store(int32_t slices, size_t chunk = 100);
+
+  std::shared_ptr<redis_client::RedisClient> client_;
+  std::string tag_;  // the test's name, without the mode suffix
+};
+
 }  // namespace test_util
 }  // namespace redis_table
 }  // namespace tfra

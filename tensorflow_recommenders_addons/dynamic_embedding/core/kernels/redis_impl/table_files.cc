@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -44,30 +45,37 @@ Status MakeDirs(const std::string& path) {
   return Status::Ok();
 }
 
-// Writes `bytes` to `path` atomically: temp file, fsync, rename.
+// Writes `bytes` to `path` atomically: temp file, fsync, rename. The temp
+// file's name is unique: the shards of one variable share their buckets and
+// save the same files, in parallel when a graph runs their exports together.
 Status WriteFileAtomically(const std::string& path, std::string_view bytes) {
-  const std::string temp = path + ".tmp";
-  const int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::string temp = path + ".tmp.XXXXXX";
+  const int fd = mkstemp(temp.data());
   if (fd < 0) {
     return FailedPreconditionError("cannot write " + temp + ": " +
                                    std::strerror(errno));
   }
   size_t written = 0;
-  while (written < bytes.size()) {
+  // mkstemp makes the file 0600; saved files are readable as before.
+  bool ok = fchmod(fd, 0644) == 0;
+  while (ok && written < bytes.size()) {
     const ssize_t n = write(fd, bytes.data() + written, bytes.size() - written);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const std::string error = std::strerror(errno);
-      close(fd);
-      return UnavailableError("writing " + temp + " failed: " + error);
-    }
-    written += static_cast<size_t>(n);
+    ok = n > 0;
+    if (ok) written += static_cast<size_t>(n);
+  }
+  if (!ok) {
+    const std::string error = std::strerror(errno);
+    close(fd);
+    unlink(temp.c_str());
+    return UnavailableError("writing " + temp + " failed: " + error);
   }
   const bool synced = fsync(fd) == 0;
   const bool closed = close(fd) == 0;
   if (!synced || !closed || std::rename(temp.c_str(), path.c_str()) != 0) {
-    return UnavailableError("finishing " + path + " failed: " +
-                            std::strerror(errno));
+    const std::string error = std::strerror(errno);
+    unlink(temp.c_str());
+    return UnavailableError("finishing " + path + " failed: " + error);
   }
   return Status::Ok();
 }

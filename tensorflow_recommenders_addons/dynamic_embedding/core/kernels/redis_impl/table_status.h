@@ -5,11 +5,11 @@
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_KERNELS_REDIS_IMPL_TABLE_STATUS_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_KERNELS_REDIS_IMPL_TABLE_STATUS_H_
 
-#include <cassert>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/result.h"
 
 namespace tfra {
 namespace redis_table {
@@ -34,6 +34,10 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message);
 
   static Status Ok() { return Status(); }
+  // What a Result built from an OK status holds instead (see result.h).
+  static Status ResultWithoutValue() {
+    return Status(StatusCode::kInternal, "Result built from an OK status");
+  }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
@@ -53,32 +57,8 @@ Status UnavailableError(std::string message);
 Status FailedPreconditionError(std::string message);
 Status InternalError(std::string message);
 
-// A value of type T, or the non-OK Status saying why there is none.
 template <typename T>
-class [[nodiscard]] Result {
- public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit on purpose
-  Result(Status status) : status_(std::move(status)) {  // NOLINT
-    assert(!status_.ok() && "Result needs a value or a non-OK status");
-    if (status_.ok()) status_ = InternalError("Result built from an OK status");
-  }
-
-  bool ok() const { return status_.ok(); }
-  const Status& status() const { return status_; }
-
-  // Precondition for all accessors: ok().
-  T& value() & { return *value_; }
-  const T& value() const& { return *value_; }
-  T&& value() && { return std::move(*value_); }
-  T* operator->() { return &*value_; }
-  const T* operator->() const { return &*value_; }
-  T& operator*() & { return *value_; }
-  const T& operator*() const& { return *value_; }
-
- private:
-  Status status_;
-  std::optional<T> value_;
-};
+using Result = redis_client::BasicResult<T, Status>;
 
 }  // namespace redis_table
 }  // namespace tfra

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/client_factory.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/connection.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/slot_map.h"
 
@@ -15,16 +16,44 @@ namespace tfra {
 namespace redis_client {
 namespace test_util {
 
-std::unique_ptr<RedisServers> StartServers(ServerMode mode,
-                                           const StartOptions& options) {
+std::unique_ptr<RedisServers> StartServers(const DeploymentSpec& spec) {
   std::string error;
   std::unique_ptr<RedisServers> servers =
-      RedisServers::Start(mode, options, &error);
+      RedisServers::Start(spec.mode, spec.options, &error);
   if (servers == nullptr) {
-    ADD_FAILURE() << "cannot start a " << testing::ModeName(mode)
+    ADD_FAILURE() << "cannot start a " << testing::ModeName(spec.mode)
                   << " deployment: " << error;
+    return nullptr;
+  }
+  if (spec.mode == ServerMode::kCluster && spec.wait_for_replicas &&
+      !WaitForClusterReplicas(*servers, std::chrono::seconds(60))) {
+    ADD_FAILURE() << "cluster replicas never appeared in CLUSTER SLOTS";
+    return nullptr;
   }
   return servers;
+}
+
+std::unique_ptr<RedisServers> StartServers(ServerMode mode,
+                                           const StartOptions& options) {
+  return StartServers(DeploymentSpec{mode, options});
+}
+
+DeploymentSpec PasswordedSentinelTest::Spec() const {
+  DeploymentSpec spec{ServerMode::kSentinel};
+  spec.options.password = kDataPassword;
+  spec.options.sentinel_password = kSentinelPassword;
+  return spec;
+}
+
+std::unique_ptr<RedisClient> MakeClient(const ClientOptions& options) {
+  Result<std::unique_ptr<RedisClient>> client = CreateClient(options);
+  EXPECT_TRUE(client.ok()) << client.status().ToString();
+  return client.ok() ? std::move(client).value() : nullptr;
+}
+
+std::string ServerModeTestName(
+    const ::testing::TestParamInfo<ServerMode>& info) {
+  return testing::ModeName(info.param);
 }
 
 Mode ClientModeOf(ServerMode mode) {

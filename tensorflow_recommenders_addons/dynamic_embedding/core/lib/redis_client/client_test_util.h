@@ -1,15 +1,19 @@
 // Test-only glue between the launcher wrapper (testing/redis_servers.h) and
-// the client: start a deployment, describe it as ClientOptions, make keys
-// unique to the running test, and poll for a condition with a deadline.
+// the client: start a deployment (also as a fixture shared by a suite's
+// tests), describe it as ClientOptions, make clients and keys unique to the
+// running test, and poll for a condition with a deadline.
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_CLIENT_TEST_UTIL_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_CLIENT_TEST_UTIL_H_
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
+#include "gtest/gtest.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/options.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/redis_client.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/testing/redis_servers.h"
 
 namespace tfra {
@@ -20,10 +24,25 @@ using ServerMode = ::tfra::redis_client::testing::Mode;
 using ::tfra::redis_client::testing::RedisServers;
 using ::tfra::redis_client::testing::StartOptions;
 
+// What a test runs against.
+struct DeploymentSpec {
+  ServerMode mode = ServerMode::kStandalone;
+  StartOptions options;
+  // Cluster: also wait (up to a minute) until CLUSTER SLOTS lists every
+  // replica, for tests that read from replicas or kill a master.
+  bool wait_for_replicas = false;
+};
+
 // Starts a deployment; on failure records a test failure naming the
 // launcher's reason and returns null (callers ASSERT_NE(..., nullptr)).
+std::unique_ptr<RedisServers> StartServers(const DeploymentSpec& spec);
 std::unique_ptr<RedisServers> StartServers(ServerMode mode,
                                            const StartOptions& options = {});
+
+// The passwords of PasswordedSentinelTest; tests check that no message
+// contains them.
+inline constexpr char kDataPassword[] = "data-pass";
+inline constexpr char kSentinelPassword[] = "sentinel-pass";
 
 // The client mode matching a launcher mode.
 Mode ClientModeOf(ServerMode mode);
@@ -32,6 +51,10 @@ Mode ClientModeOf(ServerMode mode);
 // master name (sentinel), every node as a seed (cluster); credentials as the
 // launcher reports them (the ACL user when there is one).
 ClientOptions OptionsFor(const RedisServers& servers);
+
+// A new client for `options`; null (with a recorded test failure) when the
+// options are rejected.
+std::unique_ptr<RedisClient> MakeClient(const ClientOptions& options);
 
 // A hash-tagged key unique to the running test: "{<suite>.<test>:<stem>}".
 std::string TestKey(const std::string& stem);
@@ -50,6 +73,58 @@ bool WaitForClusterReplicas(const RedisServers& servers,
 // whether it held.
 bool WaitFor(const std::function<bool()>& condition,
              std::chrono::milliseconds timeout);
+
+// Base of fixtures whose tests share deployments: the deployment Spec()
+// names is started by the first test that asks for it (one per ServerMode)
+// and stopped after the suite, so a suite pays one start-up per mode. A
+// failed start fails every test of that mode without being retried.
+// `TestBase` is ::testing::Test, or ::testing::TestWithParam<ServerMode>
+// for suites whose Spec() runs the same tests in every mode (GetParam()).
+template <typename TestBase>
+class SharedServersTest : public TestBase {
+ protected:
+  static void TearDownTestSuite() { deployments_.clear(); }
+
+  virtual DeploymentSpec Spec() const = 0;
+
+  // Sets servers_. A fixture's own SetUp starts with
+  // ASSERT_NO_FATAL_FAILURE(SharedServersTest::SetUp()).
+  void SetUp() override {
+    const DeploymentSpec spec = Spec();
+    auto [slot, first] = deployments_.try_emplace(spec.mode);
+    if (first) slot->second = StartServers(spec);
+    ASSERT_NE(slot->second, nullptr)
+        << "no " << testing::ModeName(spec.mode) << " deployment";
+    servers_ = slot->second.get();
+  }
+
+  RedisServers* servers_ = nullptr;  // owned by deployments_
+
+ private:
+  // Suites run one after another, so one map per TestBase serves them all.
+  static inline std::map<ServerMode, std::unique_ptr<RedisServers>>
+      deployments_;
+};
+
+using ServersTest = SharedServersTest<::testing::Test>;
+using AllModesServersTest =
+    SharedServersTest<::testing::TestWithParam<ServerMode>>;
+
+// For the Sentinel layer's tests: a Sentinel deployment whose data nodes
+// and Sentinels both require passwords (kDataPassword, kSentinelPassword).
+class PasswordedSentinelTest : public ServersTest {
+ protected:
+  DeploymentSpec Spec() const override;
+};
+
+// INSTANTIATE_TEST_SUITE_P(AllModes, <an AllModesServersTest>,
+//                          AllServerModes(), ServerModeTestName);
+inline auto AllServerModes() {
+  return ::testing::Values(ServerMode::kStandalone, ServerMode::kSentinel,
+                           ServerMode::kCluster);
+}
+std::string ServerModeTestName(
+    const ::testing::TestParamInfo<ServerMode>& info);
 
 }  // namespace test_util
 }  // namespace redis_client

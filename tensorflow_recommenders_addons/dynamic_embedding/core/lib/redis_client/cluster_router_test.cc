@@ -13,8 +13,6 @@ namespace tfra {
 namespace redis_client {
 namespace {
 
-using test_util::RedisServers;
-using test_util::ServerMode;
 using test_util::TestKey;
 
 const Endpoint kReplier{"127.0.0.1", 7000};
@@ -48,19 +46,16 @@ TEST(ParseRedirectTest, RejectsMalformedText) {
   }
 }
 
-class ClusterRouterTest : public ::testing::Test {
+class ClusterRouterTest : public test_util::ServersTest {
  protected:
-  static void SetUpTestSuite() {
-    servers_ = test_util::StartServers(ServerMode::kCluster);
-    if (servers_ != nullptr && !test_util::WaitForClusterReplicas(
-                                   *servers_, std::chrono::seconds(60))) {
-      ADD_FAILURE() << "replicas never appeared in CLUSTER SLOTS";
-    }
+  test_util::DeploymentSpec Spec() const override {
+    test_util::DeploymentSpec spec{test_util::ServerMode::kCluster};
+    spec.wait_for_replicas = true;
+    return spec;
   }
-  static void TearDownTestSuite() { servers_.reset(); }
 
   void SetUp() override {
-    ASSERT_NE(servers_, nullptr);
+    ASSERT_NO_FATAL_FAILURE(SharedServersTest::SetUp());
     options_ = test_util::OptionsFor(*servers_);
   }
 
@@ -85,10 +80,7 @@ class ClusterRouterTest : public ::testing::Test {
   }
 
   ClientOptions options_;
-  static std::unique_ptr<RedisServers> servers_;
 };
-
-std::unique_ptr<RedisServers> ClusterRouterTest::servers_;
 
 TEST_F(ClusterRouterTest, RefreshBuildsAFullSlotMap) {
   ClusterRouter router(options_);

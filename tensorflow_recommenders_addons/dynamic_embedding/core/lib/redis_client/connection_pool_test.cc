@@ -15,19 +15,13 @@ namespace redis_client {
 namespace {
 
 using std::chrono::milliseconds;
-using test_util::RedisServers;
-using test_util::ServerMode;
 
-class ConnectionPoolTest : public ::testing::Test {
+class ConnectionPoolTest : public test_util::ServersTest {
  protected:
-  static void SetUpTestSuite() {
-    servers_ = test_util::StartServers(ServerMode::kStandalone);
-  }
-  static void TearDownTestSuite() { servers_.reset(); }
-  void SetUp() override { ASSERT_NE(servers_, nullptr); }
+  test_util::DeploymentSpec Spec() const override { return {}; }
 
-  static std::unique_ptr<ConnectionPool> MakePool(PoolOptions options,
-                                                  int port = 0) {
+  std::unique_ptr<ConnectionPool> MakePool(PoolOptions options,
+                                           int port = 0) const {
     auto provider = std::make_shared<FixedEndpointProvider>(
         Endpoint{"127.0.0.1", port != 0 ? port : servers_->nodes()[0].port});
     return std::make_unique<ConnectionPool>(provider, ConnectionOptions(),
@@ -47,11 +41,7 @@ class ConnectionPoolTest : public ::testing::Test {
     EXPECT_TRUE(reply.ok()) << reply.status().ToString();
     return reply.ok() ? reply->AsInteger().value() : -1;
   }
-
-  static std::unique_ptr<RedisServers> servers_;
 };
-
-std::unique_ptr<RedisServers> ConnectionPoolTest::servers_;
 
 TEST_F(ConnectionPoolTest, OpensLazilyAndReusesReturnedConnections) {
   std::unique_ptr<ConnectionPool> pool = MakePool(Sized(4));

@@ -11,20 +11,12 @@ namespace tfra {
 namespace redis_client {
 namespace {
 
-using test_util::RedisServers;
-using test_util::ServerMode;
-using test_util::StartOptions;
-using test_util::StartServers;
+using test_util::DeploymentSpec;
 using test_util::TestKey;
 
-class ConnectionTest : public ::testing::Test {
+class ConnectionTest : public test_util::ServersTest {
  protected:
-  static void SetUpTestSuite() {
-    servers_ = StartServers(ServerMode::kStandalone);
-  }
-  static void TearDownTestSuite() { servers_.reset(); }
-
-  void SetUp() override { ASSERT_NE(servers_, nullptr); }
+  DeploymentSpec Spec() const override { return {}; }
 
   Endpoint Server() const {
     return {servers_->host(), servers_->nodes()[0].port};
@@ -36,11 +28,7 @@ class ConnectionTest : public ::testing::Test {
     EXPECT_TRUE(connection.ok()) << connection.status().ToString();
     return connection.ok() ? std::move(connection).value() : nullptr;
   }
-
-  static std::unique_ptr<RedisServers> servers_;
 };
-
-std::unique_ptr<RedisServers> ConnectionTest::servers_;
 
 TEST_F(ConnectionTest, RoundTripsBinaryKeysAndValues) {
   std::unique_ptr<Connection> connection = Open();
@@ -152,17 +140,15 @@ TEST_F(ConnectionTest, PausedServerTimesOutWithinTheSocketTimeout) {
   EXPECT_LT(elapsed, std::chrono::seconds(3));
 }
 
-class ConnectionAuthTest : public ::testing::Test {
+class ConnectionAuthTest : public test_util::ServersTest {
  protected:
-  static void SetUpTestSuite() {
-    StartOptions options;
-    options.password = "pass-for-default";
-    options.acl_user = "alice";
-    options.acl_password = "alice-secret";
-    servers_ = StartServers(ServerMode::kStandalone, options);
+  DeploymentSpec Spec() const override {
+    DeploymentSpec spec;
+    spec.options.password = "pass-for-default";
+    spec.options.acl_user = "alice";
+    spec.options.acl_password = "alice-secret";
+    return spec;
   }
-  static void TearDownTestSuite() { servers_.reset(); }
-  void SetUp() override { ASSERT_NE(servers_, nullptr); }
 
   Result<std::unique_ptr<Connection>> OpenAs(const std::string& user,
                                              const std::string& password) {
@@ -172,11 +158,7 @@ class ConnectionAuthTest : public ::testing::Test {
     return Connection::Open({servers_->host(), servers_->nodes()[0].port},
                             options);
   }
-
-  static std::unique_ptr<RedisServers> servers_;
 };
-
-std::unique_ptr<RedisServers> ConnectionAuthTest::servers_;
 
 TEST_F(ConnectionAuthTest, DefaultUserAuthenticatesWithThePassword) {
   auto connection = OpenAs("default", "pass-for-default");

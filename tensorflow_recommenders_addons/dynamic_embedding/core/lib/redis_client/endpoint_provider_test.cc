@@ -11,23 +11,12 @@ namespace tfra {
 namespace redis_client {
 namespace {
 
-using test_util::RedisServers;
-using test_util::ServerMode;
-
 // One Sentinel deployment serves both providers: its data nodes are plain
 // servers at fixed addresses too.
-class EndpointProviderTest : public ::testing::Test {
+class EndpointProviderTest : public test_util::PasswordedSentinelTest {
  protected:
-  static void SetUpTestSuite() {
-    test_util::StartOptions options;
-    options.password = "data-pass";
-    options.sentinel_password = "sentinel-pass";
-    servers_ = test_util::StartServers(ServerMode::kSentinel, options);
-  }
-  static void TearDownTestSuite() { servers_.reset(); }
-
   void SetUp() override {
-    ASSERT_NE(servers_, nullptr);
+    ASSERT_NO_FATAL_FAILURE(SharedServersTest::SetUp());
     options_ = test_util::OptionsFor(*servers_);
     std::string error;
     master_port_ = servers_->MasterPort(&error);
@@ -41,10 +30,7 @@ class EndpointProviderTest : public ::testing::Test {
 
   ClientOptions options_;
   int master_port_ = 0;
-  static std::unique_ptr<RedisServers> servers_;
 };
-
-std::unique_ptr<RedisServers> EndpointProviderTest::servers_;
 
 TEST_F(EndpointProviderTest, FixedProviderAlwaysConnectsToItsAddress) {
   FixedEndpointProvider provider({"127.0.0.1", master_port_});
@@ -78,8 +64,8 @@ TEST_F(EndpointProviderTest,
       << text;
   EXPECT_NE(text.find(options_.endpoints[0].ToString()), std::string::npos)
       << text;
-  EXPECT_EQ(text.find("sentinel-pass"), std::string::npos);
-  EXPECT_EQ(text.find("data-pass"), std::string::npos);
+  EXPECT_EQ(text.find(test_util::kSentinelPassword), std::string::npos);
+  EXPECT_EQ(text.find(test_util::kDataPassword), std::string::npos);
 }
 
 }  // namespace

@@ -11,19 +11,14 @@ namespace tfra {
 namespace redis_client {
 namespace {
 
-using test_util::RedisServers;
-using test_util::ServerMode;
 using test_util::TestKey;
 
-class PipelineTest : public ::testing::Test {
+class PipelineTest : public test_util::ServersTest {
  protected:
-  static void SetUpTestSuite() {
-    servers_ = test_util::StartServers(ServerMode::kStandalone);
-  }
-  static void TearDownTestSuite() { servers_.reset(); }
+  test_util::DeploymentSpec Spec() const override { return {}; }
 
   void SetUp() override {
-    ASSERT_NE(servers_, nullptr);
+    ASSERT_NO_FATAL_FAILURE(SharedServersTest::SetUp());
     ConnectionOptions options;
     options.socket_timeout = std::chrono::milliseconds(10000);
     pool_ = std::make_unique<ConnectionPool>(
@@ -33,10 +28,7 @@ class PipelineTest : public ::testing::Test {
   }
 
   std::unique_ptr<ConnectionPool> pool_;
-  static std::unique_ptr<RedisServers> servers_;
 };
-
-std::unique_ptr<RedisServers> PipelineTest::servers_;
 
 TEST_F(PipelineTest, RepliesComeBackInCommandOrder) {
   const std::string key = TestKey("order");

@@ -1,6 +1,5 @@
 // Credentials in every mode: the right password or ACL user works, a wrong
 // one fails with a kAuth error that names the user but never a password.
-#include <map>
 #include <memory>
 #include <string>
 
@@ -12,28 +11,23 @@ namespace tfra {
 namespace redis_client {
 namespace {
 
-using test_util::RedisServers;
-using test_util::ServerMode;
-
 constexpr char kPassword[] = "default-user-secret";
 constexpr char kAclUser[] = "trainer";
 constexpr char kAclPassword[] = "trainer-secret";
 
-class RedisClientAuthTest : public ::testing::TestWithParam<ServerMode> {
+class RedisClientAuthTest : public test_util::AllModesServersTest {
  protected:
-  static void TearDownTestSuite() { deployments_.clear(); }
+  test_util::DeploymentSpec Spec() const override {
+    test_util::DeploymentSpec spec{GetParam()};
+    spec.options.password = kPassword;
+    spec.options.acl_user = kAclUser;
+    spec.options.acl_password = kAclPassword;
+    return spec;
+  }
 
   void SetUp() override {
-    std::unique_ptr<RedisServers>& servers = deployments_[GetParam()];
-    if (servers == nullptr) {
-      test_util::StartOptions options;
-      options.password = kPassword;
-      options.acl_user = kAclUser;
-      options.acl_password = kAclPassword;
-      servers = test_util::StartServers(GetParam(), options);
-    }
-    ASSERT_NE(servers, nullptr);
-    options_ = test_util::OptionsFor(*servers);  // the ACL user
+    ASSERT_NO_FATAL_FAILURE(SharedServersTest::SetUp());
+    options_ = test_util::OptionsFor(*servers_);  // the ACL user
     options_.cluster.max_attempts = 2;
   }
 
@@ -50,11 +44,7 @@ class RedisClientAuthTest : public ::testing::TestWithParam<ServerMode> {
   }
 
   ClientOptions options_;
-  static std::map<ServerMode, std::unique_ptr<RedisServers>> deployments_;
 };
-
-std::map<ServerMode, std::unique_ptr<RedisServers>>
-    RedisClientAuthTest::deployments_;
 
 TEST_P(RedisClientAuthTest, AclUserAndDefaultUserAuthenticate) {
   EXPECT_TRUE(PingAs(kAclUser, kAclPassword).ok())
@@ -86,15 +76,9 @@ TEST_P(RedisClientAuthTest, MissingPasswordIsAnAuthError) {
   EXPECT_EQ(status.code(), ErrorCode::kAuth) << status.ToString();
 }
 
-std::string ModeTestName(const ::testing::TestParamInfo<ServerMode>& info) {
-  return testing::ModeName(info.param);
-}
-
 INSTANTIATE_TEST_SUITE_P(AllModes, RedisClientAuthTest,
-                         ::testing::Values(ServerMode::kStandalone,
-                                           ServerMode::kSentinel,
-                                           ServerMode::kCluster),
-                         ModeTestName);
+                         test_util::AllServerModes(),
+                         test_util::ServerModeTestName);
 
 }  // namespace
 }  // namespace redis_client

@@ -2,6 +2,7 @@
 // master killed, a Sentinel failover, an unreachable port and a black-hole
 // (SIGSTOPped) server. Each test owns its deployment, since it breaks it.
 #include <chrono>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -19,17 +20,13 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using test_util::DeploymentSpec;
+using test_util::MakeClient;
 using test_util::RedisServers;
 using test_util::ServerMode;
 using test_util::TestKey;
 
 using Clock = std::chrono::steady_clock;
-
-std::unique_ptr<RedisClient> MakeClient(const ClientOptions& options) {
-  Result<std::unique_ptr<RedisClient>> client = CreateClient(options);
-  EXPECT_TRUE(client.ok()) << client.status().ToString();
-  return client.ok() ? std::move(client).value() : nullptr;
-}
 
 // HSET then WAIT for one replica, on one connection: the write survives a
 // failover. `replicas` is 0 for a standalone server.
@@ -60,77 +57,92 @@ Result<std::string> ReadField(RedisClient& client, const std::string& key) {
   return std::string(*text);
 }
 
-TEST(StandaloneFaultTest, KilledServerFailsClearlyThenReconnectsAfterRestart) {
-  auto servers = test_util::StartServers(ServerMode::kStandalone);
-  ASSERT_NE(servers, nullptr);
-  std::unique_ptr<RedisClient> client =
-      MakeClient(test_util::OptionsFor(*servers));
-  ASSERT_NE(client, nullptr);
+// Every test breaks its servers, so each starts a deployment of its own.
+class FaultTest : public ::testing::Test {
+ protected:
+  // Starts `spec` and client_ over OptionsFor it, changed by `adjust`; call
+  // through ASSERT_NO_FATAL_FAILURE.
+  void Start(const DeploymentSpec& spec,
+             const std::function<void(ClientOptions*)>& adjust = nullptr) {
+    servers_ = test_util::StartServers(spec);
+    ASSERT_NE(servers_, nullptr);
+    ClientOptions options = test_util::OptionsFor(*servers_);
+    if (adjust != nullptr) adjust(&options);
+    client_ = MakeClient(options);
+    ASSERT_NE(client_, nullptr);
+  }
+
+  std::unique_ptr<RedisServers> servers_;
+  std::unique_ptr<RedisClient> client_;
+};
+
+using StandaloneFaultTest = FaultTest;
+using ClusterFaultTest = FaultTest;
+using SentinelFaultTest = FaultTest;
+using BlackHoleFaultTest = FaultTest;
+
+TEST_F(StandaloneFaultTest,
+       KilledServerFailsClearlyThenReconnectsAfterRestart) {
+  ASSERT_NO_FATAL_FAILURE(Start({ServerMode::kStandalone}));
   const std::string key = TestKey("k");
-  ASSERT_TRUE(WriteReplicated(*client, key, "v", 0).ok());
-  const int port = servers->nodes()[0].port;
+  ASSERT_TRUE(WriteReplicated(*client_, key, "v", 0).ok());
+  const int port = servers_->nodes()[0].port;
   std::string error;
-  ASSERT_TRUE(servers->Kill(port, &error)) << error;
+  ASSERT_TRUE(servers_->Kill(port, &error)) << error;
 
   // The pooled connection finds the server gone...
-  Result<std::string> first = ReadField(*client, key);
+  Result<std::string> first = ReadField(*client_, key);
   ASSERT_FALSE(first.ok());
   EXPECT_TRUE(first.status().IsTransient()) << first.status().ToString();
   EXPECT_NE(first.status().message().find(std::to_string(port)),
             std::string::npos)
       << first.status().message();
   // ...and a new connection is refused while it is down.
-  Result<std::string> second = ReadField(*client, key);
+  Result<std::string> second = ReadField(*client_, key);
   EXPECT_EQ(second.status().code(), ErrorCode::kIo)
       << second.status().ToString();
   EXPECT_NE(second.status().message().find("connect"), std::string::npos);
 
-  ASSERT_TRUE(servers->Restart(port, &error)) << error;
+  ASSERT_TRUE(servers_->Restart(port, &error)) << error;
   // No manual reconnect: the very next call opens a new connection. The
   // server has no persistence, so the hash is gone but the call succeeds.
-  Result<Reply> after = client->Run(key, Exists(key), Access::kWrite);
+  Result<Reply> after = client_->Run(key, Exists(key), Access::kWrite);
   ASSERT_TRUE(after.ok()) << after.status().ToString();
   EXPECT_EQ(*after->AsInteger(), 0);
 }
 
-TEST(StandaloneFaultTest, RestartBetweenCallsCostsOneFailedCall) {
-  auto servers = test_util::StartServers(ServerMode::kStandalone);
-  ASSERT_NE(servers, nullptr);
-  std::unique_ptr<RedisClient> client =
-      MakeClient(test_util::OptionsFor(*servers));
-  ASSERT_NE(client, nullptr);
-  ASSERT_TRUE(client->Ping().ok());
+TEST_F(StandaloneFaultTest, RestartBetweenCallsCostsOneFailedCall) {
+  ASSERT_NO_FATAL_FAILURE(Start({ServerMode::kStandalone}));
+  ASSERT_TRUE(client_->Ping().ok());
   std::string error;
-  ASSERT_TRUE(servers->Restart(servers->nodes()[0].port, &error)) << error;
+  ASSERT_TRUE(servers_->Restart(servers_->nodes()[0].port, &error)) << error;
   const Status stale =
-      client->Ping();  // the idle connection died with the server
+      client_->Ping();  // the idle connection died with the server
   EXPECT_TRUE(stale.code() == ErrorCode::kClosed ||
               stale.code() == ErrorCode::kIo)
       << stale.ToString();
-  EXPECT_TRUE(client->Ping().ok());
+  EXPECT_TRUE(client_->Ping().ok());
 }
 
-TEST(ClusterFaultTest, KilledMasterIsReplacedWithinTheRetryBudget) {
-  auto servers = test_util::StartServers(ServerMode::kCluster);
-  ASSERT_NE(servers, nullptr);
-  ASSERT_TRUE(test_util::WaitForClusterReplicas(*servers, seconds(60)));
-  ClientOptions options = test_util::OptionsFor(*servers);
-  // Budget > the launcher's cluster-node-timeout (2 s) plus the election.
-  options.cluster.max_attempts = 30;
-  options.cluster.max_backoff = milliseconds(500);
-  std::unique_ptr<RedisClient> client = MakeClient(options);
-  ASSERT_NE(client, nullptr);
+TEST_F(ClusterFaultTest, KilledMasterIsReplacedWithinTheRetryBudget) {
+  DeploymentSpec spec{ServerMode::kCluster};
+  spec.wait_for_replicas = true;
+  ASSERT_NO_FATAL_FAILURE(Start(spec, [](ClientOptions* options) {
+    // Budget > the launcher's cluster-node-timeout (2 s) plus the election.
+    options->cluster.max_attempts = 30;
+    options->cluster.max_backoff = milliseconds(500);
+  }));
   const std::string key = TestKey("survivor");
-  ASSERT_TRUE(WriteReplicated(*client, key, "before", 1).ok());
-  auto* cluster = static_cast<ClusterClient*>(client.get());
+  ASSERT_TRUE(WriteReplicated(*client_, key, "before", 1).ok());
+  auto* cluster = static_cast<ClusterClient*>(client_.get());
   const Endpoint master =
       cluster->router().CurrentMap().value()->Find(HashSlot(key))->master;
   std::string error;
-  ASSERT_TRUE(servers->Kill(master.port, &error)) << error;
+  ASSERT_TRUE(servers_->Kill(master.port, &error)) << error;
 
   const auto start = Clock::now();
   Result<std::string> read =
-      ReadField(*client, key);  // one call, retried inside
+      ReadField(*client_, key);  // one call, retried inside
   const auto took = Clock::now() - start;
   ASSERT_TRUE(read.ok()) << read.status().ToString();
   EXPECT_EQ(*read, "before");
@@ -140,27 +152,23 @@ TEST(ClusterFaultTest, KilledMasterIsReplacedWithinTheRetryBudget) {
   std::cout << "failover absorbed in "
             << std::chrono::duration_cast<milliseconds>(took).count()
             << " ms\n";
-  EXPECT_TRUE(WriteReplicated(*client, key, "after", 0).ok());
-  EXPECT_EQ(*ReadField(*client, key), "after");
+  EXPECT_TRUE(WriteReplicated(*client_, key, "after", 0).ok());
+  EXPECT_EQ(*ReadField(*client_, key), "after");
 }
 
-TEST(SentinelFaultTest, CallsReachTheNewMasterAfterAFailover) {
-  auto servers = test_util::StartServers(ServerMode::kSentinel);
-  ASSERT_NE(servers, nullptr);
-  std::unique_ptr<RedisClient> client =
-      MakeClient(test_util::OptionsFor(*servers));
-  ASSERT_NE(client, nullptr);
+TEST_F(SentinelFaultTest, CallsReachTheNewMasterAfterAFailover) {
+  ASSERT_NO_FATAL_FAILURE(Start({ServerMode::kSentinel}));
   const std::string key = TestKey("survivor");
-  ASSERT_TRUE(WriteReplicated(*client, key, "before", 1).ok());
+  ASSERT_TRUE(WriteReplicated(*client_, key, "before", 1).ok());
   std::string error;
-  const int old_master = servers->MasterPort(&error);
+  const int old_master = servers_->MasterPort(&error);
   ASSERT_GT(old_master, 0) << error;
-  ASSERT_TRUE(servers->Kill(old_master, &error)) << error;
+  ASSERT_TRUE(servers_->Kill(old_master, &error)) << error;
 
   Status last;
   const bool recovered = test_util::WaitFor(
       [&] {
-        Result<std::string> read = ReadField(*client, key);
+        Result<std::string> read = ReadField(*client_, key);
         last = read.status();
         // While the failover runs, calls fail with a transient error; never
         // with a wrong answer.
@@ -173,10 +181,10 @@ TEST(SentinelFaultTest, CallsReachTheNewMasterAfterAFailover) {
   // The client follows the first Sentinel that answers; the launcher asks
   // for a majority, which may take a moment longer to agree.
   EXPECT_TRUE(test_util::WaitFor(
-      [&] { return servers->MasterPort(&error) != old_master; }, seconds(30)))
+      [&] { return servers_->MasterPort(&error) != old_master; }, seconds(30)))
       << error;
-  EXPECT_TRUE(WriteReplicated(*client, key, "after", 0).ok());
-  EXPECT_EQ(*ReadField(*client, key), "after");
+  EXPECT_TRUE(WriteReplicated(*client_, key, "after", 0).ok());
+  EXPECT_EQ(*ReadField(*client_, key), "after");
 }
 
 TEST(UnreachableFaultTest, NothingListeningFailsFastInEveryMode) {
@@ -200,48 +208,45 @@ TEST(UnreachableFaultTest, NothingListeningFailsFastInEveryMode) {
 
 // A SIGSTOPped server accepts connections (the kernel completes the
 // handshake) but never answers: only the socket timeout ends the wait.
-TEST(BlackHoleFaultTest, PausedServerTimesOutInsteadOfHanging) {
-  auto servers = test_util::StartServers(ServerMode::kStandalone);
-  ASSERT_NE(servers, nullptr);
-  ClientOptions options = test_util::OptionsFor(*servers);
-  options.connection.socket_timeout = milliseconds(300);
-  std::unique_ptr<RedisClient> client = MakeClient(options);
-  ASSERT_NE(client, nullptr);
-  ASSERT_TRUE(client->Ping().ok());
-  const int port = servers->nodes()[0].port;
+TEST_F(BlackHoleFaultTest, PausedServerTimesOutInsteadOfHanging) {
+  ASSERT_NO_FATAL_FAILURE(
+      Start({ServerMode::kStandalone}, [](ClientOptions* options) {
+        options->connection.socket_timeout = milliseconds(300);
+      }));
+  ASSERT_TRUE(client_->Ping().ok());
+  const int port = servers_->nodes()[0].port;
   std::string error;
-  ASSERT_TRUE(servers->Pause(port, &error)) << error;
+  ASSERT_TRUE(servers_->Pause(port, &error)) << error;
   for (int call = 0; call < 2; ++call) {  // pooled, then fresh connection
     const auto start = Clock::now();
-    const Status status = client->Ping();
+    const Status status = client_->Ping();
     const auto took = Clock::now() - start;
     EXPECT_EQ(status.code(), ErrorCode::kTimeout) << status.ToString();
     EXPECT_LT(took, milliseconds(1500));
   }
-  ASSERT_TRUE(servers->Resume(port, &error)) << error;
+  ASSERT_TRUE(servers_->Resume(port, &error)) << error;
   EXPECT_TRUE(
-      test_util::WaitFor([&] { return client->Ping().ok(); }, seconds(10)));
+      test_util::WaitFor([&] { return client_->Ping().ok(); }, seconds(10)));
 }
 
-TEST(BlackHoleFaultTest, PausedClusterMasterFailsWithinTheBudget) {
-  auto servers = test_util::StartServers(ServerMode::kCluster);
-  ASSERT_NE(servers, nullptr);
-  ClientOptions options = test_util::OptionsFor(*servers);
-  options.connection.socket_timeout = milliseconds(300);
-  options.connection.connect_timeout = milliseconds(300);
-  options.cluster.max_attempts = 3;
-  std::unique_ptr<ClusterClient> client =
-      std::make_unique<ClusterClient>(options);
+TEST_F(BlackHoleFaultTest, PausedClusterMasterFailsWithinTheBudget) {
+  ASSERT_NO_FATAL_FAILURE(
+      Start({ServerMode::kCluster}, [](ClientOptions* options) {
+        options->connection.socket_timeout = milliseconds(300);
+        options->connection.connect_timeout = milliseconds(300);
+        options->cluster.max_attempts = 3;
+      }));
+  auto* client = static_cast<ClusterClient*>(client_.get());
   const std::string key = TestKey("paused");
   ASSERT_TRUE(client->Run(key, Ping(), Access::kWrite).ok());
   const int port =
       client->router().CurrentMap().value()->Find(HashSlot(key))->master.port;
   std::string error;
-  ASSERT_TRUE(servers->Pause(port, &error)) << error;
+  ASSERT_TRUE(servers_->Pause(port, &error)) << error;
   const auto start = Clock::now();
   Result<Reply> reply = client->Run(key, Command{"GET", key}, Access::kWrite);
   const auto took = Clock::now() - start;
-  ASSERT_TRUE(servers->Resume(port, &error)) << error;
+  ASSERT_TRUE(servers_->Resume(port, &error)) << error;
   ASSERT_FALSE(reply.ok());
   EXPECT_NE(reply.status().message().find("gave up after 3 attempt(s)"),
             std::string::npos)

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -19,34 +18,23 @@ namespace tfra {
 namespace redis_client {
 namespace {
 
-using test_util::RedisServers;
+using test_util::MakeClient;
 using test_util::ServerMode;
 using test_util::TestKey;
 
-class RedisClientTest : public ::testing::TestWithParam<ServerMode> {
+class RedisClientTest : public test_util::AllModesServersTest {
  protected:
-  static void TearDownTestSuite() { deployments_.clear(); }
+  test_util::DeploymentSpec Spec() const override {
+    test_util::DeploymentSpec spec{GetParam()};
+    spec.wait_for_replicas = true;  // ReplicaReadsSeeAcknowledgedWrites
+    return spec;
+  }
 
   void SetUp() override {
-    std::unique_ptr<RedisServers>& servers = deployments_[GetParam()];
-    if (servers == nullptr) {
-      servers = test_util::StartServers(GetParam());
-      if (servers != nullptr && GetParam() == ServerMode::kCluster) {
-        ASSERT_TRUE(test_util::WaitForClusterReplicas(
-            *servers, std::chrono::seconds(60)));
-      }
-    }
-    ASSERT_NE(servers, nullptr);
-    servers_ = servers.get();
+    ASSERT_NO_FATAL_FAILURE(SharedServersTest::SetUp());
     options_ = test_util::OptionsFor(*servers_);
     client_ = MakeClient(options_);
     ASSERT_NE(client_, nullptr);
-  }
-
-  static std::unique_ptr<RedisClient> MakeClient(const ClientOptions& options) {
-    Result<std::unique_ptr<RedisClient>> client = CreateClient(options);
-    EXPECT_TRUE(client.ok()) << client.status().ToString();
-    return client.ok() ? std::move(client).value() : nullptr;
   }
 
   // Runs one command routed by `key`; fails the test on any error.
@@ -59,14 +47,9 @@ class RedisClientTest : public ::testing::TestWithParam<ServerMode> {
     return std::move(reply).value();
   }
 
-  RedisServers* servers_ = nullptr;
   ClientOptions options_;
   std::unique_ptr<RedisClient> client_;
-  static std::map<ServerMode, std::unique_ptr<RedisServers>> deployments_;
 };
-
-std::map<ServerMode, std::unique_ptr<RedisServers>>
-    RedisClientTest::deployments_;
 
 TEST_P(RedisClientTest, RoundTripsBinarySafeHashCommands) {
   const std::string bucket = TestKey(std::string("bucket\0\xff", 8));
@@ -233,15 +216,9 @@ TEST_P(RedisClientTest, CheckDeploymentRejectsTheWrongMode) {
       << status.ToString();
 }
 
-std::string ModeTestName(const ::testing::TestParamInfo<ServerMode>& info) {
-  return testing::ModeName(info.param);
-}
-
 INSTANTIATE_TEST_SUITE_P(AllModes, RedisClientTest,
-                         ::testing::Values(ServerMode::kStandalone,
-                                           ServerMode::kSentinel,
-                                           ServerMode::kCluster),
-                         ModeTestName);
+                         test_util::AllServerModes(),
+                         test_util::ServerModeTestName);
 
 }  // namespace
 }  // namespace redis_client

@@ -11,21 +11,10 @@ namespace tfra {
 namespace redis_client {
 namespace {
 
-using test_util::RedisServers;
-using test_util::ServerMode;
-
-class SentinelTest : public ::testing::Test {
+class SentinelTest : public test_util::PasswordedSentinelTest {
  protected:
-  static void SetUpTestSuite() {
-    test_util::StartOptions options;
-    options.password = "data-pass";
-    options.sentinel_password = "sentinel-pass";
-    servers_ = test_util::StartServers(ServerMode::kSentinel, options);
-  }
-  static void TearDownTestSuite() { servers_.reset(); }
-
   void SetUp() override {
-    ASSERT_NE(servers_, nullptr);
+    ASSERT_NO_FATAL_FAILURE(SharedServersTest::SetUp());
     const ClientOptions client = test_util::OptionsFor(*servers_);
     sentinels_ = client.endpoints;
     options_ = client.sentinel;
@@ -49,10 +38,7 @@ class SentinelTest : public ::testing::Test {
   std::vector<Endpoint> sentinels_;
   SentinelOptions options_;
   ConnectionOptions data_options_;
-  static std::unique_ptr<RedisServers> servers_;
 };
-
-std::unique_ptr<RedisServers> SentinelTest::servers_;
 
 TEST_F(SentinelTest, MasterAddressIsTheLaunchersMaster) {
   Result<Endpoint> master = QueryMasterAddress(sentinels_, options_);
@@ -97,7 +83,8 @@ TEST_F(SentinelTest, WrongSentinelPasswordIsAnAuthError) {
   EXPECT_EQ(master.status().code(), ErrorCode::kAuth)
       << master.status().ToString();
   EXPECT_EQ(master.status().message().find("not-it"), std::string::npos);
-  EXPECT_EQ(master.status().message().find("sentinel-pass"), std::string::npos);
+  EXPECT_EQ(master.status().message().find(test_util::kSentinelPassword),
+            std::string::npos);
 }
 
 TEST_F(SentinelTest, CheckRoleRejectsAReplicaPosingAsMaster) {

@@ -5,11 +5,11 @@
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_STATUS_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_STATUS_H_
 
-#include <cassert>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/result.h"
 
 namespace tfra {
 namespace redis_client {
@@ -40,6 +40,10 @@ class Status {
   Status(ErrorCode code, std::string message);
 
   static Status Ok() { return Status(); }
+  // What a Result built from an OK status holds instead (see result.h).
+  static Status ResultWithoutValue() {
+    return Status(ErrorCode::kInvalidArgument, "Result built from OK");
+  }
 
   bool ok() const { return code_ == ErrorCode::kOk; }
   ErrorCode code() const { return code_; }
@@ -78,34 +82,8 @@ class StatusList {
   bool saw_auth_ = false;
 };
 
-// A value of type T, or the Status saying why there is none. Not thread-safe
-// for concurrent mutation (like any value type).
 template <typename T>
-class Result {
- public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit on purpose
-  Result(Status status) : status_(std::move(status)) {  // NOLINT
-    assert(!status_.ok() && "Result needs a value or a non-OK status");
-    if (status_.ok()) {
-      status_ = Status(ErrorCode::kInvalidArgument, "Result built from OK");
-    }
-  }
-
-  bool ok() const { return status_.ok(); }
-  const Status& status() const { return status_; }
-
-  T& value() & { return *value_; }
-  const T& value() const& { return *value_; }
-  T&& value() && { return std::move(*value_); }
-  T* operator->() { return &*value_; }
-  const T* operator->() const { return &*value_; }
-  T& operator*() & { return *value_; }
-  const T& operator*() const& { return *value_; }
-
- private:
-  Status status_;
-  std::optional<T> value_;
-};
+using Result = BasicResult<T, Status>;
 
 }  // namespace redis_client
 }  // namespace tfra

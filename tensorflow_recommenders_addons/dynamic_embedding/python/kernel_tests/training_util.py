@@ -1,0 +1,113 @@
+"""A small seeded model, its data and table snapshots for the training tests.
+
+Used by redis_training_test.py, redis_checkpoint_test.py and the trainer
+processes of redis_concurrent_training_test.py. Everything is seeded, so two
+`Trainer`s built alike and fed the same batches compute the same numbers
+whatever backend holds their rows.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tensorflow_recommenders_addons import dynamic_embedding as de
+from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests.creator_cases import sorted_export
+
+DIM = 4
+WIDTH = 2  # Ids per example.
+BATCH = 16
+
+OPTIMIZERS = {
+    "sgd": lambda: keras.optimizers.SGD(0.2),
+    "adagrad": lambda: keras.optimizers.Adagrad(0.3),
+    "adam": lambda: keras.optimizers.Adam(0.03),
+}
+SLOT_COUNT = {"sgd": 0, "adagrad": 1, "adam": 2}
+
+
+def batches(steps, seed, first_id=0, vocab=40):
+  """`steps` batches `(ids [BATCH, WIDTH] int64, y [BATCH, 1])`.
+
+  Ids are drawn from `[first_id, first_id + vocab)`; y is the sum of a fixed
+  function of the ids, which the model can learn.
+  """
+  rng = np.random.default_rng(seed)
+  out = []
+  for _ in range(steps):
+    ids = rng.integers(first_id, first_id + vocab, size=(BATCH, WIDTH))
+    y = np.sin(0.7 * ids).sum(axis=1, keepdims=True).astype(np.float32)
+    out.append((tf.constant(ids, tf.int64), tf.constant(y)))
+  return out
+
+
+def creator_for(config_path):
+  """A Redis creator reading the config file at `config_path`."""
+  return de.RedisTableCreator(
+      de.RedisTableConfig(redis_config_abs_dir=config_path))
+
+
+class Trainer:
+  """One dynamic Embedding layer and a Dense layer, trained in a tf.function.
+
+  Args:
+    name: layer name; it names the Redis table, so equal names on one config
+      share rows.
+    kv_creator: the creator of the embedding and slot tables.
+    optimizer_name: a key of `OPTIMIZERS`.
+  """
+
+  def __init__(self, name, kv_creator, optimizer_name="adam"):
+    ids = keras.Input(shape=(WIDTH,), dtype="int64")
+    self.layer = de.keras.layers.Embedding(
+        DIM, name=name, kv_creator=kv_creator,
+        initializer=keras.initializers.RandomNormal(stddev=0.1, seed=7))
+    flat = keras.layers.Flatten()(self.layer(ids))
+    out = keras.layers.Dense(
+        1, name=name + "_dense",
+        kernel_initializer=keras.initializers.GlorotUniform(seed=3))(flat)
+    self.model = keras.Model(ids, out)
+    self.optimizer = de.DynamicEmbeddingOptimizer(
+        OPTIMIZERS[optimizer_name]())
+    self._step = tf.function(self._train_step)
+
+  def _train_step(self, ids, y):
+    with tf.GradientTape() as tape:
+      loss = tf.reduce_mean((self.model(ids, training=True) - y)**2)
+    variables = self.model.trainable_variables
+    self.optimizer.apply_gradients(
+        zip(tape.gradient(loss, variables), variables))
+    return loss
+
+  def train(self, data):
+    """Runs one step per batch; returns the losses."""
+    return [float(self._step(ids, y)) for ids, y in data]
+
+  def tables(self):
+    """The embedding variable, then its optimizer slot variables."""
+    params = self.layer.params
+    return [params] + params.get_slot_variables(self.optimizer)
+
+  def snapshot(self):
+    """Sorted rows of every table, then the dense weights."""
+    dense = [w.numpy() for w in self.model.get_layer(
+        self.layer.name + "_dense").weights]
+    return [sorted_export(t) for t in self.tables()] + [dense]
+
+  def checkpoint(self):
+    return tf.train.Checkpoint(model=self.model, optimizer=self.optimizer)
+
+  def restore(self, path):
+    """Restores `path`, building the optimizer so its slots restore too."""
+    status = self.checkpoint().restore(path)
+    self.optimizer.build(self.model.trainable_variables)
+    status.assert_existing_objects_matched()
+
+
+def assert_snapshots_equal(actual, expected):
+  """Exact equality of two `Trainer.snapshot()`s (keys, rows, weights)."""
+  assert len(actual) == len(expected)
+  for (keys, rows), (want_keys, want_rows) in zip(actual[:-1], expected[:-1]):
+    np.testing.assert_array_equal(keys, want_keys)
+    np.testing.assert_array_equal(rows, want_rows)
+  for weight, want in zip(actual[-1], expected[-1]):
+    np.testing.assert_array_equal(weight, want)
