@@ -3,6 +3,8 @@
 Python wrappers of the ops in `_redis_table_ops.so`, loaded on first use.
 """
 
+import contextlib
+
 import tensorflow as tf
 from tensorflow.python.eager import context
 from tensorflow.python.framework import ops
@@ -128,6 +130,17 @@ class RedisTable(lookup_ops.LookupInterface, kv_table.KVTable):
     return ("redis", self._config_path, self._config.redis_config_abs_dir_env,
             self._embedding_name)
 
+  def _op_scope(self, name):
+    """The name scope and placement beside the table of one call's ops.
+
+    Eagerly neither is needed (an eager op runs on the device of its resource
+    input, the table's CPU), and skipping them saves about a tenth of the
+    time of a 1k-key lookup.
+    """
+    if context.executing_eagerly():
+      return contextlib.nullcontext()
+    return _graph_op_scope(name, self.resource_handle)
+
   def _keys(self, keys):
     keys = tf.convert_to_tensor(keys)
     if keys.dtype != self._key_dtype:
@@ -139,56 +152,49 @@ class RedisTable(lookup_ops.LookupInterface, kv_table.KVTable):
     keys = self._keys(keys)
     defaults = (self._default_value if dynamic_default_values is None else
                 tf.convert_to_tensor(dynamic_default_values, self._value_dtype))
-    with tf.name_scope(name or "%s_lookup_table_find" % self._name):
-      with ops.colocate_with(self.resource_handle):
-        if return_exists:
-          return redis_table_ops.ops.tfra_redis_table_find_with_exists(
-              self.resource_handle, keys, defaults)
-        return redis_table_ops.ops.tfra_redis_table_find(
+    with self._op_scope(name or "%s_lookup_table_find" % self._name):
+      if return_exists:
+        return redis_table_ops.ops.tfra_redis_table_find_with_exists(
             self.resource_handle, keys, defaults)
+      return redis_table_ops.ops.tfra_redis_table_find(
+          self.resource_handle, keys, defaults)
 
   def insert(self, keys, values, name=None):
     keys = self._keys(keys)
     values = tf.convert_to_tensor(values, self._value_dtype)
-    with tf.name_scope(name or "%s_lookup_table_insert" % self._name):
-      with ops.colocate_with(self.resource_handle):
-        return redis_table_ops.ops.tfra_redis_table_insert(
-            self.resource_handle, keys, values)
+    with self._op_scope(name or "%s_lookup_table_insert" % self._name):
+      return redis_table_ops.ops.tfra_redis_table_insert(
+          self.resource_handle, keys, values)
 
   def accum(self, keys, values_or_deltas, exists, name=None):
     keys = self._keys(keys)
     values_or_deltas = tf.convert_to_tensor(values_or_deltas, self._value_dtype)
     exists = tf.convert_to_tensor(exists, tf.bool)
-    with tf.name_scope(name or "%s_lookup_table_accum" % self._name):
-      with ops.colocate_with(self.resource_handle):
-        return redis_table_ops.ops.tfra_redis_table_accum(
-            self.resource_handle, keys, values_or_deltas, exists)
+    with self._op_scope(name or "%s_lookup_table_accum" % self._name):
+      return redis_table_ops.ops.tfra_redis_table_accum(
+          self.resource_handle, keys, values_or_deltas, exists)
 
   def remove(self, keys, name=None):
     keys = self._keys(keys)
-    with tf.name_scope(name or "%s_lookup_table_remove" % self._name):
-      with ops.colocate_with(self.resource_handle):
-        return redis_table_ops.ops.tfra_redis_table_remove(
-            self.resource_handle, keys)
+    with self._op_scope(name or "%s_lookup_table_remove" % self._name):
+      return redis_table_ops.ops.tfra_redis_table_remove(
+          self.resource_handle, keys)
 
   def clear(self, name=None):
-    with tf.name_scope(name or "%s_lookup_table_clear" % self._name):
-      with ops.colocate_with(self.resource_handle):
-        return redis_table_ops.ops.tfra_redis_table_clear(
-            self.resource_handle, key_dtype=self._key_dtype,
-            value_dtype=self._value_dtype)
+    with self._op_scope(name or "%s_lookup_table_clear" % self._name):
+      return redis_table_ops.ops.tfra_redis_table_clear(
+          self.resource_handle, key_dtype=self._key_dtype,
+          value_dtype=self._value_dtype)
 
   def size(self, name=None):
-    with tf.name_scope(name or "%s_Size" % self._name):
-      with ops.colocate_with(self.resource_handle):
-        return redis_table_ops.ops.tfra_redis_table_size(self.resource_handle)
+    with self._op_scope(name or "%s_Size" % self._name):
+      return redis_table_ops.ops.tfra_redis_table_size(self.resource_handle)
 
   def export(self, name=None):
     """Every stored row: `(keys [M], values [M, dim])`, whatever the store mode."""
-    with tf.name_scope(name or "%s_lookup_table_export_rows" % self._name):
-      with ops.colocate_with(self.resource_handle):
-        return redis_table_ops.ops.tfra_redis_table_export_rows(
-            self.resource_handle, self._key_dtype, self._value_dtype)
+    with self._op_scope(name or "%s_lookup_table_export_rows" % self._name):
+      return redis_table_ops.ops.tfra_redis_table_export_rows(
+          self.resource_handle, self._key_dtype, self._value_dtype)
 
   def save_to_file_system(self,
                           dirpath,
@@ -265,15 +271,14 @@ class RedisTable(lookup_ops.LookupInterface, kv_table.KVTable):
         load_entire_dir=load_entire_dir, buffer_size=buffer_size)
 
   def _file_system_op(self, op, verb, dirpath, file_name, name, **attrs):
-    with tf.name_scope(name or "%s_%s_file_system" % (self._name, verb)):
-      with ops.colocate_with(self.resource_handle):
-        return op(self.resource_handle,
-                  dirpath=tf.convert_to_tensor(dirpath, tf.string),
-                  file_name=tf.convert_to_tensor(file_name or self._name,
-                                                 tf.string),
-                  key_dtype=self._key_dtype,
-                  value_dtype=self._value_dtype,
-                  **attrs)
+    with self._op_scope(name or "%s_%s_file_system" % (self._name, verb)):
+      return op(self.resource_handle,
+                dirpath=tf.convert_to_tensor(dirpath, tf.string),
+                file_name=tf.convert_to_tensor(file_name or self._name,
+                                               tf.string),
+                key_dtype=self._key_dtype,
+                value_dtype=self._value_dtype,
+                **attrs)
 
   def _serialize_to_tensors(self):
     """Checkpoint save: rows (mode 0), DUMP files + no rows (1), nothing (2).
@@ -300,11 +305,16 @@ class RedisTable(lookup_ops.LookupInterface, kv_table.KVTable):
 
   def _restore_from_tensors(self, restored_tensors):
     """Checkpoint restore: afterwards the table holds exactly what was saved."""
-    with tf.name_scope("%s_table_restore" % self._name):
-      with ops.colocate_with(self.resource_handle):
-        return redis_table_ops.ops.tfra_redis_table_import(
-            self.resource_handle, restored_tensors["table-keys"],
-            restored_tensors["table-values"])
+    with self._op_scope("%s_table_restore" % self._name):
+      return redis_table_ops.ops.tfra_redis_table_import(
+          self.resource_handle, restored_tensors["table-keys"],
+          restored_tensors["table-values"])
+
+
+@contextlib.contextmanager
+def _graph_op_scope(name, resource_handle):
+  with tf.name_scope(name), ops.colocate_with(resource_handle):
+    yield
 
 
 def _deferred_export_specs(export, key_dtype, value_dtype, device):
