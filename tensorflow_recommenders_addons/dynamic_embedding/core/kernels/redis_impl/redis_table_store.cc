@@ -92,39 +92,34 @@ Status RedisTableStore::RunChunked(const KeyBatch& keys, std::string_view what,
   // A lane whose pipeline failed as a whole (which commands ran is unknown)
   // outranks error replies of single commands in the status returned.
   FirstError lane_failure;
-  // A lane's chunks go out as one pipeline (per node) and its task handles
-  // the replies: decoding overlaps other lanes' I/O, with no second fan-out.
-  auto run_lane = [&](size_t lane) -> Status {
+  FirstError first_error;
+  // A lane's chunks go out as one pipeline (per node) and each reply is
+  // decoded as soon as it is read, while it is still in cache; decoding
+  // overlaps other lanes' I/O, with no second fan-out.
+  auto run_lane = [&](size_t lane) {
     const auto [first, last] = plan.lanes[lane];
     const std::vector<redis_client::BucketBatch> batches =
         LaneBatches(grouping, first, last, settings_.bucket_keys, build);
-    // A lone lane may still span nodes: let the client fan out over them.
-    auto replies = client_->RunPipelines(
-        batches, access, plan.lanes.size() == 1 ? executor : nullptr);
-    if (!replies.ok()) {
-      lane_failure.Record(FromClientStatus(replies.status(), Context(what)));
-      return Status::Ok();
-    }
     // Good replies after an error reply are handled too: those commands ran
     // (a caller resending failed chunks must know).
-    Status first_error;
-    for (size_t c = first; c < last; ++c) {
-      const Reply& reply = (*replies)[c - first].front();
+    auto on_chunk_reply = [&](size_t index, Reply&& reply) {
       Status status = FromClientStatus(reply.ToStatus(), Context(what));
       if (status.ok()) {
-        const KeyChunk& chunk = grouping.chunks[c];
+        const KeyChunk& chunk = grouping.chunks[first + index];
         status = on_reply(reply, grouping.order, chunk.begin, chunk.end);
       }
-      if (first_error.ok()) first_error = std::move(status);
-    }
-    return first_error;
+      first_error.Record(std::move(status));
+    };
+    // A lone lane may still span nodes: let the client fan out over them.
+    redis_client::Status sent = client_->StreamPipelines(
+        batches, access, plan.lanes.size() == 1 ? executor : nullptr,
+        on_chunk_reply);
+    lane_failure.Record(FromClientStatus(sent, Context(what)));
   };
-  FirstError first_error;
-  auto record_lane = [&](size_t lane) { first_error.Record(run_lane(lane)); };
   if (plan.lanes.size() == 1) {
-    record_lane(0);
+    run_lane(0);
   } else {
-    executor->ParallelFor(plan.lanes.size(), record_lane);
+    executor->ParallelFor(plan.lanes.size(), run_lane);
   }
   Status failure = lane_failure.Take();
   return failure.ok() ? first_error.Take() : failure;

@@ -19,19 +19,16 @@ Result<std::vector<Reply>> ClusterClient::RunPipeline(
   return router_.Execute(routed, access == Access::kRead, nullptr);
 }
 
-Result<std::vector<std::vector<Reply>>> ClusterClient::RunPipelines(
-    const std::vector<BucketBatch>& batches, Access access,
-    Executor* executor) {
+Status ClusterClient::StreamPipelines(const std::vector<BucketBatch>& batches,
+                                      Access access, Executor* executor,
+                                      const ReplyFn& on_reply) {
   std::vector<SlotCommand> routed;
   for (const BucketBatch& batch : batches) {
     const uint16_t slot = HashSlot(batch.routing_key);
     for (const Command& command : batch.commands)
       routed.push_back({slot, &command});
   }
-  Result<std::vector<Reply>> replies =
-      router_.Execute(routed, access == Access::kRead, executor);
-  if (!replies.ok()) return replies.status();
-  return SplitPerBatch(batches, std::move(replies).value());
+  return router_.Execute(routed, access == Access::kRead, executor, on_reply);
 }
 
 Status ClusterClient::ForEachMaster(

@@ -26,9 +26,9 @@ class ClusterClient : public RedisClient {
                                          const std::vector<Command>& commands,
                                          Access access) override;
   // One pipeline per node per attempt, nodes in parallel on `executor`.
-  Result<std::vector<std::vector<Reply>>> RunPipelines(
-      const std::vector<BucketBatch>& batches, Access access,
-      Executor* executor) override;
+  Status StreamPipelines(const std::vector<BucketBatch>& batches,
+                         Access access, Executor* executor,
+                         const ReplyFn& on_reply) override;
   Status ForEachMaster(const std::function<Status(NodeSession&)>& fn) override;
 
   ClusterRouter& router() { return router_; }

@@ -96,6 +96,26 @@ class ClusterRedirectionTest : public ::testing::Test {
         std::chrono::seconds(20)));
   }
 
+  // Hands the (empty) slot of `bucket` to another master behind the client's
+  // back, so every command the client sends there is answered MOVED.
+  // Returns the new owner.
+  Endpoint HandSlotToAnotherMaster(const std::string& bucket) {
+    const uint16_t slot = HashSlot(bucket);
+    std::shared_ptr<const SlotMap> map = client_->router().CurrentMap().value();
+    const Endpoint source = map->Find(slot)->master;
+    Endpoint target;
+    for (const Endpoint& master : map->Masters()) {
+      if (master != source) target = master;
+    }
+    const std::string target_id(
+        OnNode(target, Command{"CLUSTER", "MYID"}).text());
+    for (const Endpoint& master : map->Masters()) {
+      OnNode(master, Command{"CLUSTER", "SETSLOT", std::to_string(slot), "NODE",
+                             target_id});
+    }
+    return target;
+  }
+
   std::unique_ptr<RedisServers> servers_;
   std::unique_ptr<ClusterClient> client_;
 };
@@ -158,20 +178,9 @@ TEST_F(ClusterRedirectionTest, SlotMigratedWhileInUseIsFollowedByAskThenMoved) {
 TEST_F(ClusterRedirectionTest, PipelinesSplitAcrossARedirectionKeepTheirOrder) {
   const std::string bucket = "{split}:bucket";
   const uint16_t slot = HashSlot(bucket);
-  std::shared_ptr<const SlotMap> map = client_->router().CurrentMap().value();
-  const Endpoint source = map->Find(slot)->master;
-  Endpoint target;
-  for (const Endpoint& master : map->Masters()) {
-    if (master != source) target = master;
-  }
-  const std::string target_id(
-      OnNode(target, Command{"CLUSTER", "MYID"}).text());
-  const std::string slot_text = std::to_string(slot);
-  // Hand the empty slot over behind the client's back: every command of the
-  // pipeline is answered MOVED and must be resent in order.
-  for (const Endpoint& master : map->Masters()) {
-    OnNode(master, Command{"CLUSTER", "SETSLOT", slot_text, "NODE", target_id});
-  }
+  // Every command of the pipeline is answered MOVED and must be resent in
+  // order.
+  const Endpoint target = HandSlotToAnotherMaster(bucket);
   std::vector<std::string> values;
   for (int i = 0; i < 50; ++i) values.push_back(std::to_string(i));
   std::vector<Command> commands;
@@ -186,6 +195,30 @@ TEST_F(ClusterRedirectionTest, PipelinesSplitAcrossARedirectionKeepTheirOrder) {
   for (size_t i = 0; i < values.size(); ++i)
     EXPECT_EQ(list.element(i).text(), values[i]);
   ExpectMapConvergesTo(slot, target);
+}
+
+TEST_F(ClusterRedirectionTest, StreamedRepliesAreFinalAndHandedOverOnce) {
+  const std::string bucket = "{streamed}:bucket";
+  // Every command is first answered MOVED; only the retried replies count.
+  HandSlotToAnotherMaster(bucket);
+  std::vector<BucketBatch> batches(2);
+  for (BucketBatch& batch : batches) {
+    batch.routing_key = bucket;
+    for (int i = 0; i < 20; ++i)
+      batch.commands.push_back(Command{"RPUSH", bucket, "x"});
+  }
+  std::vector<int> handed(40, 0);
+  std::vector<int64_t> lengths(40, 0);
+  Status status = client_->StreamPipelines(
+      batches, Access::kWrite, nullptr, [&](size_t index, Reply&& reply) {
+        ++handed.at(index);
+        lengths.at(index) = reply.AsInteger().ok() ? *reply.AsInteger() : -1;
+      });
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  for (size_t i = 0; i < handed.size(); ++i) {
+    EXPECT_EQ(handed[i], 1) << i;
+    EXPECT_EQ(lengths[i], static_cast<int64_t>(i) + 1) << i;
+  }
 }
 
 }  // namespace

@@ -32,6 +32,14 @@ Result<int> ParseNumber(std::string_view text, int max) {
   return value;
 }
 
+// Replies that SettleReply may turn into a retry: never handed over as read.
+bool MayBeRetried(const Reply& reply) {
+  if (!reply.is_error()) return false;
+  const ErrorCode code = reply.ToStatus().code();
+  return code == ErrorCode::kMoved || code == ErrorCode::kAsk ||
+         code == ErrorCode::kUnavailable;
+}
+
 }  // namespace
 
 // One command still to be answered, across attempts.
@@ -48,7 +56,10 @@ struct ClusterRouter::Group {
   bool readonly = false;
   bool routed = true;           // false: no node serves these slots now
   std::vector<size_t> members;  // indexes into the pending entries
-  Result<std::vector<Reply>> replies{Status(ErrorCode::kIo, "not sent")};
+  Status failure;                // of the pipeline as a whole
+  std::vector<uint8_t> answered;  // per member: a reply was read
+  // Replies that may be retried, by member position, for Settle.
+  std::vector<std::pair<size_t, Reply>> to_settle;
 };
 
 struct ClusterRouter::RetryState {
@@ -100,9 +111,16 @@ ClusterRouter::~ClusterRouter() = default;
 Result<std::vector<Reply>> ClusterRouter::Execute(
     const std::vector<SlotCommand>& commands, bool prefer_replicas,
     Executor* executor) {
+  return CollectReplies(commands.size(), [&](const ReplyFn& on_reply) {
+    return Execute(commands, prefer_replicas, executor, on_reply);
+  });
+}
+
+Status ClusterRouter::Execute(const std::vector<SlotCommand>& commands,
+                              bool prefer_replicas, Executor* executor,
+                              const ReplyFn& on_reply) {
   InlineExecutor inline_executor;
   if (executor == nullptr) executor = &inline_executor;
-  std::vector<Reply> replies(commands.size());
   std::vector<Entry> pending(commands.size());
   for (size_t i = 0; i < commands.size(); ++i) pending[i].index = i;
   RetryState state;
@@ -124,14 +142,14 @@ Result<std::vector<Reply>> ClusterRouter::Execute(
         GroupByNode(commands, pending, *map,
                     prefer_replicas && read_from_replicas_, &state);
     executor->ParallelFor(groups.size(), [&](size_t g) {
-      RunGroup(commands, pending, &groups[g]);
+      RunGroup(commands, pending, on_reply, &groups[g]);
     });
-    pending = Settle(commands, pending, &groups, &replies, &state);
+    pending = Settle(commands, pending, &groups, on_reply, &state);
     if (!state.fatal.ok()) return state.fatal;
     // A failed refresh is not fatal: the next attempt retries it.
     if (state.refresh && !pending.empty()) RefreshUnlessNewer(seen_version);
   }
-  if (pending.empty()) return replies;
+  if (pending.empty()) return Status::Ok();
   if (state.last_error.ok())
     state.last_error = Status(ErrorCode::kNoNode, "no slot map");
   return state.last_error.WithContext("cluster: gave up after " +
@@ -179,34 +197,42 @@ std::vector<ClusterRouter::Group> ClusterRouter::GroupByNode(
 }
 
 void ClusterRouter::RunGroup(const std::vector<SlotCommand>& commands,
-                             const std::vector<Entry>& pending, Group* group) {
+                             const std::vector<Entry>& pending,
+                             const ReplyFn& on_reply, Group* group) {
   if (!group->routed) return;
+  constexpr size_t kAsking = ~size_t{0};
   CommandRefs refs;
+  std::vector<size_t> member_of;  // per ref: member position, or kAsking
   refs.reserve(group->members.size());
-  for (size_t p : group->members) {
-    if (pending[p].asking) refs.push_back(&asking_);
-    refs.push_back(commands[pending[p].index].command);
+  member_of.reserve(group->members.size());
+  for (size_t k = 0; k < group->members.size(); ++k) {
+    const Entry& entry = pending[group->members[k]];
+    if (entry.asking) {
+      refs.push_back(&asking_);
+      member_of.push_back(kAsking);
+    }
+    refs.push_back(commands[entry.index].command);
+    member_of.push_back(k);
   }
+  group->answered.assign(group->members.size(), 0);
   std::shared_ptr<ConnectionPool> pool = PoolFor(group->node, group->readonly);
-  Result<std::vector<Reply>> replies = RunPipelineOnPool(*pool, refs);
-  if (!replies.ok()) {
-    group->replies = replies.status();
-    return;
-  }
-  // Drop the replies to ASKING; a failed ASKING shows in the next reply.
-  std::vector<Reply> own;
-  own.reserve(group->members.size());
-  size_t next = 0;
-  for (size_t p : group->members) {
-    if (pending[p].asking) ++next;
-    own.push_back(std::move((*replies)[next++]));
-  }
-  group->replies = std::move(own);
+  group->failure =
+      RunPipelineOnPool(*pool, refs, [&](size_t ref, Reply&& reply) {
+        const size_t k = member_of[ref];
+        // Drop the replies to ASKING; a failed ASKING shows in the next one.
+        if (k == kAsking) return;
+        group->answered[k] = 1;
+        if (MayBeRetried(reply)) {
+          group->to_settle.emplace_back(k, std::move(reply));
+        } else {
+          on_reply(pending[group->members[k]].index, std::move(reply));
+        }
+      });
 }
 
 std::vector<ClusterRouter::Entry> ClusterRouter::Settle(
     const std::vector<SlotCommand>& commands, const std::vector<Entry>& pending,
-    std::vector<Group>* groups, std::vector<Reply>* replies,
+    std::vector<Group>* groups, const ReplyFn& on_reply,
     RetryState* state) const {
   std::vector<Entry> next;
   for (Group& group : *groups) {
@@ -214,29 +240,29 @@ std::vector<ClusterRouter::Entry> ClusterRouter::Settle(
       for (size_t p : group.members) next.push_back(pending[p]);
       continue;
     }
-    const Command& first =
-        *commands[pending[group.members.front()].index].command;
-    if (!group.replies.ok()) {
-      const Status error = AtNode(group.replies.status(), group.node, first);
-      if (!error.IsTransient()) {
-        state->fatal = error;
-        return {};
-      }
-      state->last_error = error;
-      state->backoff = state->refresh = true;
-      for (size_t p : group.members) {  // resend all: which ones ran is unknown
-        Entry entry = pending[p];
-        entry.redirect.reset();
-        entry.asking = false;
-        entry.master_only = entry.master_only || group.readonly;
-        next.push_back(entry);
-      }
-      continue;
-    }
-    for (size_t k = 0; k < group.members.size(); ++k) {
+    for (auto& [k, reply] : group.to_settle) {
       const Entry& entry = pending[group.members[k]];
       SettleReply(*commands[entry.index].command, group, entry,
-                  std::move((*group.replies)[k]), &next, replies, state);
+                  std::move(reply), &next, on_reply, state);
+    }
+    if (group.failure.ok()) continue;
+    const Command& first =
+        *commands[pending[group.members.front()].index].command;
+    const Status error = AtNode(group.failure, group.node, first);
+    if (!error.IsTransient()) {
+      state->fatal = error;
+      return {};
+    }
+    state->last_error = error;
+    state->backoff = state->refresh = true;
+    // Resend those without a reply: whether they ran is unknown.
+    for (size_t k = 0; k < group.members.size(); ++k) {
+      if (group.answered[k]) continue;
+      Entry entry = pending[group.members[k]];
+      entry.redirect.reset();
+      entry.asking = false;
+      entry.master_only = entry.master_only || group.readonly;
+      next.push_back(entry);
     }
   }
   return next;
@@ -245,7 +271,7 @@ std::vector<ClusterRouter::Entry> ClusterRouter::Settle(
 void ClusterRouter::SettleReply(const Command& command, const Group& group,
                                 Entry entry, Reply reply,
                                 std::vector<Entry>* next,
-                                std::vector<Reply>* replies,
+                                const ReplyFn& on_reply,
                                 RetryState* state) const {
   const Status status = reply.ToStatus();
   if (status.code() == ErrorCode::kMoved || status.code() == ErrorCode::kAsk) {
@@ -267,7 +293,7 @@ void ClusterRouter::SettleReply(const Command& command, const Group& group,
     next->push_back(std::move(entry));
     return;
   }
-  (*replies)[entry.index] = std::move(reply);
+  on_reply(entry.index, std::move(reply));
 }
 
 std::chrono::milliseconds ClusterRouter::Backoff(int retry) const {

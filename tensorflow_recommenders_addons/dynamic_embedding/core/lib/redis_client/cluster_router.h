@@ -54,12 +54,19 @@ class ClusterRouter {
   ~ClusterRouter();
 
   // Runs every command on the node serving its slot (a replica for reads when
-  // `prefer_replicas` and read_from_replicas are set) and returns the replies
-  // indexed like `commands`. Redirected and transiently failed commands are
-  // retried, at most cluster.max_attempts attempts in all; commands that got
-  // any other error reply keep it as their reply. A transport failure resends
-  // the node's whole group (at-least-once). The final error names the node,
-  // the command and the attempts.
+  // `prefer_replicas` and read_from_replicas are set) and hands each final
+  // reply to `on_reply` as soon as it is read, with its index in `commands`;
+  // groups run in parallel on `executor`, so calls may be concurrent.
+  // Redirected and transiently failed commands are retried (their replies
+  // are never handed over), at most cluster.max_attempts attempts in all;
+  // commands that got any other error reply get it as their reply. A
+  // transport failure resends the commands of the node's group that got no
+  // reply (at-least-once). The final error names the node, the command and
+  // the attempts.
+  Status Execute(const std::vector<SlotCommand>& commands,
+                 bool prefer_replicas, Executor* executor,
+                 const ReplyFn& on_reply);
+  // Execute with the replies collected, indexed like `commands`.
   Result<std::vector<Reply>> Execute(const std::vector<SlotCommand>& commands,
                                      bool prefer_replicas, Executor* executor);
 
@@ -92,15 +99,15 @@ class ClusterRouter {
                                  const SlotMap& map, bool use_replicas,
                                  RetryState* state) const;
   void RunGroup(const std::vector<SlotCommand>& commands,
-                const std::vector<Entry>& pending, Group* group);
+                const std::vector<Entry>& pending, const ReplyFn& on_reply,
+                Group* group);
   std::vector<Entry> Settle(const std::vector<SlotCommand>& commands,
                             const std::vector<Entry>& pending,
                             std::vector<Group>* groups,
-                            std::vector<Reply>* replies,
-                            RetryState* state) const;
+                            const ReplyFn& on_reply, RetryState* state) const;
   void SettleReply(const Command& command, const Group& group, Entry entry,
                    Reply reply, std::vector<Entry>* next,
-                   std::vector<Reply>* replies, RetryState* state) const;
+                   const ReplyFn& on_reply, RetryState* state) const;
   std::chrono::milliseconds Backoff(int retry) const;
 
   const std::vector<Endpoint> seeds_;

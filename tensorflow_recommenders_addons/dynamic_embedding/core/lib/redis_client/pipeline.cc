@@ -26,10 +26,8 @@ CommandRefs RefsOf(const std::vector<Command>& commands) {
   return refs;
 }
 
-Result<std::vector<Reply>> RunPipeline(Connection& connection,
-                                       const CommandRefs& commands) {
-  std::vector<Reply> replies;
-  replies.reserve(commands.size());
+Status RunPipeline(Connection& connection, const CommandRefs& commands,
+                   const ReplyFn& on_reply) {
   size_t next = 0;
   while (next < commands.size()) {
     // Append one window, then read its replies.
@@ -45,18 +43,43 @@ Result<std::vector<Reply>> RunPipeline(Connection& connection,
     for (size_t i = window_begin; i < next; ++i) {
       Result<Reply> reply = connection.ReadReply();
       if (!reply.ok()) return BatchContext(reply.status(), commands);
-      replies.push_back(std::move(reply).value());
+      on_reply(i, std::move(reply).value());
     }
   }
+  return Status::Ok();
+}
+
+Result<std::vector<Reply>> CollectReplies(
+    size_t count, const std::function<Status(const ReplyFn&)>& run) {
+  std::vector<Reply> replies(count);
+  // Each index is handed over once, so concurrent calls write apart.
+  Status status = run([&replies](size_t index, Reply&& reply) {
+    replies[index] = std::move(reply);
+  });
+  if (!status.ok()) return status;
   return replies;
+}
+
+Result<std::vector<Reply>> RunPipeline(Connection& connection,
+                                       const CommandRefs& commands) {
+  return CollectReplies(commands.size(), [&](const ReplyFn& on_reply) {
+    return RunPipeline(connection, commands, on_reply);
+  });
 }
 
 Result<std::vector<Reply>> RunPipelineOnPool(ConnectionPool& pool,
                                              const CommandRefs& commands) {
-  if (commands.empty()) return std::vector<Reply>();
+  return CollectReplies(commands.size(), [&](const ReplyFn& on_reply) {
+    return RunPipelineOnPool(pool, commands, on_reply);
+  });
+}
+
+Status RunPipelineOnPool(ConnectionPool& pool, const CommandRefs& commands,
+                         const ReplyFn& on_reply) {
+  if (commands.empty()) return Status::Ok();
   Result<PooledConnection> lease = pool.Acquire();
   if (!lease.ok()) return lease.status();
-  return RunPipeline(**lease, commands);
+  return RunPipeline(**lease, commands, on_reply);
 }
 
 Result<Reply> NodeSession::Run(const Command& command) {

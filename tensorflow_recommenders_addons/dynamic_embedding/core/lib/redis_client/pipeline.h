@@ -5,6 +5,7 @@
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_PIPELINE_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_PIPELINE_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,24 @@ using CommandRefs = std::vector<const Command*>;
 
 CommandRefs RefsOf(const std::vector<Command>& commands);
 
+// Receives the reply to commands[index] as soon as it is read, so a caller
+// can decode it while it is still in cache (and without holding a batch of
+// replies). Called in command order, on the calling thread.
+using ReplyFn = std::function<void(size_t index, Reply&& reply)>;
+
+// Runs `run`, storing the reply it hands over for index i at position i of
+// the result, which has `count` positions; for the collecting variants.
+Result<std::vector<Reply>> CollectReplies(
+    size_t count, const std::function<Status(const ReplyFn&)>& run);
+
+// Sends `commands` on `connection` and hands each reply to `on_reply`.
+// Large batches go out in windows of at most `kPipelineWindowBytes` of
+// arguments, so memory stays bounded; each window is one round trip.
+// On a transport error, the replies handed over so far are those of the
+// commands that ran; which of the others ran is unknown.
+Status RunPipeline(Connection& connection, const CommandRefs& commands,
+                   const ReplyFn& on_reply);
+
 // Sends `commands` on `connection` and returns their replies in order.
 // Large batches go out in windows of at most `kPipelineWindowBytes` of
 // arguments, so memory stays bounded; each window is one round trip.
@@ -36,6 +55,8 @@ inline constexpr size_t kPipelineWindowBytes = size_t{8} << 20;
 // Leases a connection from `pool` and runs RunPipeline on it. Thread-safe.
 Result<std::vector<Reply>> RunPipelineOnPool(ConnectionPool& pool,
                                              const CommandRefs& commands);
+Status RunPipelineOnPool(ConnectionPool& pool, const CommandRefs& commands,
+                         const ReplyFn& on_reply);
 
 // Commands on one node, one lease per call; handed to ForEachMaster
 // callbacks. Thread-safe; valid while the pool it wraps lives.

@@ -46,6 +46,19 @@ std::vector<std::vector<Reply>> SplitPerBatch(
   return per_batch;
 }
 
+Result<std::vector<std::vector<Reply>>> RedisClient::RunPipelines(
+    const std::vector<BucketBatch>& batches, Access access,
+    Executor* executor) {
+  size_t count = 0;
+  for (const BucketBatch& batch : batches) count += batch.commands.size();
+  Result<std::vector<Reply>> replies =
+      CollectReplies(count, [&](const ReplyFn& on_reply) {
+        return StreamPipelines(batches, access, executor, on_reply);
+      });
+  if (!replies.ok()) return replies.status();
+  return SplitPerBatch(batches, std::move(replies).value());
+}
+
 Result<Reply> RedisClient::Run(std::string_view routing_key,
                                const Command& command, Access access) {
   Result<std::vector<Reply>> replies =

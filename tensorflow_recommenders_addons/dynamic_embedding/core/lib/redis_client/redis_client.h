@@ -48,12 +48,22 @@ class RedisClient {
       std::string_view routing_key, const std::vector<Command>& commands,
       Access access) = 0;
 
-  // Runs many buckets' pipelines; the result is indexed like `batches`. The
-  // cluster client groups batches per node and sends to the nodes in parallel
-  // through `executor` (nullptr: one after another).
-  virtual Result<std::vector<std::vector<Reply>>> RunPipelines(
+  // Runs many buckets' pipelines and hands each final reply to `on_reply` as
+  // soon as it is read (a caller decodes it while it is in cache); `index`
+  // counts all batches' commands in batch order. Redirections and replies
+  // that are retried are never handed over. The cluster client groups
+  // batches per node and sends to the nodes in parallel through `executor`
+  // (nullptr: one after another), so `on_reply` may run concurrently, for
+  // different indexes. On failure, the replies handed over are of commands
+  // that ran.
+  virtual Status StreamPipelines(const std::vector<BucketBatch>& batches,
+                                 Access access, Executor* executor,
+                                 const ReplyFn& on_reply) = 0;
+
+  // StreamPipelines with the replies collected; indexed like `batches`.
+  Result<std::vector<std::vector<Reply>>> RunPipelines(
       const std::vector<BucketBatch>& batches, Access access,
-      Executor* executor) = 0;
+      Executor* executor);
 
   // Calls `fn` once per master node (one for standalone/sentinel), stopping
   // at the first error, which is returned naming the node. For whole-database

@@ -19,11 +19,8 @@ std::shared_ptr<EndpointProvider> ProviderFor(const ClientOptions& options,
 
 // A READONLY error means the node we write to was demoted (failover without
 // a restart): none of the pooled connections may be trusted any more.
-bool ReachedDemotedMaster(const std::vector<Reply>& replies) {
-  for (const Reply& reply : replies) {
-    if (reply.is_error() && reply.text().rfind("READONLY", 0) == 0) return true;
-  }
-  return false;
+bool IsDemotedMasterError(const Reply& reply) {
+  return reply.is_error() && reply.text().rfind("READONLY", 0) == 0;
 }
 
 }  // namespace
@@ -55,35 +52,35 @@ ConnectionPool& SingleNodeClient::PoolFor(Access access) {
                                                           : *write_pool_;
 }
 
-Result<std::vector<Reply>> SingleNodeClient::Send(Access access,
-                                                  const CommandRefs& commands) {
+Status SingleNodeClient::Send(Access access, const CommandRefs& commands,
+                              const ReplyFn& on_reply) {
   ConnectionPool& pool = PoolFor(access);
-  Result<std::vector<Reply>> replies = RunPipelineOnPool(pool, commands);
-  if (!replies.ok()) {
-    return replies.status().WithContext(ModeName(mode_));
-  }
-  if (access == Access::kWrite && ReachedDemotedMaster(*replies)) {
-    pool.DiscardAll();
-  }
-  return replies;
+  bool demoted = false;
+  Status status =
+      RunPipelineOnPool(pool, commands, [&](size_t index, Reply&& reply) {
+        demoted = demoted || IsDemotedMasterError(reply);
+        on_reply(index, std::move(reply));
+      });
+  if (access == Access::kWrite && demoted) pool.DiscardAll();
+  return status.WithContext(ModeName(mode_));
 }
 
 Result<std::vector<Reply>> SingleNodeClient::RunPipeline(
     std::string_view /*routing_key*/, const std::vector<Command>& commands,
     Access access) {
-  return Send(access, RefsOf(commands));
+  return CollectReplies(commands.size(), [&](const ReplyFn& on_reply) {
+    return Send(access, RefsOf(commands), on_reply);
+  });
 }
 
-Result<std::vector<std::vector<Reply>>> SingleNodeClient::RunPipelines(
+Status SingleNodeClient::StreamPipelines(
     const std::vector<BucketBatch>& batches, Access access,
-    Executor* /*executor*/) {
+    Executor* /*executor*/, const ReplyFn& on_reply) {
   CommandRefs all;
   for (const BucketBatch& batch : batches) {
     for (const Command& command : batch.commands) all.push_back(&command);
   }
-  Result<std::vector<Reply>> replies = Send(access, all);
-  if (!replies.ok()) return replies.status();
-  return SplitPerBatch(batches, std::move(replies).value());
+  return Send(access, all, on_reply);
 }
 
 Status SingleNodeClient::ForEachMaster(

@@ -32,14 +32,15 @@ class SingleNodeClient : public RedisClient {
                                          Access access) override;
   // All batches go out as one pipeline on one connection; `executor` is not
   // needed for a single node.
-  Result<std::vector<std::vector<Reply>>> RunPipelines(
-      const std::vector<BucketBatch>& batches, Access access,
-      Executor* executor) override;
+  Status StreamPipelines(const std::vector<BucketBatch>& batches,
+                         Access access, Executor* executor,
+                         const ReplyFn& on_reply) override;
   Status ForEachMaster(const std::function<Status(NodeSession&)>& fn) override;
 
  private:
   ConnectionPool& PoolFor(Access access);
-  Result<std::vector<Reply>> Send(Access access, const CommandRefs& commands);
+  Status Send(Access access, const CommandRefs& commands,
+              const ReplyFn& on_reply);
 
   const Mode mode_;
   const std::unique_ptr<ConnectionPool> write_pool_;
