@@ -99,3 +99,15 @@ def standalone_setup(tmp_path_factory):
 @pytest.fixture(scope="module")
 def cluster_setup(tmp_path_factory):
   yield from _running("cluster", tmp_path_factory)
+
+
+@pytest.fixture(params=["in_process", "standalone", "cluster"])
+def make_creator(request):
+  """A function returning a fresh creator: the in-process default, or Redis
+  (standalone, Cluster) with a model tag of its own on every call."""
+  from tensorflow_recommenders_addons import dynamic_embedding as de  # pylint: disable=g-import-not-at-top
+  if request.param == "in_process":
+    return de.CuckooHashTableCreator
+  setup = request.getfixturevalue(request.param + "_setup")
+  return lambda: de.RedisTableCreator(
+      de.RedisTableConfig(redis_config_abs_dir=setup.write_config()))

@@ -16,16 +16,6 @@ from tensorflow_recommenders_addons import dynamic_embedding as de
 DIM = 4
 
 
-@pytest.fixture(params=["in_process", "standalone", "cluster"])
-def make_creator(request):
-  """A function returning a fresh creator (own model tag on Redis)."""
-  if request.param == "in_process":
-    return de.CuckooHashTableCreator
-  setup = request.getfixturevalue(request.param + "_setup")
-  return lambda: de.RedisTableCreator(
-      de.RedisTableConfig(redis_config_abs_dir=setup.write_config()))
-
-
 def new_variable(make_creator, name="emb", shards=2, key_dtype=tf.int64,
                  value_dtype=tf.float32):
   return de.Variable(key_dtype=key_dtype, value_dtype=value_dtype, dim=DIM,

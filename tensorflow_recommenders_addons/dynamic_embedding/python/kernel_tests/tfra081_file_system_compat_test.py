@@ -26,16 +26,6 @@ with open(os.path.join(_FILES_DIR, "index.json")) as _index:
   CASES = json.load(_index)
 
 
-@pytest.fixture(params=["in_process", "standalone", "cluster"])
-def make_creator(request):
-  """A function returning a fresh creator (own model tag on Redis)."""
-  if request.param == "in_process":
-    return de.CuckooHashTableCreator
-  setup = request.getfixturevalue(request.param + "_setup")
-  return lambda: de.RedisTableCreator(
-      de.RedisTableConfig(redis_config_abs_dir=setup.write_config()))
-
-
 def new_variable(case, make_creator, shards=None):
   return de.Variable(key_dtype=getattr(tf, case["key_dtype"]),
                      value_dtype=getattr(tf, case["value_dtype"]),
