@@ -1,7 +1,10 @@
 // Server-side accumulation of embedding deltas as one Lua script per bucket
 // command. Redis runs a script atomically, so two writers adding deltas to
 // the same key never lose an update, and no custom module (upstream's
-// HMACCUM) has to be loaded into the server.
+// HMACCUM) has to be loaded into the server. Accum tries a cheaper optimistic
+// transaction first (accum_transaction.h); the script takes the units that
+// conflict with other writers, and reports errors such as a row of the
+// wrong size.
 //
 // Semantics per (field, value, exists) triple, the same as HMACCUM:
 //   field present, exists = 1 -> stored row += value (element-wise);

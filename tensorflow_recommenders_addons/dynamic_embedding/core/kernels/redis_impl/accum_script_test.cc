@@ -144,7 +144,7 @@ TEST_P(AccumScriptTest, ShaIsTheNameRedisGivesTheScript) {
 // After SCRIPT FLUSH the first EVALSHA answers NOSCRIPT; the chunk goes
 // again by EVAL, and every delta is still added exactly once.
 TEST_P(AccumScriptTest, NoScriptFallsBackToEvalAndAddsOnce) {
-  auto store = Store(4, 16);
+  auto store = Store(4, 16, /*accum_in_transactions=*/false);
   Keys keys(Range(200), 4);
   std::vector<std::vector<float>> base(200, std::vector<float>(3, 1.0f));
   ASSERT_TRUE(store->Insert(keys.batch, Views(base), nullptr).ok());
@@ -232,26 +232,33 @@ void CheckSums(const RedisTableStore& store, size_t n, size_t dim,
 
 // Float results equal C++ float32 adds bit for bit, for rows of one, one
 // and a bit, and many groups (64 elements, or 2000 with tables).
+// Both paths: the script alone, and transactions (which leave nothing to
+// the script in these single-writer tests).
 TEST_P(AccumScriptTest, FloatSumsEqualFloat32Adds) {
-  auto small_calls = Store(2, 16);
-  auto large_calls = Store(1, 1024);
-  auto add = [](float a, float b) { return a + b; };
-  for (size_t dim : {1, 8, 64, 65, 256, 1024, 4096}) {
-    CheckSums<float>(*small_calls, 40, dim, AccumElement::kFloat, add);
-    CheckSums<float>(*large_calls, dim >= 1024 ? 130 : 300, dim,
-                     AccumElement::kFloat, add);
+  for (bool transactions : {false, true}) {
+    SCOPED_TRACE(transactions ? "transactions" : "script");
+    auto small_calls = Store(2, 16, transactions);
+    auto large_calls = Store(1, 1024, transactions);
+    auto add = [](float a, float b) { return a + b; };
+    for (size_t dim : {1, 8, 64, 65, 256, 1024, 4096}) {
+      CheckSums<float>(*small_calls, 40, dim, AccumElement::kFloat, add);
+      CheckSums<float>(*large_calls, dim >= 1024 ? 130 : 300, dim,
+                       AccumElement::kFloat, add);
+    }
+    auto add_double = [](double a, double b) { return a + b; };
+    CheckSums<double>(*small_calls, 40, 70, AccumElement::kDouble,
+                      add_double);
+    CheckSums<double>(*large_calls, 200, 70, AccumElement::kDouble,
+                      add_double);
   }
-  auto add_double = [](double a, double b) { return a + b; };
-  CheckSums<double>(*small_calls, 40, 70, AccumElement::kDouble,
-                    add_double);
-  CheckSums<double>(*large_calls, 200, 70, AccumElement::kDouble,
-                    add_double);
 }
 
 TEST_P(AccumScriptTest, Int8AndInt32SumsWrapInSmallAndLargeCalls) {
-  auto small_calls = Store(2, 16);
-  auto large_calls = Store(1, 1024);
-  for (const RedisTableStore* store : {small_calls.get(), large_calls.get()}) {
+  auto small_calls = Store(2, 16, false);
+  auto large_calls = Store(1, 1024, false);
+  auto in_transactions = Store(2, 16, true);
+  for (const RedisTableStore* store :
+       {small_calls.get(), large_calls.get(), in_transactions.get()}) {
     CheckSums<int8_t>(*store, 200, 70, AccumElement::kInt8,
                       WrappingAdd<int8_t>);
     CheckSums<int32_t>(*store, 200, 9, AccumElement::kInt32,
@@ -286,7 +293,9 @@ std::vector<V> AddThroughStore(const RedisTableStore& store,
 }
 
 TEST_P(AccumScriptTest, IntegerSumsWrapAndInt64IsExact) {
-  auto store = Store(1, 16);
+ for (bool transactions : {false, true}) {
+  SCOPED_TRACE(transactions ? "transactions" : "script");
+  auto store = Store(1, 16, transactions);
   const std::vector<int8_t> i8a = {127, -128, 100, -1, 0, 5, -100, 64};
   const std::vector<int8_t> i8b = {1, -1, 100, 1, -128, -5, -100, 64};
   std::vector<int8_t> i8_expected;
@@ -318,12 +327,16 @@ TEST_P(AccumScriptTest, IntegerSumsWrapAndInt64IsExact) {
   const std::vector<double> db = {0.2, 1e300, 2.5, 3e-300};
   EXPECT_EQ(AddThroughStore(*store, AccumElement::kDouble, da, db),
             (std::vector<double>{0.1 + 0.2, 1e300 + 1e300, 0.0, 4e-300}));
+ }
 }
 
 // A stored row of another size fails the chunk with the field in hex, and
 // the chunk writes nothing, not even its valid rows.
+// Through transactions too: they leave the chunk to the script, which fails.
 TEST_P(AccumScriptTest, MismatchedSizeFailsNamingTheFieldAndWritesNothing) {
-  auto store = Store(1, 100);
+ for (bool transactions : {false, true}) {
+  SCOPED_TRACE(transactions ? "transactions" : "script");
+  auto store = Store(1, 100, transactions);
   Keys keys({5, 6, 7}, 1);
   const std::vector<float> two = {1, 2}, three = {1, 2, 3};
   ASSERT_TRUE(store
@@ -344,12 +357,16 @@ TEST_P(AccumScriptTest, MismatchedSizeFailsNamingTheFieldAndWritesNothing) {
   auto rows = Read<float>(*store, good, 2);
   EXPECT_EQ(rows[0], two);  // key 5 precedes the bad row: still not added
   EXPECT_EQ(rows[1], two);
+ }
 }
 
 // Triples apply in order: a repeated key sees its earlier updates, also
 // when a chunk holds more pairs than one HMGET/HSET slice (1000/2000).
 TEST_P(AccumScriptTest, RepeatedKeysApplyInOrderAcrossSlices) {
-  auto store = Store(1, 6000);
+ for (bool transactions : {false, true}) {
+  SCOPED_TRACE(transactions ? "transactions" : "script");
+  auto store = Store(1, 6000, transactions);
+  ASSERT_TRUE(store->Clear().ok());
   std::vector<int64_t> ids = Range(4500);
   ids.push_back(-1);  // absent: stored, then added to, then left alone
   ids.push_back(-1);
@@ -372,6 +389,7 @@ TEST_P(AccumScriptTest, RepeatedKeysApplyInOrderAcrossSlices) {
   EXPECT_EQ(rows[4500], (std::vector<float>{11.0f, 21.0f}));
   EXPECT_EQ(rows[10], (std::vector<float>{2.0f, 2.0f}));
   EXPECT_EQ(rows[4499], (std::vector<float>{1.0f, 1.0f}));
+ }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModes, AccumScriptTest,

@@ -1,9 +1,11 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/redis_table_store.h"
 
+#include <algorithm>
 #include <mutex>
 #include <unordered_set>
 #include <utility>
 
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/accum_transaction.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/client_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/key_grouping.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
@@ -173,11 +175,57 @@ Status RedisTableStore::Insert(const KeyBatch& keys,
   return RunChunked(keys, "insert", Access::kWrite, build, ignore, executor);
 }
 
+namespace {
+
+// The keys of `keys` whose `done` flag is 0, with their deltas and flags.
+struct AccumRest {
+  KeyBatch keys;
+  std::vector<std::string_view> deltas;
+  std::vector<uint8_t> exists;
+};
+
+AccumRest NotDone(const KeyBatch& keys,
+                  const std::vector<std::string_view>& deltas,
+                  const std::vector<uint8_t>& exists,
+                  const std::vector<uint8_t>& done) {
+  AccumRest rest;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (done[i]) continue;
+    rest.keys.fields.push_back(keys.fields[i]);
+    rest.keys.buckets.push_back(keys.buckets[i]);
+    rest.deltas.push_back(deltas[i]);
+    rest.exists.push_back(exists[i]);
+  }
+  return rest;
+}
+
+}  // namespace
+
 Status RedisTableStore::Accum(const KeyBatch& keys,
                               const std::vector<std::string_view>& deltas,
                               const std::vector<uint8_t>& exists,
                               AccumElement element,
                               redis_client::Executor* executor) const {
+  if (!settings_.accum_in_transactions) {
+    return AccumByScript(keys, deltas, exists, element, executor);
+  }
+  std::vector<uint8_t> committed(keys.size(), 0);
+  const AccumTarget target{client_.get(), &settings_.bucket_keys,
+                           settings_.keys_sending_size, Context("accum")};
+  TFRA_TABLE_RETURN_IF_ERROR(AccumByTransactions(
+      target, AccumRequest{&keys, &deltas, &exists, element}, executor,
+      &committed));
+  if (std::find(committed.begin(), committed.end(), 0) == committed.end()) {
+    return Status::Ok();
+  }
+  const AccumRest rest = NotDone(keys, deltas, exists, committed);
+  return AccumByScript(rest.keys, rest.deltas, rest.exists, element, executor);
+}
+
+Status RedisTableStore::AccumByScript(
+    const KeyBatch& keys, const std::vector<std::string_view>& deltas,
+    const std::vector<uint8_t>& exists, AccumElement element,
+    redis_client::Executor* executor) const {
   // By EVALSHA first. A node without the script cached answers NOSCRIPT and
   // runs nothing; only those chunks go again, by EVAL (which caches it).
   // Chunks that ran are never resent: a delta must be added once.
@@ -201,18 +249,9 @@ Status RedisTableStore::Accum(const KeyBatch& keys,
   std::vector<uint8_t> ran(keys.size(), 0);
   Status status = run(keys, deltas, exists, /*by_sha=*/true, &ran);
   if (!IsNoScriptError(status)) return status;
-  KeyBatch rest;
-  std::vector<std::string_view> rest_deltas;
-  std::vector<uint8_t> rest_exists;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (ran[i]) continue;
-    rest.fields.push_back(keys.fields[i]);
-    rest.buckets.push_back(keys.buckets[i]);
-    rest_deltas.push_back(deltas[i]);
-    rest_exists.push_back(exists[i]);
-  }
-  std::vector<uint8_t> rest_ran(rest.size(), 0);
-  return run(rest, rest_deltas, rest_exists, /*by_sha=*/false, &rest_ran);
+  const AccumRest rest = NotDone(keys, deltas, exists, ran);
+  std::vector<uint8_t> rest_ran(rest.keys.size(), 0);
+  return run(rest.keys, rest.deltas, rest.exists, /*by_sha=*/false, &rest_ran);
 }
 
 Status RedisTableStore::Remove(const KeyBatch& keys,

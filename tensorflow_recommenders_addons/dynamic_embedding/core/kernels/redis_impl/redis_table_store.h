@@ -21,21 +21,13 @@
 #include <vector>
 
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/accum_script.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/key_batch.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/table_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/executor.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/redis_client.h"
 
 namespace tfra {
 namespace redis_table {
-
-// One op's keys: the field bytes of key i (borrowed, e.g. from a tensor) and
-// its bucket index. Both vectors have the same length.
-struct KeyBatch {
-  std::vector<std::string_view> fields;
-  std::vector<uint32_t> buckets;
-
-  size_t size() const { return fields.size(); }
-};
 
 // Called for every key found, possibly from several threads at once but
 // never twice for the same index. `stored` is valid during the call only.
@@ -56,6 +48,11 @@ struct StoreSettings {
   // When true a failed find returns "not found" for the keys it could not
   // read (the caller fills defaults) and counts them, instead of failing.
   bool read_fallback_to_default = false;
+  // Accum reads, adds on the client and writes in WATCH/MULTI/EXEC
+  // transactions, falling back to the Lua script per unit (see
+  // accum_transaction.h). False sends every accum through the script; tests
+  // use it to cover the script alone.
+  bool accum_in_transactions = true;
 };
 
 // Thread-safe: any number of operations may run concurrently.
@@ -81,6 +78,12 @@ class RedisTableStore {
   Status Accum(const KeyBatch& keys, const std::vector<std::string_view>& deltas,
                const std::vector<uint8_t>& exists, AccumElement element,
                redis_client::Executor* executor) const;
+
+  // Accum through the Lua script only.
+  Status AccumByScript(const KeyBatch& keys,
+                       const std::vector<std::string_view>& deltas,
+                       const std::vector<uint8_t>& exists, AccumElement element,
+                       redis_client::Executor* executor) const;
 
   // Deletes the keys; absent keys are ignored.
   Status Remove(const KeyBatch& keys, redis_client::Executor* executor) const;

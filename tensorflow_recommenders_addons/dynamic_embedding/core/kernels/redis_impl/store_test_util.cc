@@ -29,13 +29,14 @@ RedisTableConfig LayoutConfig(int32_t storage_slice, const std::string& tag) {
 std::unique_ptr<RedisTableStore> MakeStore(
     std::shared_ptr<redis_client::RedisClient> client,
     const RedisTableConfig& config, const std::string& embedding_name,
-    size_t keys_sending_size) {
+    size_t keys_sending_size, bool accum_in_transactions) {
   auto layout = TableKeyLayout::Create(config, embedding_name, {});
   if (!layout.ok()) return nullptr;
   StoreSettings settings;
   settings.table_description = "test table '" + embedding_name + "'";
   settings.bucket_keys = layout->runtime_buckets();
   settings.keys_sending_size = keys_sending_size;
+  settings.accum_in_transactions = accum_in_transactions;
   return std::make_unique<RedisTableStore>(std::move(client), settings);
 }
 
@@ -56,8 +57,10 @@ void StoreTest::SetUp() {
 }
 
 std::unique_ptr<RedisTableStore> StoreTest::Store(int32_t slices,
-                                                  size_t chunk) {
-  return MakeStore(client_, LayoutConfig(slices, tag_), "emb", chunk);
+                                                  size_t chunk,
+                                                  bool accum_in_transactions) {
+  return MakeStore(client_, LayoutConfig(slices, tag_), "emb", chunk,
+                   accum_in_transactions);
 }
 
 }  // namespace test_util

@@ -33,7 +33,7 @@ RedisTableConfig LayoutConfig(int32_t storage_slice, const std::string& tag);
 std::unique_ptr<RedisTableStore> MakeStore(
     std::shared_ptr<redis_client::RedisClient> client,
     const RedisTableConfig& config, const std::string& embedding_name,
-    size_t keys_sending_size);
+    size_t keys_sending_size, bool accum_in_transactions = true);
 
 // Base of table-logic suites run in several modes (GetParam()): one shared
 // deployment per mode for the whole suite (starting a cluster costs
@@ -44,7 +44,8 @@ class StoreTest : public redis_client::test_util::AllModesServersTest {
   void SetUp() override;
 
   // A store of `slices` buckets under this test's tag.
-  std::unique_ptr<RedisTableStore> Store(int32_t slices, size_t chunk = 100);
+  std::unique_ptr<RedisTableStore> Store(int32_t slices, size_t chunk = 100,
+                                         bool accum_in_transactions = true);
 
   std::shared_ptr<redis_client::RedisClient> client_;
   std::string tag_;  // the test's name, without the mode suffix

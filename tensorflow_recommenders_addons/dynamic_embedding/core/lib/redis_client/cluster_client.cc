@@ -36,5 +36,11 @@ Status ClusterClient::ForEachMaster(
   return router_.ForEachMaster(fn);
 }
 
+Status ClusterClient::WithMasterConnection(
+    std::string_view routing_key,
+    const std::function<Status(Connection&)>& fn) {
+  return router_.WithMasterConnection(HashSlot(routing_key), fn);
+}
+
 }  // namespace redis_client
 }  // namespace tfra

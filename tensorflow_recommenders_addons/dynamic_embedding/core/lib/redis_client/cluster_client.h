@@ -30,6 +30,10 @@ class ClusterClient : public RedisClient {
                          Access access, Executor* executor,
                          const ReplyFn& on_reply) override;
   Status ForEachMaster(const std::function<Status(NodeSession&)>& fn) override;
+  // The master the current slot map names (fetched first if there is none).
+  Status WithMasterConnection(
+      std::string_view routing_key,
+      const std::function<Status(Connection&)>& fn) override;
 
   ClusterRouter& router() { return router_; }
 

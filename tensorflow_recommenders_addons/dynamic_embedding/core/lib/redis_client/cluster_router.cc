@@ -332,6 +332,22 @@ Result<std::shared_ptr<const SlotMap>> ClusterRouter::CurrentMap() {
   return map;
 }
 
+Status ClusterRouter::WithMasterConnection(
+    uint16_t slot, const std::function<Status(Connection&)>& fn) {
+  Result<std::shared_ptr<const SlotMap>> map = CurrentMap();
+  if (!map.ok()) return map.status();
+  const SlotRange* range = (*map)->Find(slot);
+  if (range == nullptr) {
+    return Status(ErrorCode::kNoNode,
+                  "cluster: no node serves slot " + std::to_string(slot));
+  }
+  const std::string context = "cluster node " + range->master.ToString();
+  std::shared_ptr<ConnectionPool> pool = PoolFor(range->master, false);
+  Result<PooledConnection> lease = pool->Acquire();
+  if (!lease.ok()) return lease.status().WithContext(context);
+  return fn(**lease).WithContext(context);
+}
+
 Status ClusterRouter::Refresh() {
   uint64_t version = 0;
   Snapshot(&version);

@@ -73,6 +73,11 @@ class ClusterRouter {
   // Calls `fn` for each master of the current slot map, in slot order.
   Status ForEachMaster(const std::function<Status(NodeSession&)>& fn);
 
+  // Runs `fn` on a leased connection to the master the current map names
+  // for `slot`; no retries (see RedisClient::WithMasterConnection).
+  Status WithMasterConnection(uint16_t slot,
+                              const std::function<Status(Connection&)>& fn);
+
   // Fetches CLUSTER SLOTS from a randomly chosen known node (seeds and nodes
   // of the current map), trying the others in random order on failure.
   Status Refresh();

@@ -71,6 +71,15 @@ class RedisClient {
   virtual Status ForEachMaster(
       const std::function<Status(NodeSession&)>& fn) = 0;
 
+  // Leases one connection to the master serving `routing_key` and runs `fn`
+  // on it, for command sequences that must share a connection (WATCH ...
+  // EXEC, see transaction.h). Nothing is retried or redirected here: a
+  // cluster node that no longer serves the key answers fn's commands with
+  // MOVED, and fn decides what to do. Errors name the node.
+  virtual Status WithMasterConnection(
+      std::string_view routing_key,
+      const std::function<Status(Connection&)>& fn) = 0;
+
   // One command; RunPipeline of a single command.
   Result<Reply> Run(std::string_view routing_key, const Command& command,
                     Access access);

@@ -90,5 +90,15 @@ Status SingleNodeClient::ForEachMaster(
                                  write_pool_->Describe());
 }
 
+Status SingleNodeClient::WithMasterConnection(
+    std::string_view /*routing_key*/,
+    const std::function<Status(Connection&)>& fn) {
+  const std::string context =
+      std::string(ModeName(mode_)) + " " + write_pool_->Describe();
+  Result<PooledConnection> lease = write_pool_->Acquire();
+  if (!lease.ok()) return lease.status().WithContext(context);
+  return fn(**lease).WithContext(context);
+}
+
 }  // namespace redis_client
 }  // namespace tfra

@@ -36,6 +36,9 @@ class SingleNodeClient : public RedisClient {
                          Access access, Executor* executor,
                          const ReplyFn& on_reply) override;
   Status ForEachMaster(const std::function<Status(NodeSession&)>& fn) override;
+  Status WithMasterConnection(
+      std::string_view routing_key,
+      const std::function<Status(Connection&)>& fn) override;
 
  private:
   ConnectionPool& PoolFor(Access access);
