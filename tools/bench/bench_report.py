@@ -61,6 +61,30 @@ def row(mode, op, dim, batch, table, raw_lines, store=None):
               table_batches=table["batches"], store=store, raw=raw_lines)
 
 
+def add_read_write_bound(r, read_lines):
+  """Adds to an accum row the raw limit of reading then writing its rows
+  (best HMGET, then best HSET), which any accum without a server module
+  must at least pay, and the table's ratio to it."""
+  read = max(line["keys_per_s"] for line in read_lines)
+  bound = 1.0 / (1.0 / read + 1.0 / r["raw_keys_per_s"])
+  r["raw_read_write_keys_per_s"] = bound
+  r["ratio_read_write"] = r["table_keys_per_s"] / bound
+
+
+def read_write_bound(rows):
+  """Accum rows against the read-then-write bound (add_read_write_bound)."""
+  lines = ["accum against reading then writing the same rows raw (no module-"
+           "free accum moves less; the targets above use the write alone):"]
+  for r in rows:
+    if "ratio_read_write" not in r:
+      continue
+    lines.append(f"  {r['mode']:<10} dim {r['dim']:>3} batch {r['batch']:>6}:"
+                 f" raw read+write {r['raw_read_write_keys_per_s']:.0f} keys/s,"
+                 f" table {r['table_keys_per_s']:.0f} -> "
+                 f"{r['ratio_read_write']:.2f}")
+  return "\n".join(lines) if len(lines) > 1 else ""
+
+
 def _optional(value, spec):
   return "-" if value is None else format(value, spec)
 

@@ -246,13 +246,19 @@ def _bench_dim(setup, mode, dim, args, budget, sink):
   _fill(functions, dim, args.keys)
   buckets = _buckets(deployment, mode, name)
   for batch in args.batches:
+    # Accum is also set against reading and then writing the same rows.
+    raw_ops = {_RAW_OP[o] for o in args.ops}
+    raw_ops |= {"hmget"} if "accum" in args.ops else set()
     raw = {op: _run_raw(args, buckets, op, dim, batch, budget)
-           for op in {_RAW_OP[o] for o in args.ops}}
+           for op in raw_ops}
     for op in args.ops:
       store = _run_store(args, config, name, op, dim, batch, budget)
       measured = _time_table_op(functions, op, dim, batch, args.keys, budget)
-      sink(bench_report.row(mode, op, dim, batch, measured, raw[_RAW_OP[op]],
-                            store))
+      r = bench_report.row(mode, op, dim, batch, measured, raw[_RAW_OP[op]],
+                           store)
+      if op == "accum":
+        bench_report.add_read_write_bound(r, raw["hmget"])
+      sink(r)
   del table, functions
   _drop_data(deployment)
 
@@ -337,6 +343,7 @@ def _parse(argv):
 
 def _report(rows):
   print(bench_report.linearity(rows))
+  print(bench_report.read_write_bound(rows))
   print(bench_report.targets(rows))
 
 

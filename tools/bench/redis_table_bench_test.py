@@ -54,5 +54,13 @@ def test_quick_run_reports_linearity_and_targets(quick_output):
   assert "targets:" in quick_output
 
 
+def test_quick_run_sets_accum_against_reading_and_writing(quick_output):
+  lines = [l for l in quick_output.splitlines()
+           if "raw read+write" in l and l.split()[0] in _MODES]
+  assert len(lines) == len(_MODES) * 2, quick_output
+  for line in lines:
+    assert float(line.split("-> ")[1]) > 0, line
+
+
 if __name__ == "__main__":
   sys.exit(pytest.main([__file__, "-v"]))
