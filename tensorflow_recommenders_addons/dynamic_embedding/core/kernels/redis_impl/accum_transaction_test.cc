@@ -52,94 +52,88 @@ class AccumTransactionTest : public test_util::StoreTest {
     return calls;
   }
 
-  // Stores `value` in every element of n keys' rows of `dim` floats.
-  void Fill(const RedisTableStore& store, const test_util::Int64Keys& keys,
-            size_t dim, float value) {
-    const std::vector<float> row(dim, value);
-    const std::vector<std::string_view> values(
-        keys.batch.size(), PodRowBytes(row.data(), row.size()));
-    ASSERT_TRUE(store.Insert(keys.batch, values, nullptr).ok());
+  // A store of `slices` buckets whose n keys hold rows of `dim` zeros, and
+  // the servers' command counts reset.
+  void Prepare(int32_t slices, size_t chunk, size_t n, size_t dim) {
+    store_ = Store(slices, chunk);
+    test_util::MakeKeys(n, 7, static_cast<uint32_t>(slices), &keys_);
+    dim_ = dim;
+    const std::vector<float> zeros(dim, 0.0f);
+    ASSERT_TRUE(store_
+                    ->Insert(keys_.batch,
+                             std::vector<std::string_view>(
+                                 n, PodRowBytes(zeros.data(), dim)),
+                             nullptr)
+                    .ok());
+    OnEveryMaster(Command{"CONFIG", "RESETSTAT"});
   }
 
-  // Every row of `keys` holds `dim` copies of `value`.
-  void ExpectRows(const RedisTableStore& store,
-                  const test_util::Int64Keys& keys, size_t dim, float value) {
+  // Adds `delta` to every element of every key's row.
+  Status AddToAll(float delta, redis_client::Executor* executor) {
+    const std::vector<float> row(dim_, delta);
+    return store_->Accum(keys_.batch,
+                         std::vector<std::string_view>(
+                             keys_.batch.size(), PodRowBytes(row.data(), dim_)),
+                         std::vector<uint8_t>(keys_.batch.size(), 1),
+                         AccumElement::kFloat, executor);
+  }
+
+  // Every row holds `dim_` copies of `value`.
+  void ExpectRows(float value) {
     std::atomic<size_t> found{0}, wrong{0};
-    const Status status = store.Find(
-        keys.batch,
+    const Status status = store_->Find(
+        keys_.batch,
         [&](size_t, std::string_view stored) {
-          std::vector<float> row(dim);
-          Status decoded = DecodePodRow(stored, dim, row.data());
-          if (row != std::vector<float>(dim, value)) ++wrong;
+          std::vector<float> row(dim_);
+          Status decoded = DecodePodRow(stored, dim_, row.data());
+          if (row != std::vector<float>(dim_, value)) ++wrong;
           ++found;
           return decoded;
         },
         nullptr);
     ASSERT_TRUE(status.ok()) << status.ToString();
-    EXPECT_EQ(found.load(), keys.batch.size());
+    EXPECT_EQ(found.load(), keys_.batch.size());
     EXPECT_EQ(wrong.load(), 0u) << "rows differing from " << value;
   }
+
+  std::unique_ptr<RedisTableStore> store_;
+  test_util::Int64Keys keys_;
+  size_t dim_ = 0;
 };
 
 TEST_P(AccumTransactionTest, CommitsWithoutTheScriptWhenNobodyElseWrites) {
-  auto store = Store(2, 64);
-  test_util::Int64Keys keys;
-  test_util::MakeKeys(1000, 3, 2, &keys);
-  ASSERT_NO_FATAL_FAILURE(Fill(*store, keys, 8, 1.0f));
-  OnEveryMaster(Command{"CONFIG", "RESETSTAT"});
-  const std::vector<float> delta(8, 0.5f);
-  const Status status = store->Accum(
-      keys.batch,
-      std::vector<std::string_view>(1000, PodRowBytes(delta.data(), 8)),
-      std::vector<uint8_t>(1000, 1), AccumElement::kFloat, nullptr);
+  ASSERT_NO_FATAL_FAILURE(Prepare(2, 64, 1000, 8));
+  const Status status = AddToAll(0.5f, nullptr);
   ASSERT_TRUE(status.ok()) << status.ToString();
   EXPECT_EQ(Calls("exec"), 2);  // one transaction per bucket
   EXPECT_EQ(Calls("evalsha") + Calls("eval"), 0);
-  ExpectRows(*store, keys, 8, 1.5f);
+  ExpectRows(0.5f);
 }
 
 TEST_P(AccumTransactionTest, ConcurrentAccumsLoseNoUpdate) {
   constexpr int kThreads = 4, kRounds = 25;
-  auto store = Store(2, 64);
-  test_util::Int64Keys keys;
-  test_util::MakeKeys(300, 7, 2, &keys);
-  ASSERT_NO_FATAL_FAILURE(Fill(*store, keys, 4, 0.0f));
-  OnEveryMaster(Command{"CONFIG", "RESETSTAT"});
-  const std::vector<float> delta(4, 1.0f);
-  const std::vector<std::string_view> deltas(300,
-                                             PodRowBytes(delta.data(), 4));
+  ASSERT_NO_FATAL_FAILURE(Prepare(2, 64, 300, 4));
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
       redis_client::ThreadPerTaskExecutor executor;
       for (int round = 0; round < kRounds; ++round) {
-        if (!store->Accum(keys.batch, deltas, std::vector<uint8_t>(300, 1),
-                          AccumElement::kFloat, &executor)
-                 .ok()) {
-          ++failures;
-        }
+        if (!AddToAll(1.0f, &executor).ok()) ++failures;
       }
     });
   }
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(failures.load(), 0);
-  ExpectRows(*store, keys, 4, static_cast<float>(kThreads * kRounds));
-  RecordProperty("exec_calls", std::to_string(Calls("exec")));
-  RecordProperty("script_calls",
-                 std::to_string(Calls("evalsha") + Calls("eval")));
+  ExpectRows(static_cast<float>(kThreads * kRounds));
 }
 
 // A client that keeps writing another field of the bucket makes every
 // transaction conflict: units go to the script, and still add exactly once.
 TEST_P(AccumTransactionTest, ConflictsGoToTheScriptAndAddOnce) {
-  auto store = Store(1, 50);
-  test_util::Int64Keys keys;
-  test_util::MakeKeys(200, 5, 1, &keys);
-  ASSERT_NO_FATAL_FAILURE(Fill(*store, keys, 4, 0.0f));
-  OnEveryMaster(Command{"CONFIG", "RESETSTAT"});
+  ASSERT_NO_FATAL_FAILURE(Prepare(1, 50, 200, 4));
   std::atomic<bool> stop{false};
-  const std::string bucket = store->settings().bucket_keys[0];
+  const std::string bucket = store_->settings().bucket_keys[0];
   std::thread writer([&] {
     for (int i = 0; !stop.load(); ++i) {
       auto reply = client_->Run(
@@ -148,18 +142,14 @@ TEST_P(AccumTransactionTest, ConflictsGoToTheScriptAndAddOnce) {
       if (!reply.ok()) return;
     }
   });
-  const std::vector<float> delta(4, 1.0f);
-  const std::vector<std::string_view> deltas(200,
-                                             PodRowBytes(delta.data(), 4));
-  for (int round = 0; round < 20; ++round) {
-    const Status status =
-        store->Accum(keys.batch, deltas, std::vector<uint8_t>(200, 1),
-                     AccumElement::kFloat, nullptr);
-    ASSERT_TRUE(status.ok()) << status.ToString();
+  Status status;
+  for (int round = 0; round < 20 && status.ok(); ++round) {
+    status = AddToAll(1.0f, nullptr);
   }
   stop = true;
-  writer.join();
-  ExpectRows(*store, keys, 4, 20.0f);
+  writer.join();  // before any ASSERT can return
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  ExpectRows(20.0f);
   EXPECT_GT(Calls("evalsha") + Calls("eval"), 0)
       << "no transaction conflicted with a writer of the same bucket";
 }
