@@ -60,7 +60,8 @@ class TransactionTest : public test_util::AllModesServersTest {
                                     });
       if (!watched.ok()) return watched;
       between();
-      const Command write{"HSET", key_, "f", seen + "x"};
+      const std::string changed = seen + "x";  // commands borrow their args
+      const Command write{"HSET", key_, "f", changed};
       outcome = CommitWatched(c, {&write});
       return outcome.status();
     });
