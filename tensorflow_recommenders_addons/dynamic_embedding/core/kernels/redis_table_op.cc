@@ -102,13 +102,19 @@ RedisTableOfTensors<K, V>::~RedisTableOfTensors() {
 
 template <class K, class V>
 rt::KeyBatch RedisTableOfTensors<K, V>::MakeKeyBatch(const Tensor& keys) const {
-  const auto flat = keys.flat<K>();
+  const K* flat = keys.flat<K>().data();
+  const size_t n = static_cast<size_t>(keys.NumElements());
   rt::KeyBatch batch;
-  batch.fields.reserve(flat.size());
-  batch.buckets.reserve(flat.size());
-  for (int64_t i = 0; i < flat.size(); ++i) {
-    batch.fields.push_back(FieldOf(flat(i)));
-    batch.buckets.push_back(BucketOfKey(flat(i), table_->config));
+  batch.fields.resize(n);
+  for (size_t i = 0; i < n; ++i) batch.fields[i] = FieldOf(flat[i]);
+  // KeyBucket reduces mod storage_slice, so with one slice (the default)
+  // every key is in bucket 0: no out-of-line call per key, and no CRC per
+  // string key.
+  batch.buckets.assign(n, 0);
+  if (table_->config.storage_slice > 1) {
+    for (size_t i = 0; i < n; ++i) {
+      batch.buckets[i] = BucketOfKey(flat[i], table_->config);
+    }
   }
   return batch;
 }

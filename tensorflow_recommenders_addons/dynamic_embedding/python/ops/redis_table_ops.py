@@ -142,16 +142,27 @@ class RedisTable(lookup_ops.LookupInterface, kv_table.KVTable):
     return _graph_op_scope(name, self.resource_handle)
 
   def _keys(self, keys):
+    # An eager tensor of the key dtype passes as is: the conversion and
+    # DType.__ne__ cost ~3 us, a fifth of an eager call's Python part.
+    if isinstance(keys, ops.EagerTensor) and keys.dtype is self._key_dtype:
+      return keys
     keys = tf.convert_to_tensor(keys)
     if keys.dtype != self._key_dtype:
       raise TypeError("keys must be %s, got %s" % (self._key_dtype, keys.dtype))
     return keys
 
+  def _values(self, values):
+    """`values` as a tensor of the value dtype (same fast path as `_keys`)."""
+    if (isinstance(values, ops.EagerTensor) and
+        values.dtype is self._value_dtype):
+      return values
+    return tf.convert_to_tensor(values, self._value_dtype)
+
   def lookup(self, keys, dynamic_default_values=None, return_exists=False,
              name=None):
     keys = self._keys(keys)
     defaults = (self._default_value if dynamic_default_values is None else
-                tf.convert_to_tensor(dynamic_default_values, self._value_dtype))
+                self._values(dynamic_default_values))
     with self._op_scope(name or "%s_lookup_table_find" % self._name):
       if return_exists:
         return redis_table_ops.ops.tfra_redis_table_find_with_exists(
@@ -161,14 +172,14 @@ class RedisTable(lookup_ops.LookupInterface, kv_table.KVTable):
 
   def insert(self, keys, values, name=None):
     keys = self._keys(keys)
-    values = tf.convert_to_tensor(values, self._value_dtype)
+    values = self._values(values)
     with self._op_scope(name or "%s_lookup_table_insert" % self._name):
       return redis_table_ops.ops.tfra_redis_table_insert(
           self.resource_handle, keys, values)
 
   def accum(self, keys, values_or_deltas, exists, name=None):
     keys = self._keys(keys)
-    values_or_deltas = tf.convert_to_tensor(values_or_deltas, self._value_dtype)
+    values_or_deltas = self._values(values_or_deltas)
     exists = tf.convert_to_tensor(exists, tf.bool)
     with self._op_scope(name or "%s_lookup_table_accum" % self._name):
       return redis_table_ops.ops.tfra_redis_table_accum(
