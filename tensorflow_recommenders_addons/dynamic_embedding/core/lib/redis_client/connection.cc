@@ -2,8 +2,11 @@
 
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
+#include <cstring>
 #include <string>
 
 namespace tfra {
@@ -33,6 +36,32 @@ ErrorCode CodeOf(int hiredis_err, int saved_errno) {
       return ErrorCode::kIo;
     default:
       return ErrorCode::kIo;
+  }
+}
+
+// Buffered output is written once it passes this size; a buffer grown past
+// the second size (one huge command) is released after the write.
+constexpr size_t kOutputFlushBytes = size_t{1} << 20;
+constexpr size_t kMaxKeptOutputBytes = size_t{4} << 20;
+
+// Appends "<prefix><value>\r\n" (a RESP header line).
+void AppendHeader(char prefix, size_t value, std::string* out) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof(digits), value).ptr;
+  out->push_back(prefix);
+  out->append(digits, end);
+  out->append("\r\n", 2);
+}
+
+// `command` in RESP, the wire format hiredis' redisFormatCommandArgv writes:
+// an array header, then each argument as a bulk string.
+void AppendWireFormat(const Command& command, std::string* out) {
+  AppendHeader('*', command.size(), out);
+  for (size_t i = 0; i < command.size(); ++i) {
+    const std::string_view arg = command.arg(i);
+    AppendHeader('$', arg.size(), out);
+    out->append(arg.data(), arg.size());
+    out->append("\r\n", 2);
   }
 }
 
@@ -132,18 +161,30 @@ Status Connection::Append(const Command& command) {
   if (command.empty()) {
     return Status(ErrorCode::kInvalidArgument, "empty command");
   }
-  argv_.resize(command.size());
-  argv_len_.resize(command.size());
-  for (size_t i = 0; i < command.size(); ++i) {
-    const std::string_view arg = command.arg(i);
-    argv_[i] = arg.data();
-    argv_len_[i] = arg.size();
-  }
-  if (redisAppendCommandArgv(context_.get(), static_cast<int>(command.size()),
-                             argv_.data(), argv_len_.data()) != REDIS_OK) {
-    return TransportError("append", errno);
-  }
+  AppendWireFormat(command, &out_);
   ++pending_replies_;
+  return out_.size() >= kOutputFlushBytes ? Flush() : Status::Ok();
+}
+
+Status Connection::Flush() {
+  // The socket is blocking with SO_SNDTIMEO (redisSetTimeout), so a write
+  // that cannot finish in time fails with EAGAIN.
+  const int fd = context_->fd;
+  size_t written = 0;
+  while (written < out_.size()) {
+    const ssize_t n = ::write(fd, out_.data() + written, out_.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int saved_errno = n < 0 ? errno : EIO;
+      MarkBroken();
+      broken_by_ = CodeOf(REDIS_ERR_IO, saved_errno);
+      return Status(broken_by_, endpoint_.ToString() + ": write: " +
+                                    std::strerror(saved_errno));
+    }
+    written += static_cast<size_t>(n);
+  }
+  out_.clear();
+  if (out_.capacity() > kMaxKeptOutputBytes) std::string().swap(out_);
   return Status::Ok();
 }
 
@@ -153,6 +194,7 @@ Result<Reply> Connection::ReadReply() {
                                           ": connection is broken by an "
                                           "earlier error");
   }
+  TFRA_REDIS_RETURN_IF_ERROR(Flush());
   void* raw = nullptr;
   errno = 0;
   if (redisGetReply(context_.get(), &raw) != REDIS_OK || raw == nullptr) {

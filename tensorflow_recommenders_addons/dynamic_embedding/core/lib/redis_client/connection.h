@@ -34,7 +34,9 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Buffers `command`; nothing is sent until ReadReply().
+  // Buffers `command`; it is sent by ReadReply(), or once more than
+  // kOutputFlushBytes are buffered (so the server starts on a long pipeline
+  // while later commands are formatted).
   Status Append(const Command& command);
   // Sends everything buffered, then waits for the next reply. An error reply
   // is a successful Reply (check reply->ToStatus()); only transport failures
@@ -80,9 +82,14 @@ class Connection {
   bool broken_ = false;
   ErrorCode broken_by_ = ErrorCode::kOk;
   size_t pending_replies_ = 0;
-  // Reused argv scratch, so appending does not allocate per command.
-  std::vector<const char*> argv_;
-  std::vector<size_t> argv_len_;
+  // Writes out_ to the socket; after a failure the connection is broken.
+  Status Flush();
+
+  // Commands appended and not yet written, in the wire format. Kept between
+  // calls (up to kMaxKeptOutputBytes) instead of hiredis' output buffer,
+  // which is freed after every write: a 1 MB HSET then grew and shrank the
+  // heap on every call, and the page faults doubled the client's CPU.
+  std::string out_;
 };
 
 }  // namespace redis_client

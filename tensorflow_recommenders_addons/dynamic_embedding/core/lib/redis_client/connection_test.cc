@@ -44,6 +44,33 @@ TEST_F(ConnectionTest, RoundTripsBinaryKeysAndValues) {
   EXPECT_FALSE(connection->broken());
 }
 
+// Commands are buffered and written by the connection itself: a value just
+// under, at and well over the 1 MB write threshold and the 4 MB buffer kept
+// between calls, appended after small commands and before others, arrives
+// whole and in order.
+TEST_F(ConnectionTest, LargeCommandsAroundTheBufferSizesRoundTrip) {
+  std::unique_ptr<Connection> connection = Open();
+  ASSERT_NE(connection, nullptr);
+  const std::string key = TestKey("large");
+  for (size_t size : {size_t{1} << 20, (size_t{1} << 20) - 40,
+                      (size_t{9} << 20) + 7, size_t{3}, size_t{5} << 20}) {
+    std::string value(size, '\0');
+    for (size_t i = 0; i < size; ++i) value[i] = static_cast<char>(i * 131);
+    ASSERT_TRUE(connection->Append(Command{"DEL", key}).ok());
+    ASSERT_TRUE(connection->Append(Command{"SET", key, value}).ok());
+    ASSERT_TRUE(connection->Append(Command{"STRLEN", key}).ok());
+    ASSERT_TRUE(connection->Append(Command{"GET", key}).ok());
+    EXPECT_EQ(connection->pending_replies(), 4u);
+    for (int reply = 0; reply < 3; ++reply) {
+      ASSERT_TRUE(connection->ReadReply().ok()) << "size " << size;
+    }
+    Result<Reply> got = connection->ReadReply();
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_TRUE(*got->AsString() == value) << "size " << size;
+    EXPECT_EQ(connection->pending_replies(), 0u);
+  }
+}
+
 TEST_F(ConnectionTest, ErrorReplyKeepsTheConnectionUsable) {
   std::unique_ptr<Connection> connection = Open();
   ASSERT_NE(connection, nullptr);
