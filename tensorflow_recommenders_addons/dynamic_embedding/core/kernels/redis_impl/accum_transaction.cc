@@ -155,12 +155,9 @@ redis_client::Status BucketRun::Attempt(Connection& connection,
   std::vector<Command> reads;
   for (size_t c = unit.first; c < unit.last; ++c) {
     const KeyChunk& chunk = grouping_.chunks[c];
-    std::vector<std::string_view> fields;
-    fields.reserve(chunk.end - chunk.begin);
-    for (size_t i = chunk.begin; i < chunk.end; ++i) {
-      fields.push_back(request_.keys->fields[grouping_.order[i]]);
-    }
-    reads.push_back(redis_client::Hmget(bucket, fields));
+    reads.push_back(redis_client::Hmget(
+        bucket, ChunkViews(request_.keys->fields, grouping_.order, chunk.begin,
+                           chunk.end)));
   }
   UnitRows rows(request_, unit.keys, unit.bytes);
   bool usable = true;

@@ -8,6 +8,15 @@
 namespace tfra {
 namespace redis_table {
 
+std::vector<std::string_view> ChunkViews(
+    const std::vector<std::string_view>& all, const std::vector<size_t>& order,
+    size_t begin, size_t end) {
+  std::vector<std::string_view> views;
+  views.reserve(end - begin);
+  for (size_t i = begin; i < end; ++i) views.push_back(all[order[i]]);
+  return views;
+}
+
 KeyGrouping GroupKeysByBucket(const std::vector<uint32_t>& bucket_of_key,
                               uint32_t bucket_count,
                               size_t max_keys_per_chunk) {

@@ -28,6 +28,12 @@ struct KeyGrouping {
   std::vector<KeyChunk> chunks;
 };
 
+// The entries of `all` (one per key) for keys order[begin, end), in that
+// order: a chunk's fields or values, as command arguments.
+std::vector<std::string_view> ChunkViews(
+    const std::vector<std::string_view>& all, const std::vector<size_t>& order,
+    size_t begin, size_t end);
+
 // `bucket_of_key[i]` < `bucket_count` is key i's bucket; `max_keys_per_chunk`
 // >= 1. Linear in the number of keys (a counting sort).
 KeyGrouping GroupKeysByBucket(const std::vector<uint32_t>& bucket_of_key,

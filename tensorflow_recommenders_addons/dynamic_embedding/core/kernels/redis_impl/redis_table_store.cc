@@ -19,16 +19,6 @@ using redis_client::Reply;
 
 namespace {
 
-// Fields of keys order[begin, end), in that order.
-std::vector<std::string_view> ChunkViews(const std::vector<std::string_view>& all,
-                                         const std::vector<size_t>& order,
-                                         size_t begin, size_t end) {
-  std::vector<std::string_view> views;
-  views.reserve(end - begin);
-  for (size_t i = begin; i < end; ++i) views.push_back(all[order[i]]);
-  return views;
-}
-
 // Collects the first error of concurrent workers.
 class FirstError {
  public:
