@@ -51,11 +51,10 @@ class UnitRows {
     arena_.reserve(bytes);
   }
 
-  // Applies keys order[begin, end) given HMGET's reply for them. False when
-  // the unit cannot commit: an error reply, a malformed reply, or a stored
-  // row whose size is not its delta's.
-  bool Apply(const Reply& reply, const std::vector<size_t>& order,
-             size_t begin, size_t end);
+  // Applies key k's delta given the row HMGET read for it (`is_nil`: none).
+  // False when the unit cannot commit: the stored row's size is not the
+  // delta's.
+  bool ApplyKey(size_t k, bool is_nil, std::string_view stored);
 
   // The changed rows as HSET arguments; views into this object.
   void Changed(std::vector<std::string_view>* fields,
@@ -76,44 +75,66 @@ class UnitRows {
   std::string arena_;
 };
 
-bool UnitRows::Apply(const Reply& reply, const std::vector<size_t>& order,
-                     size_t begin, size_t end) {
-  auto count = reply.ArraySize();
-  if (!count.ok() || *count != end - begin) return false;
-  for (size_t i = begin; i < end; ++i) {
-    const size_t k = order[i];
-    const std::string_view delta = (*request_.deltas)[k];
-    auto [slot, fresh] = index_.try_emplace(request_.keys->fields[k],
-                                            rows_.size());
-    if (fresh) {
-      // A repeated field keeps the row as earlier keys of the call left it.
-      Row row{request_.keys->fields[k], arena_.size(), delta.size()};
-      const redis_client::ReplyView stored = reply.element(i - begin);
-      if (stored.is_nil()) {
-        arena_.append(delta.size(), '\0');
-      } else {
-        auto bytes = stored.AsString();
-        if (!bytes.ok()) return false;
-        row.present = true;
-        row.size = bytes->size();
-        arena_.append(*bytes);
-      }
-      rows_.push_back(row);
-    }
-    Row& row = rows_[slot->second];
-    // Add where the caller saw the row, set where it saw none.
-    if (row.present != ((*request_.exists)[k] != 0)) continue;
-    if (row.size != delta.size()) return false;
-    if (row.present) {
-      AddRowInPlace(request_.element, delta, &arena_[row.offset]);
+bool UnitRows::ApplyKey(size_t k, bool is_nil, std::string_view stored) {
+  const std::string_view delta = (*request_.deltas)[k];
+  auto [slot, fresh] =
+      index_.try_emplace(request_.keys->fields[k], rows_.size());
+  if (fresh) {
+    // A repeated field keeps the row as earlier keys of the call left it.
+    Row row{request_.keys->fields[k], arena_.size(), delta.size()};
+    if (is_nil) {
+      arena_.append(delta.size(), '\0');
     } else {
-      std::memcpy(&arena_[row.offset], delta.data(), delta.size());
       row.present = true;
+      row.size = stored.size();
+      arena_.append(stored);
     }
-    row.changed = true;
+    rows_.push_back(row);
   }
+  Row& row = rows_[slot->second];
+  // Add where the caller saw the row, set where it saw none.
+  if (row.present != ((*request_.exists)[k] != 0)) return true;
+  if (row.size != delta.size()) return false;
+  if (row.present) {
+    AddRowInPlace(request_.element, delta, &arena_[row.offset]);
+  } else {
+    std::memcpy(&arena_[row.offset], delta.data(), delta.size());
+    row.present = true;
+  }
+  row.changed = true;
   return true;
 }
+
+// Feeds the rows of a unit's HMGETs (one per chunk, tagged with the chunk's
+// index) to UnitRows as they are parsed; one connection, so in key order.
+class UnitReadSink : public redis_client::ElementSink {
+ public:
+  UnitReadSink(const KeyGrouping& grouping, UnitRows* rows)
+      : grouping_(grouping), rows_(rows) {}
+
+  void OnElement(size_t chunk, size_t index, bool is_nil,
+                 std::string_view stored) override {
+    const KeyChunk& keys = grouping_.chunks[chunk];
+    if (!usable_) return;
+    usable_ = keys.begin + index < keys.end &&
+              rows_->ApplyKey(grouping_.order[keys.begin + index], is_nil,
+                              stored);
+  }
+
+  // The replies to the reads, once each is read whole.
+  void CheckReply(const Reply& reply, const KeyChunk& keys) {
+    usable_ = usable_ && redis_client::StreamedWhole(reply, keys.end - keys.begin);
+  }
+
+  // False when the unit cannot commit: an error reply, a malformed reply, or
+  // a stored row whose size is not its delta's.
+  bool usable() const { return usable_; }
+
+ private:
+  const KeyGrouping& grouping_;
+  UnitRows* const rows_;
+  bool usable_ = true;
+};
 
 void UnitRows::Changed(std::vector<std::string_view>* fields,
                        std::vector<std::string_view>* values) const {
@@ -152,22 +173,22 @@ redis_client::Status BucketRun::Attempt(Connection& connection,
   *result = UnitResult::kLeftToScript;
   const std::string& bucket =
       (*target_.bucket_keys)[grouping_.chunks[unit.first].bucket];
+  UnitRows rows(request_, unit.keys, unit.bytes);
+  UnitReadSink sink(grouping_, &rows);
   std::vector<Command> reads;
   for (size_t c = unit.first; c < unit.last; ++c) {
     const KeyChunk& chunk = grouping_.chunks[c];
     reads.push_back(redis_client::Hmget(
         bucket, ChunkViews(request_.keys->fields, grouping_.order, chunk.begin,
                            chunk.end)));
+    reads.back().SendElementsTo(&sink, c);
   }
-  UnitRows rows(request_, unit.keys, unit.bytes);
-  bool usable = true;
   redis_client::Status watched = redis_client::WatchAndRead(
       connection, bucket, redis_client::RefsOf(reads),
       [&](size_t index, Reply&& reply) {
-        const KeyChunk& chunk = grouping_.chunks[unit.first + index];
-        usable = usable && rows.Apply(reply, grouping_.order, chunk.begin,
-                                      chunk.end);
+        sink.CheckReply(reply, grouping_.chunks[unit.first + index]);
       });
+  const bool usable = sink.usable();
   // Nothing was written yet: whatever went wrong, the script path retries
   // the unit and reports its errors.
   if (!watched.ok()) return redis_client::Status::Ok();

@@ -29,8 +29,10 @@
 namespace tfra {
 namespace redis_table {
 
-// Called for every key found, possibly from several threads at once but
-// never twice for the same index. `stored` is valid during the call only.
+// Called for every key found, possibly from several threads at once, as its
+// value is parsed. `stored` is valid during the call only. An index is
+// reported once, except when a read is resent after a transport failure
+// (cluster); the later call then reports what the resent read found.
 using FoundValueFn =
     std::function<Status(size_t key_index, std::string_view stored)>;
 
@@ -116,10 +118,13 @@ class RedisTableStore {
 
   // Groups `keys`, builds one command per chunk, runs them all and hands
   // each reply to `on_reply` (in parallel over chunks through `executor`).
+  // With `on_element`, the string elements of the array replies go to it
+  // as they are parsed (with the key's index), not into the replies.
   Status RunChunked(const KeyBatch& keys, std::string_view what,
                     redis_client::Access access, const CommandBuilder& build,
                     const ReplyHandler& on_reply,
-                    redis_client::Executor* executor) const;
+                    redis_client::Executor* executor,
+                    const FoundValueFn* on_element = nullptr) const;
 
   // Runs one command per bucket and checks every reply for errors.
   Result<std::vector<redis_client::Reply>> RunPerBucket(

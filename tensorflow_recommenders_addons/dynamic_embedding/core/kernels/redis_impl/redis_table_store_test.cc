@@ -34,29 +34,38 @@ void InsertRows(const RedisTableStore& store, const Int64Keys& keys,
   ASSERT_TRUE(status.ok()) << status.ToString();
 }
 
+// Every key is found exactly once with its own row, both by a batch large
+// enough for parallel lanes on the executor and by a small one, which runs
+// on the calling thread.
 TEST_P(RedisTableStoreTest, InsertFindSizeExportRemoveRoundTrip) {
+  constexpr int kKeys = 6000;
   auto store = Store(3);
   Int64Keys keys;
-  test_util::MakeKeys(2500, 7, 3, &keys);
+  test_util::MakeKeys(kKeys, 7, 3, &keys);
   std::vector<std::vector<float>> rows;
   InsertRows(*store, keys, &rows);
-  ASSERT_EQ(*store->Size(), 2500);
+  ASSERT_EQ(*store->Size(), kKeys);
 
-  std::vector<int> found(keys.keys.size(), 0);
   redis_client::ThreadPerTaskExecutor executor;
-  ASSERT_TRUE(store
-                  ->Find(keys.batch,
-                         [&](size_t i, std::string_view stored) {
-                           float row[2];
-                           Status s = DecodePodRow(stored, 2, row);
-                           if (s.ok() && row[0] == Row(keys.keys[i])[0]) {
-                             ++found[i];
-                           }
-                           return s;
-                         },
-                         &executor)
-                  .ok());
-  for (int count : found) ASSERT_EQ(count, 1);
+  Int64Keys small;
+  test_util::MakeKeys(1000, 7, 3, &small);  // the first 1000 of `keys`
+  for (const Int64Keys* batch : {&keys, &small}) {
+    std::vector<int> found(batch->keys.size(), 0);
+    const Status status = store->Find(
+        batch->batch,
+        [&](size_t i, std::string_view stored) {
+          float row[2];
+          Status s = DecodePodRow(stored, 2, row);
+          if (s.ok() && row[0] == Row(batch->keys[i])[0] &&
+              row[1] == Row(batch->keys[i])[1]) {
+            ++found[i];
+          }
+          return s;
+        },
+        &executor);
+    ASSERT_TRUE(status.ok()) << status.ToString();
+    for (int count : found) ASSERT_EQ(count, 1);
+  }
 
   std::map<int64_t, int> exported;
   ASSERT_TRUE(store
@@ -67,7 +76,7 @@ TEST_P(RedisTableStoreTest, InsertFindSizeExportRemoveRoundTrip) {
                     return s;
                   })
                   .ok());
-  ASSERT_EQ(exported.size(), 2500u);
+  ASSERT_EQ(exported.size(), static_cast<size_t>(kKeys));
   for (const auto& entry : exported) ASSERT_EQ(entry.second, 1);
 
   ASSERT_TRUE(store->Remove(keys.batch, nullptr).ok());

@@ -119,8 +119,6 @@ Result<std::vector<Reply>> ClusterRouter::Execute(
 Status ClusterRouter::Execute(const std::vector<SlotCommand>& commands,
                               bool prefer_replicas, Executor* executor,
                               const ReplyFn& on_reply) {
-  InlineExecutor inline_executor;
-  if (executor == nullptr) executor = &inline_executor;
   std::vector<Entry> pending(commands.size());
   for (size_t i = 0; i < commands.size(); ++i) pending[i].index = i;
   RetryState state;
@@ -141,9 +139,15 @@ Status ClusterRouter::Execute(const std::vector<SlotCommand>& commands,
     std::vector<Group> groups =
         GroupByNode(commands, pending, *map,
                     prefer_replicas && read_from_replicas_, &state);
-    executor->ParallelFor(groups.size(), [&](size_t g) {
+    auto run_group = [&](size_t g) {
       RunGroup(commands, pending, on_reply, &groups[g]);
-    });
+    };
+    if (executor != nullptr) {
+      executor->ParallelFor(groups.size(), run_group);
+    } else if (groups.size() < 2 ||
+               !RunGroupsInterleaved(commands, pending, on_reply, &groups)) {
+      for (size_t g = 0; g < groups.size(); ++g) run_group(g);
+    }
     pending = Settle(commands, pending, &groups, on_reply, &state);
     if (!state.fatal.ok()) return state.fatal;
     // A failed refresh is not fatal: the next attempt retries it.
@@ -196,38 +200,92 @@ std::vector<ClusterRouter::Group> ClusterRouter::GroupByNode(
   return groups;
 }
 
+// A group's commands as one pipeline: ASKING goes before each command
+// redirected by ASK, and its reply is dropped.
+struct ClusterRouter::GroupPipeline {
+  static constexpr size_t kAsking = ~size_t{0};
+  CommandRefs refs;
+  std::vector<size_t> member_of;  // per ref: member position, or kAsking
+};
+
+ClusterRouter::GroupPipeline ClusterRouter::PipelineOf(
+    const std::vector<SlotCommand>& commands, const std::vector<Entry>& pending,
+    Group* group) const {
+  GroupPipeline pipeline;
+  pipeline.refs.reserve(group->members.size());
+  pipeline.member_of.reserve(group->members.size());
+  for (size_t k = 0; k < group->members.size(); ++k) {
+    const Entry& entry = pending[group->members[k]];
+    if (entry.asking) {
+      pipeline.refs.push_back(&asking_);
+      pipeline.member_of.push_back(GroupPipeline::kAsking);
+    }
+    pipeline.refs.push_back(commands[entry.index].command);
+    pipeline.member_of.push_back(k);
+  }
+  group->answered.assign(group->members.size(), 0);
+  return pipeline;
+}
+
+ReplyFn ClusterRouter::GroupReplyFn(const GroupPipeline& pipeline,
+                                    const std::vector<Entry>& pending,
+                                    const ReplyFn& on_reply, Group* group) {
+  return [&pipeline, &pending, &on_reply, group](size_t ref, Reply&& reply) {
+    const size_t k = pipeline.member_of[ref];
+    // A failed ASKING shows in the reply of the command after it.
+    if (k == GroupPipeline::kAsking) return;
+    group->answered[k] = 1;
+    if (MayBeRetried(reply)) {
+      group->to_settle.emplace_back(k, std::move(reply));
+    } else {
+      on_reply(pending[group->members[k]].index, std::move(reply));
+    }
+  };
+}
+
 void ClusterRouter::RunGroup(const std::vector<SlotCommand>& commands,
                              const std::vector<Entry>& pending,
                              const ReplyFn& on_reply, Group* group) {
   if (!group->routed) return;
-  constexpr size_t kAsking = ~size_t{0};
-  CommandRefs refs;
-  std::vector<size_t> member_of;  // per ref: member position, or kAsking
-  refs.reserve(group->members.size());
-  member_of.reserve(group->members.size());
-  for (size_t k = 0; k < group->members.size(); ++k) {
-    const Entry& entry = pending[group->members[k]];
-    if (entry.asking) {
-      refs.push_back(&asking_);
-      member_of.push_back(kAsking);
-    }
-    refs.push_back(commands[entry.index].command);
-    member_of.push_back(k);
-  }
-  group->answered.assign(group->members.size(), 0);
+  const GroupPipeline pipeline = PipelineOf(commands, pending, group);
   std::shared_ptr<ConnectionPool> pool = PoolFor(group->node, group->readonly);
-  group->failure =
-      RunPipelineOnPool(*pool, refs, [&](size_t ref, Reply&& reply) {
-        const size_t k = member_of[ref];
-        // Drop the replies to ASKING; a failed ASKING shows in the next one.
-        if (k == kAsking) return;
-        group->answered[k] = 1;
-        if (MayBeRetried(reply)) {
-          group->to_settle.emplace_back(k, std::move(reply));
-        } else {
-          on_reply(pending[group->members[k]].index, std::move(reply));
-        }
-      });
+  group->failure = RunPipelineOnPool(
+      *pool, pipeline.refs, GroupReplyFn(pipeline, pending, on_reply, group));
+}
+
+bool ClusterRouter::RunGroupsInterleaved(
+    const std::vector<SlotCommand>& commands, const std::vector<Entry>& pending,
+    const ReplyFn& on_reply, std::vector<Group>* groups) {
+  std::vector<GroupPipeline> pipelines;
+  pipelines.reserve(groups->size());
+  for (Group& group : *groups) {
+    pipelines.push_back(PipelineOf(commands, pending, &group));
+    if (!FitsOneWindow(pipelines.back().refs)) return false;
+  }
+  // Every node gets its whole pipeline before any reply is read, so the
+  // nodes work at once while this thread waits on the first of them.
+  std::vector<std::shared_ptr<ConnectionPool>> pools(groups->size());
+  std::vector<std::optional<PooledConnection>> leases(groups->size());
+  for (size_t g = 0; g < groups->size(); ++g) {
+    Group& group = (*groups)[g];
+    if (!group.routed) continue;
+    pools[g] = PoolFor(group.node, group.readonly);
+    Result<PooledConnection> lease = pools[g]->Acquire();
+    if (!lease.ok()) {
+      group.failure = lease.status();
+      continue;
+    }
+    leases[g].emplace(std::move(lease).value());
+    group.failure = SendPipeline(**leases[g], pipelines[g].refs);
+  }
+  for (size_t g = 0; g < groups->size(); ++g) {
+    Group& group = (*groups)[g];
+    if (!leases[g].has_value() || !group.failure.ok()) continue;
+    group.failure =
+        ReceivePipeline(**leases[g], pipelines[g].refs,
+                        GroupReplyFn(pipelines[g], pending, on_reply, &group));
+  }
+  return true;
 }
 
 std::vector<ClusterRouter::Entry> ClusterRouter::Settle(

@@ -57,6 +57,9 @@ class ClusterRouter {
   // `prefer_replicas` and read_from_replicas are set) and hands each final
   // reply to `on_reply` as soon as it is read, with its index in `commands`;
   // groups run in parallel on `executor`, so calls may be concurrent.
+  // Without an executor (nullptr), each node gets its pipeline before any
+  // reply is read, when every node's pipeline fits one window
+  // (FitsOneWindow); otherwise the nodes run one after another.
   // Redirected and transiently failed commands are retried (their replies
   // are never handed over), at most cluster.max_attempts attempts in all;
   // commands that got any other error reply get it as their reply. A
@@ -103,9 +106,22 @@ class ClusterRouter {
                                  const std::vector<Entry>& pending,
                                  const SlotMap& map, bool use_replicas,
                                  RetryState* state) const;
+  struct GroupPipeline;
+  GroupPipeline PipelineOf(const std::vector<SlotCommand>& commands,
+                           const std::vector<Entry>& pending,
+                           Group* group) const;
+  static ReplyFn GroupReplyFn(const GroupPipeline& pipeline,
+                              const std::vector<Entry>& pending,
+                              const ReplyFn& on_reply, Group* group);
   void RunGroup(const std::vector<SlotCommand>& commands,
                 const std::vector<Entry>& pending, const ReplyFn& on_reply,
                 Group* group);
+  // Sends every group's pipeline, then reads every group's replies, on the
+  // calling thread. False (nothing sent) when a pipeline needs more than
+  // one window.
+  bool RunGroupsInterleaved(const std::vector<SlotCommand>& commands,
+                            const std::vector<Entry>& pending,
+                            const ReplyFn& on_reply, std::vector<Group>* groups);
   std::vector<Entry> Settle(const std::vector<SlotCommand>& commands,
                             const std::vector<Entry>& pending,
                             std::vector<Group>* groups,

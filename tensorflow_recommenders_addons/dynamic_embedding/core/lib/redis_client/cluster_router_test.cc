@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -117,27 +118,67 @@ TEST_F(ClusterRouterTest, DeadSeedIsSkipped) {
   EXPECT_TRUE(router.Refresh().ok());
 }
 
+// With an executor the nodes' pipelines run on its threads; without one,
+// every node gets its pipeline before any reply is read.
 TEST_F(ClusterRouterTest, SendsEachCommandToTheMasterOfItsSlot) {
   ClusterRouter router(options_);
-  std::vector<std::string> keys;
-  for (int i = 0; i < 30; ++i) keys.push_back(TestKey(std::to_string(i)));
-  std::vector<Command> commands;
-  for (const std::string& key : keys)
-    commands.push_back(Command{"SET", key, key});
-  std::vector<SlotCommand> routed;
-  for (size_t i = 0; i < keys.size(); ++i)
-    routed.push_back({HashSlot(keys[i]), &commands[i]});
-  ThreadPerTaskExecutor executor;
-  Result<std::vector<Reply>> replies = router.Execute(routed, false, &executor);
-  ASSERT_TRUE(replies.ok()) << replies.status().ToString();
+  ThreadPerTaskExecutor threads;
+  for (Executor* executor : {static_cast<Executor*>(&threads),
+                             static_cast<Executor*>(nullptr)}) {
+    const std::string tag = executor == nullptr ? "interleaved" : "threads";
+    std::vector<std::string> keys;
+    for (int i = 0; i < 30; ++i) {
+      keys.push_back(TestKey(tag + std::to_string(i)));
+    }
+    std::vector<Command> commands;
+    for (const std::string& key : keys)
+      commands.push_back(Command{"SET", key, key});
+    std::vector<SlotCommand> routed;
+    for (size_t i = 0; i < keys.size(); ++i)
+      routed.push_back({HashSlot(keys[i]), &commands[i]});
+    Result<std::vector<Reply>> replies =
+        router.Execute(routed, false, executor);
+    ASSERT_TRUE(replies.ok()) << tag << ": " << replies.status().ToString();
+    std::shared_ptr<const SlotMap> map = router.CurrentMap().value();
+    for (size_t i = 0; i < keys.size(); ++i) {
+      EXPECT_EQ(*(*replies)[i].AsString(), "OK") << tag;
+      Result<Reply> direct =
+          GetFrom(map->Find(HashSlot(keys[i]))->master, keys[i]);
+      ASSERT_TRUE(direct.ok());
+      EXPECT_EQ(*direct->AsString(), keys[i])
+          << tag << ": key " << keys[i] << " not on its master";
+    }
+  }
+}
+
+// Pipelines larger than one window (kPipelineWindowBytes) cannot all be
+// sent before reading; without an executor they then run node by node, and
+// every reply still comes back in its place.
+TEST_F(ClusterRouterTest, PipelinesOverOneWindowRunNodeByNode) {
+  ClusterRouter router(options_);
   std::shared_ptr<const SlotMap> map = router.CurrentMap().value();
-  for (size_t i = 0; i < keys.size(); ++i) {
-    EXPECT_EQ(*(*replies)[i].AsString(), "OK");
-    Result<Reply> direct =
-        GetFrom(map->Find(HashSlot(keys[i]))->master, keys[i]);
-    ASSERT_TRUE(direct.ok());
-    EXPECT_EQ(*direct->AsString(), keys[i])
-        << "key " << keys[i] << " not on its master";
+  const std::string value(4 << 20, 'v');
+  std::vector<std::string> keys;
+  std::set<std::string> nodes;
+  for (int i = 0; keys.size() < 9 && i < 1000; ++i) {
+    keys.push_back(TestKey("window" + std::to_string(i)));
+    nodes.insert(map->Find(HashSlot(keys.back()))->master.ToString());
+  }
+  ASSERT_GE(nodes.size(), 2u);
+  std::vector<Command> commands;
+  for (const std::string& key : keys) {
+    commands.push_back(Command{"SET", key, value});
+    commands.push_back(Command{"STRLEN", key});
+  }
+  std::vector<SlotCommand> routed;
+  for (size_t i = 0; i < commands.size(); ++i)
+    routed.push_back({HashSlot(keys[i / 2]), &commands[i]});
+  Result<std::vector<Reply>> replies = router.Execute(routed, false, nullptr);
+  ASSERT_TRUE(replies.ok()) << replies.status().ToString();
+  for (size_t k = 0; k < keys.size(); ++k) {
+    EXPECT_EQ(*(*replies)[2 * k].AsString(), "OK");
+    EXPECT_EQ(*(*replies)[2 * k + 1].AsInteger(),
+              static_cast<int64_t>(value.size()));
   }
 }
 

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/element_sink.h"
+
 namespace tfra {
 namespace redis_client {
 
@@ -42,6 +44,17 @@ class Command {
     return empty() ? std::string_view() : arg(0);
   }
 
+  // Sends the bulk-string and nil elements of this command's top-level array
+  // reply to `sink` with `tag` as they are parsed, instead of into the
+  // Reply, whose array then holds nils in their place (its size, error
+  // replies and elements of other types are kept). The sink is borrowed like
+  // the arguments; a command resent after a failure streams again.
+  Command& SendElementsTo(ElementSink* sink, size_t tag) {
+    element_target_ = ElementTarget{sink, tag};
+    return *this;
+  }
+  const ElementTarget& element_target() const { return element_target_; }
+
  private:
   // `owned` indexes owned_ (-1: borrowed). An index rather than a view keeps
   // copies valid when owned_ reallocates or the command is copied.
@@ -51,6 +64,7 @@ class Command {
   };
   std::vector<Arg> args_;
   std::vector<std::string> owned_;
+  ElementTarget element_target_;
 };
 
 // Text for error messages: the command name, and its first argument (usually

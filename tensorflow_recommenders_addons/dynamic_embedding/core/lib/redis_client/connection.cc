@@ -9,6 +9,8 @@
 #include <cstring>
 #include <string>
 
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/element_reader.h"
+
 namespace tfra {
 namespace redis_client {
 namespace {
@@ -152,12 +154,15 @@ Status Connection::TransportError(const char* action, int saved_errno) {
   return Status(code, std::move(message));
 }
 
+Status Connection::RefuseIfBroken() const {
+  if (!broken_) return Status::Ok();
+  return Status(ErrorCode::kClosed, endpoint_.ToString() +
+                                        ": connection is broken by an "
+                                        "earlier error");
+}
+
 Status Connection::Append(const Command& command) {
-  if (broken_) {
-    return Status(ErrorCode::kClosed, endpoint_.ToString() +
-                                          ": connection is broken by an "
-                                          "earlier error");
-  }
+  TFRA_REDIS_RETURN_IF_ERROR(RefuseIfBroken());
   if (command.empty()) {
     return Status(ErrorCode::kInvalidArgument, "empty command");
   }
@@ -167,6 +172,7 @@ Status Connection::Append(const Command& command) {
 }
 
 Status Connection::Flush() {
+  TFRA_REDIS_RETURN_IF_ERROR(RefuseIfBroken());
   // The socket is blocking with SO_SNDTIMEO (redisSetTimeout), so a write
   // that cannot finish in time fails with EAGAIN.
   const int fd = context_->fd;
@@ -188,15 +194,12 @@ Status Connection::Flush() {
   return Status::Ok();
 }
 
-Result<Reply> Connection::ReadReply() {
-  if (broken_) {
-    return Status(ErrorCode::kClosed, endpoint_.ToString() +
-                                          ": connection is broken by an "
-                                          "earlier error");
-  }
-  TFRA_REDIS_RETURN_IF_ERROR(Flush());
+Result<Reply> Connection::ReadReply(const ElementTarget& elements) {
+  TFRA_REDIS_RETURN_IF_ERROR(Flush());  // refuses a broken connection
   void* raw = nullptr;
   errno = 0;
+  // The previous reply was read whole, so the parser is between replies.
+  const ScopedElementStreaming streaming(context_->reader, elements);
   if (redisGetReply(context_.get(), &raw) != REDIS_OK || raw == nullptr) {
     return TransportError("read reply", errno);
   }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/element_sink.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/options.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/reply.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/status.h"
@@ -40,10 +41,16 @@ class Connection {
   Status Append(const Command& command);
   // Sends everything buffered, then waits for the next reply. An error reply
   // is a successful Reply (check reply->ToStatus()); only transport failures
-  // are errors here.
-  Result<Reply> ReadReply();
+  // are errors here. With a sink in `elements`, the reply's top-level array
+  // elements stream to it (Command::SendElementsTo).
+  Result<Reply> ReadReply(const ElementTarget& elements = ElementTarget());
   // Append + ReadReply.
   Result<Reply> Run(const Command& command);
+  // Writes every command appended so far to the socket now, without reading
+  // a reply: a caller can start several nodes on their pipelines from one
+  // thread before it waits for any of them. After a failure the connection
+  // is broken.
+  Status Flush();
 
   // Marks the connection unusable, e.g. after the peer proved to have the
   // wrong role. Transport errors do this by themselves.
@@ -73,6 +80,8 @@ class Connection {
   Connection(const Endpoint& endpoint, redisContext* context);
 
   Status Handshake(const ConnectionOptions& options, bool readonly);
+  // kClosed once the connection is broken, else Ok.
+  Status RefuseIfBroken() const;
   // Marks the connection broken and translates the context's error.
   Status TransportError(const char* action, int saved_errno);
 
@@ -82,8 +91,6 @@ class Connection {
   bool broken_ = false;
   ErrorCode broken_by_ = ErrorCode::kOk;
   size_t pending_replies_ = 0;
-  // Writes out_ to the socket; after a failure the connection is broken.
-  Status Flush();
 
   // Commands appended and not yet written, in the wire format. Kept between
   // calls (up to kMaxKeptOutputBytes) instead of hiredis' output buffer,

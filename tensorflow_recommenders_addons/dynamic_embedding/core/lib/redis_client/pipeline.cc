@@ -17,6 +17,33 @@ Status BatchContext(const Status& status, const CommandRefs& commands) {
                             DescribeCommand(*commands.front()));
 }
 
+// Appends commands [begin, ...) until one window's worth of arguments is
+// buffered (at least one command); returns the end of the window.
+Result<size_t> AppendWindow(Connection& connection, const CommandRefs& commands,
+                            size_t begin) {
+  size_t next = begin;
+  size_t window_bytes = 0;
+  while (next < commands.size() &&
+         (next == begin || window_bytes < kPipelineWindowBytes)) {
+    Status appended = connection.Append(*commands[next]);
+    if (!appended.ok()) return BatchContext(appended, commands);
+    window_bytes += ArgumentBytes(*commands[next]);
+    ++next;
+  }
+  return next;
+}
+
+// Reads the replies of commands [begin, end), handing each over.
+Status ReadWindow(Connection& connection, const CommandRefs& commands,
+                  size_t begin, size_t end, const ReplyFn& on_reply) {
+  for (size_t i = begin; i < end; ++i) {
+    Result<Reply> reply = connection.ReadReply(commands[i]->element_target());
+    if (!reply.ok()) return BatchContext(reply.status(), commands);
+    on_reply(i, std::move(reply).value());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 CommandRefs RefsOf(const std::vector<Command>& commands) {
@@ -30,23 +57,40 @@ Status RunPipeline(Connection& connection, const CommandRefs& commands,
                    const ReplyFn& on_reply) {
   size_t next = 0;
   while (next < commands.size()) {
-    // Append one window, then read its replies.
     const size_t window_begin = next;
-    size_t window_bytes = 0;
-    while (next < commands.size() &&
-           (next == window_begin || window_bytes < kPipelineWindowBytes)) {
-      Status appended = connection.Append(*commands[next]);
-      if (!appended.ok()) return BatchContext(appended, commands);
-      window_bytes += ArgumentBytes(*commands[next]);
-      ++next;
-    }
-    for (size_t i = window_begin; i < next; ++i) {
-      Result<Reply> reply = connection.ReadReply();
-      if (!reply.ok()) return BatchContext(reply.status(), commands);
-      on_reply(i, std::move(reply).value());
-    }
+    Result<size_t> window_end = AppendWindow(connection, commands, next);
+    if (!window_end.ok()) return window_end.status();
+    next = *window_end;
+    TFRA_REDIS_RETURN_IF_ERROR(
+        ReadWindow(connection, commands, window_begin, next, on_reply));
   }
   return Status::Ok();
+}
+
+bool FitsOneWindow(const CommandRefs& commands) {
+  size_t bytes = 0;
+  for (size_t i = 0; i + 1 < commands.size(); ++i) {
+    bytes += ArgumentBytes(*commands[i]);
+    if (bytes >= kPipelineWindowBytes) return false;
+  }
+  return true;
+}
+
+Status SendPipeline(Connection& connection, const CommandRefs& commands) {
+  if (commands.empty()) return Status::Ok();
+  Result<size_t> window_end = AppendWindow(connection, commands, 0);
+  if (!window_end.ok()) return window_end.status();
+  if (*window_end != commands.size()) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "SendPipeline: the commands do not fit one window");
+  }
+  Status flushed = connection.Flush();
+  return flushed.ok() ? flushed : BatchContext(flushed, commands);
+}
+
+Status ReceivePipeline(Connection& connection, const CommandRefs& commands,
+                       const ReplyFn& on_reply) {
+  return ReadWindow(connection, commands, 0, commands.size(), on_reply);
 }
 
 Result<std::vector<Reply>> CollectReplies(

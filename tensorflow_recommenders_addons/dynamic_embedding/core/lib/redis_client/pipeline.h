@@ -52,6 +52,15 @@ Result<std::vector<Reply>> RunPipeline(Connection& connection,
 // Bytes of arguments buffered before their replies are read.
 inline constexpr size_t kPipelineWindowBytes = size_t{8} << 20;
 
+// The two halves of a pipeline that fits one window (FitsOneWindow), so one
+// thread can keep several nodes busy at once: SendPipeline to each node, then
+// ReceivePipeline from each. Replies are handed over as RunPipeline does; a
+// transport error in either half fails the whole pipeline.
+bool FitsOneWindow(const CommandRefs& commands);
+Status SendPipeline(Connection& connection, const CommandRefs& commands);
+Status ReceivePipeline(Connection& connection, const CommandRefs& commands,
+                       const ReplyFn& on_reply);
+
 // Leases a connection from `pool` and runs RunPipeline on it. Thread-safe.
 Result<std::vector<Reply>> RunPipelineOnPool(ConnectionPool& pool,
                                              const CommandRefs& commands);

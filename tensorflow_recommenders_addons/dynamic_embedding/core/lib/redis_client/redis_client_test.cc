@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -116,6 +118,48 @@ TEST_P(RedisClientTest, RunPipelinesAnswersEveryBucketInOrder) {
     EXPECT_EQ(*(*replies)[b][1].element(0).AsString(), keys[b]);
     EXPECT_TRUE((*replies)[b][1].element(1).is_nil());
     EXPECT_EQ(*(*replies)[b][2].AsInteger(), 1);
+  }
+}
+
+// Commands carrying a sink stream their HMGET values to it with their tag,
+// through every mode's routing, with and without an executor.
+TEST_P(RedisClientTest, StreamedElementsArriveWithTheirCommandsTag) {
+  class Collecting : public ElementSink {
+   public:
+    void OnElement(size_t tag, size_t index, bool is_nil,
+                   std::string_view value) override {
+      std::lock_guard<std::mutex> lock(mu);
+      seen[tag].resize(std::max(seen[tag].size(), index + 1));
+      seen[tag][index] = is_nil ? "<nil>" : std::string(value);
+    }
+    std::mutex mu;
+    std::map<size_t, std::vector<std::string>> seen;
+  };
+  constexpr size_t kBuckets = 40;
+  std::vector<std::string> keys;
+  for (size_t b = 0; b < kBuckets; ++b) {
+    keys.push_back(TestKey("streamed" + std::to_string(b)));
+  }
+  ThreadPerTaskExecutor threads;
+  for (Executor* executor : {static_cast<Executor*>(&threads),
+                             static_cast<Executor*>(nullptr)}) {
+    Collecting sink;
+    std::vector<BucketBatch> batches;
+    for (size_t b = 0; b < kBuckets; ++b) {
+      Command hmget = Hmget(keys[b], {"f", "g"});
+      hmget.SendElementsTo(&sink, 1000 + b);
+      batches.push_back({keys[b], {Hset(keys[b], {"f"}, {keys[b]}), hmget}});
+    }
+    Result<std::vector<std::vector<Reply>>> replies =
+        client_->RunPipelines(batches, Access::kWrite, executor);
+    ASSERT_TRUE(replies.ok()) << replies.status().ToString();
+    ASSERT_EQ(sink.seen.size(), kBuckets);
+    for (size_t b = 0; b < kBuckets; ++b) {
+      EXPECT_EQ(*(*replies)[b][1].ArraySize(), 2u);
+      EXPECT_EQ(sink.seen[1000 + b],
+                (std::vector<std::string>{keys[b], "<nil>"}))
+          << "bucket " << b;
+    }
   }
 }
 

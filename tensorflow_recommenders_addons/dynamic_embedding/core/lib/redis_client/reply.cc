@@ -122,6 +122,15 @@ Reply::Reply(redisReply* raw) : raw_(raw) {}
 
 void Reply::Deleter::operator()(redisReply* raw) const { freeReplyObject(raw); }
 
+bool StreamedWhole(const Reply& reply, size_t size) {
+  Result<size_t> count = reply.ArraySize();
+  if (!count.ok() || *count != size) return false;
+  for (size_t i = 0; i < size; ++i) {
+    if (!reply.element(i).is_nil()) return false;
+  }
+  return true;
+}
+
 Status ReplyErrorStatus(std::string_view error_text) {
   return Status(
       ClassifyErrorText(error_text),

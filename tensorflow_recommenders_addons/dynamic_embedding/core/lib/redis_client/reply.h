@@ -82,6 +82,10 @@ class Reply {
   std::unique_ptr<redisReply, Deleter> raw_;
 };
 
+// True when `reply` is an array of `size` elements whose strings all went to
+// an ElementSink (Command::SendElementsTo): it holds nothing but nils.
+bool StreamedWhole(const Reply& reply, size_t size);
+
 // The classified Status of an error reply text (see ReplyView::ToStatus).
 Status ReplyErrorStatus(std::string_view error_text);
 
