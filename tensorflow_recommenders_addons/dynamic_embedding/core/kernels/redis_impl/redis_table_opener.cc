@@ -150,6 +150,7 @@ Result<std::unique_ptr<OpenedTable>> OpenRedisTable(
   settings.table_description = description;
   settings.bucket_keys = layout->runtime_buckets();
   settings.keys_sending_size = static_cast<size_t>(config.keys_sending_size);
+  settings.value_bytes = request.value_bytes;
   settings.read_fallback_to_default = config.redis_read_fallback_to_default;
   table->store = std::make_unique<RedisTableStore>(*client, settings);
   table->import_bucket_keys = layout->import_buckets();

@@ -162,9 +162,16 @@ Status RedisTableStore::RunChunked(const KeyBatch& keys, std::string_view what,
 
 Status RedisTableStore::Find(const KeyBatch& keys, const FoundValueFn& on_found,
                              redis_client::Executor* executor) const {
+  // A reply carries each value with ~16 bytes of framing; string rows of
+  // unknown size are guessed at 64 bytes.
+  const size_t reply_bytes_per_key =
+      (settings_.value_bytes > 0 ? settings_.value_bytes : 64) + 16;
   auto build = [&](std::string_view bucket, const std::vector<size_t>& order,
                    size_t begin, size_t end) {
-    return redis_client::Hmget(bucket, ChunkViews(keys.fields, order, begin, end));
+    redis_client::Command hmget =
+        redis_client::Hmget(bucket, ChunkViews(keys.fields, order, begin, end));
+    hmget.ExpectReplyBytes((end - begin) * reply_bytes_per_key);
+    return hmget;
   };
   // The values stream to on_found as they are parsed (no reply object per
   // value); the reply must hold one nil per key that was not streamed.

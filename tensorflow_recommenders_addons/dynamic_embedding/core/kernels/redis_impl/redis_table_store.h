@@ -47,6 +47,9 @@ struct StoreSettings {
   std::vector<std::string> bucket_keys;
   // Keys per command; >= 1.
   size_t keys_sending_size = 1024;
+  // Bytes of one stored row when fixed (numeric values), 0 when not known
+  // (strings): sizes the replies a lookup expects (pipeline windows).
+  size_t value_bytes = 0;
   // When true a failed find returns "not found" for the keys it could not
   // read (the caller fills defaults) and counts them, instead of failing.
   bool read_fallback_to_default = false;

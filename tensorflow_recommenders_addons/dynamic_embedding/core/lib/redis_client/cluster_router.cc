@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/endpoint_provider.h"
@@ -264,9 +265,18 @@ bool ClusterRouter::RunGroupsInterleaved(
   }
   // Every node gets its whole pipeline before any reply is read, so the
   // nodes work at once while this thread waits on the first of them.
+  // Leases are taken in one global order (by node), so two calls that each
+  // hold one node's last free connection never wait for each other's.
+  std::vector<size_t> by_node(groups->size());
+  for (size_t g = 0; g < by_node.size(); ++g) by_node[g] = g;
+  std::sort(by_node.begin(), by_node.end(), [groups](size_t a, size_t b) {
+    const Group& x = (*groups)[a];
+    const Group& y = (*groups)[b];
+    return std::tie(x.node, x.readonly) < std::tie(y.node, y.readonly);
+  });
   std::vector<std::shared_ptr<ConnectionPool>> pools(groups->size());
   std::vector<std::optional<PooledConnection>> leases(groups->size());
-  for (size_t g = 0; g < groups->size(); ++g) {
+  for (size_t g : by_node) {
     Group& group = (*groups)[g];
     if (!group.routed) continue;
     pools[g] = PoolFor(group.node, group.readonly);
@@ -278,7 +288,7 @@ bool ClusterRouter::RunGroupsInterleaved(
     leases[g].emplace(std::move(lease).value());
     group.failure = SendPipeline(**leases[g], pipelines[g].refs);
   }
-  for (size_t g = 0; g < groups->size(); ++g) {
+  for (size_t g : by_node) {
     Group& group = (*groups)[g];
     if (!leases[g].has_value() || !group.failure.ok()) continue;
     group.failure =

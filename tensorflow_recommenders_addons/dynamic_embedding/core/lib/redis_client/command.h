@@ -55,6 +55,15 @@ class Command {
   }
   const ElementTarget& element_target() const { return element_target_; }
 
+  // About how many bytes the reply will have, when that is large (HMGET of
+  // many rows); pipelines count it with the arguments against their window,
+  // so the server never queues more replies than the window for the client.
+  Command& ExpectReplyBytes(size_t bytes) {
+    expected_reply_bytes_ = bytes;
+    return *this;
+  }
+  size_t expected_reply_bytes() const { return expected_reply_bytes_; }
+
  private:
   // `owned` indexes owned_ (-1: borrowed). An index rather than a view keeps
   // copies valid when owned_ reallocates or the command is copied.
@@ -65,6 +74,7 @@ class Command {
   std::vector<Arg> args_;
   std::vector<std::string> owned_;
   ElementTarget element_target_;
+  size_t expected_reply_bytes_ = 0;
 };
 
 // Text for error messages: the command name, and its first argument (usually

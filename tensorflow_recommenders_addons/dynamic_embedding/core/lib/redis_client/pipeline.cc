@@ -4,8 +4,9 @@ namespace tfra {
 namespace redis_client {
 namespace {
 
-size_t ArgumentBytes(const Command& command) {
-  size_t bytes = 0;
+// What a command weighs against the pipeline window.
+size_t WindowBytes(const Command& command) {
+  size_t bytes = command.expected_reply_bytes();
   for (size_t i = 0; i < command.size(); ++i)
     bytes += command.arg(i).size() + 16;
   return bytes;
@@ -17,30 +18,13 @@ Status BatchContext(const Status& status, const CommandRefs& commands) {
                             DescribeCommand(*commands.front()));
 }
 
-// Appends commands [begin, ...) until one window's worth of arguments is
-// buffered (at least one command); returns the end of the window.
-Result<size_t> AppendWindow(Connection& connection, const CommandRefs& commands,
-                            size_t begin) {
-  size_t next = begin;
-  size_t window_bytes = 0;
-  while (next < commands.size() &&
-         (next == begin || window_bytes < kPipelineWindowBytes)) {
-    Status appended = connection.Append(*commands[next]);
-    if (!appended.ok()) return BatchContext(appended, commands);
-    window_bytes += ArgumentBytes(*commands[next]);
-    ++next;
-  }
-  return next;
-}
-
-// Reads the replies of commands [begin, end), handing each over.
-Status ReadWindow(Connection& connection, const CommandRefs& commands,
-                  size_t begin, size_t end, const ReplyFn& on_reply) {
-  for (size_t i = begin; i < end; ++i) {
-    Result<Reply> reply = connection.ReadReply(commands[i]->element_target());
-    if (!reply.ok()) return BatchContext(reply.status(), commands);
-    on_reply(i, std::move(reply).value());
-  }
+// Reads the reply to commands[index] and hands it over.
+Status ReadOne(Connection& connection, const CommandRefs& commands,
+               size_t index, const ReplyFn& on_reply) {
+  Result<Reply> reply =
+      connection.ReadReply(commands[index]->element_target());
+  if (!reply.ok()) return BatchContext(reply.status(), commands);
+  on_reply(index, std::move(reply).value());
   return Status::Ok();
 }
 
@@ -55,14 +39,24 @@ CommandRefs RefsOf(const std::vector<Command>& commands) {
 
 Status RunPipeline(Connection& connection, const CommandRefs& commands,
                    const ReplyFn& on_reply) {
-  size_t next = 0;
-  while (next < commands.size()) {
-    const size_t window_begin = next;
-    Result<size_t> window_end = AppendWindow(connection, commands, next);
-    if (!window_end.ok()) return window_end.status();
-    next = *window_end;
+  size_t sent = 0;
+  size_t answered = 0;
+  size_t in_flight = 0;  // window bytes of commands sent and not answered
+  while (answered < commands.size()) {
+    // Top up in bursts, so that small commands share one write.
+    if (in_flight <= kPipelineWindowBytes / 2) {
+      while (sent < commands.size() &&
+             (sent == answered || in_flight < kPipelineWindowBytes)) {
+        Status appended = connection.Append(*commands[sent]);
+        if (!appended.ok()) return BatchContext(appended, commands);
+        in_flight += WindowBytes(*commands[sent]);
+        ++sent;
+      }
+    }
     TFRA_REDIS_RETURN_IF_ERROR(
-        ReadWindow(connection, commands, window_begin, next, on_reply));
+        ReadOne(connection, commands, answered, on_reply));
+    in_flight -= WindowBytes(*commands[answered]);
+    ++answered;
   }
   return Status::Ok();
 }
@@ -70,19 +64,20 @@ Status RunPipeline(Connection& connection, const CommandRefs& commands,
 bool FitsOneWindow(const CommandRefs& commands) {
   size_t bytes = 0;
   for (size_t i = 0; i + 1 < commands.size(); ++i) {
-    bytes += ArgumentBytes(*commands[i]);
+    bytes += WindowBytes(*commands[i]);
     if (bytes >= kPipelineWindowBytes) return false;
   }
   return true;
 }
 
 Status SendPipeline(Connection& connection, const CommandRefs& commands) {
-  if (commands.empty()) return Status::Ok();
-  Result<size_t> window_end = AppendWindow(connection, commands, 0);
-  if (!window_end.ok()) return window_end.status();
-  if (*window_end != commands.size()) {
+  if (!FitsOneWindow(commands)) {
     return Status(ErrorCode::kInvalidArgument,
                   "SendPipeline: the commands do not fit one window");
+  }
+  for (const Command* command : commands) {
+    Status appended = connection.Append(*command);
+    if (!appended.ok()) return BatchContext(appended, commands);
   }
   Status flushed = connection.Flush();
   return flushed.ok() ? flushed : BatchContext(flushed, commands);
@@ -90,7 +85,10 @@ Status SendPipeline(Connection& connection, const CommandRefs& commands) {
 
 Status ReceivePipeline(Connection& connection, const CommandRefs& commands,
                        const ReplyFn& on_reply) {
-  return ReadWindow(connection, commands, 0, commands.size(), on_reply);
+  for (size_t i = 0; i < commands.size(); ++i) {
+    TFRA_REDIS_RETURN_IF_ERROR(ReadOne(connection, commands, i, on_reply));
+  }
+  return Status::Ok();
 }
 
 Result<std::vector<Reply>> CollectReplies(

@@ -84,7 +84,7 @@ TEST_F(PipelineTest, HundredThousandCommandsInOneBatch) {
 TEST_F(PipelineTest, BatchLargerThanOneWindowRoundTrips) {
   const std::string key = TestKey("big");
   const size_t value_size =
-      kPipelineWindowBytes / 3 + 1;  // 4 values span 2 windows
+      kPipelineWindowBytes / 3 + 1;  // 4 values never fit one window
   std::vector<std::string> values;
   for (char c : {'a', 'b', 'c', 'd'})
     values.push_back(std::string(value_size, c));
@@ -101,6 +101,30 @@ TEST_F(PipelineTest, BatchLargerThanOneWindowRoundTrips) {
   ASSERT_EQ(*fetched.ArraySize(), 4u);
   for (size_t i = 0; i < values.size(); ++i) {
     EXPECT_TRUE(fetched.element(i).text() == values[i]) << "value " << i;
+  }
+}
+
+// Commands whose expected replies each exceed the window still go out (one
+// at a time) and every reply comes back in its place; so do cheap commands
+// mixed in between them.
+TEST_F(PipelineTest, ExpectedRepliesLargerThanTheWindowRoundTrip) {
+  const std::string key = TestKey("expected");
+  std::vector<std::string> fields;  // commands borrow their arguments
+  for (int i = 0; i < 50; ++i) fields.push_back(std::to_string(i));
+  std::vector<Command> commands;
+  for (int i = 0; i < 50; ++i) {
+    commands.push_back(Command{"HSET", key, fields[i], "v"});
+    commands.back().ExpectReplyBytes(i % 3 == 0 ? kPipelineWindowBytes * 2
+                                                : kPipelineWindowBytes / 5);
+    commands.push_back(Command{"HLEN", key});
+  }
+  Result<std::vector<Reply>> replies =
+      RunPipelineOnPool(*pool_, RefsOf(commands));
+  ASSERT_TRUE(replies.ok()) << replies.status().ToString();
+  ASSERT_EQ(replies->size(), commands.size());
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(*(*replies)[2 * i].AsInteger(), 1) << i;
+    EXPECT_EQ(*(*replies)[2 * i + 1].AsInteger(), i + 1) << i;
   }
 }
 
