@@ -123,7 +123,8 @@ class UnitReadSink : public redis_client::ElementSink {
 
   // The replies to the reads, once each is read whole.
   void CheckReply(const Reply& reply, const KeyChunk& keys) {
-    usable_ = usable_ && redis_client::StreamedWhole(reply, keys.end - keys.begin);
+    usable_ = usable_ &&
+              redis_client::StreamedWhole(reply, keys.end - keys.begin);
   }
 
   // False when the unit cannot commit: an error reply, a malformed reply, or
