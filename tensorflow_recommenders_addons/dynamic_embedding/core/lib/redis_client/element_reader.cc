@@ -65,7 +65,6 @@ ScopedElementStreaming::ScopedElementStreaming(redisReader* reader,
                                                const ElementTarget& target) {
   if (target.sink == nullptr) return;
   reader_ = reader;
-  saved_functions_ = reader->fn;
   saved_privdata_ = reader->privdata;
   state_.target = target;
   state_.own = reader->fn;
@@ -75,7 +74,7 @@ ScopedElementStreaming::ScopedElementStreaming(redisReader* reader,
 
 ScopedElementStreaming::~ScopedElementStreaming() {
   if (reader_ == nullptr) return;
-  reader_->fn = saved_functions_;
+  reader_->fn = state_.own;
   reader_->privdata = saved_privdata_;
 }
 

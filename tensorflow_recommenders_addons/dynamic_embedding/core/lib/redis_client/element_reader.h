@@ -26,14 +26,13 @@ class ScopedElementStreaming {
   // What the parser callbacks see through the reader's privdata.
   struct State {
     ElementTarget target;
-    const redisReplyObjectFunctions* own = nullptr;  // hiredis' functions
+    redisReplyObjectFunctions* own = nullptr;  // the reader's own functions
   };
 
  private:
   redisReader* reader_ = nullptr;  // null: nothing installed
-  redisReplyObjectFunctions* saved_functions_ = nullptr;
   void* saved_privdata_ = nullptr;
-  State state_;
+  State state_;  // state_.own is also what the destructor puts back
 };
 
 }  // namespace redis_client
