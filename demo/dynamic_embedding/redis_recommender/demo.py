@@ -105,10 +105,15 @@ def serve_in_other_process(saved_model, features, config_path, workdir):
 
 def run(args, connection, redis_memory):
   """Trains, evaluates, exports and serves; returns the summary dict."""
+  # The configs and the serving process' inputs live only as long as the run.
+  with tempfile.TemporaryDirectory(prefix="redis_recommender_") as workdir:
+    return _run_in(workdir, args, connection, redis_memory)
+
+
+def _run_in(workdir, args, connection, redis_memory):
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   from tensorflow_recommenders_addons import dynamic_embedding as de  # pylint: disable=g-import-not-at-top
   os.makedirs(args.output_dir, exist_ok=True)
-  workdir = tempfile.mkdtemp(prefix="redis_recommender_")
   base = dict(connection, model_tag_runtime="demo", model_tag_import="demo")
   # Mode 2: the embeddings stay in Redis; checkpoints and the SavedModel
   # carry none of them, and loading the SavedModel writes nothing.

@@ -84,6 +84,11 @@ class Connection {
   Status RefuseIfBroken() const;
   // Marks the connection broken and translates the context's error.
   Status TransportError(const char* action, int saved_errno);
+  // Marks the connection broken; the error names the endpoint and action.
+  Status Fail(ErrorCode code, const char* action, const char* detail);
+  // Reads what the socket holds (blocking until something arrives) into the
+  // reply parser.
+  Status FeedReader();
 
   Endpoint endpoint_;
   std::unique_ptr<redisContext, ContextDeleter> context_;
