@@ -8,7 +8,11 @@ cost of a trivial call made the same way (tf.identity) is printed: it is part
 of every table latency. Eager is the default because, measured on a busy
 2-core host, calling a one-op tf.function costs 0.4-0.9 ms against 0.02-0.03
 ms for an eager op: timing single-op functions would charge TensorFlow's
-function dispatch, not the table, to every batch.
+function dispatch, not the table, to every batch. Per mode it also prints a
+PING round trip over a plain socket, alone and followed by tf.identity: the
+difference is what an op costs right after waiting on the network, which
+every table call pays and the raw tool does not (about 50 us more than the
+op alone on the host this was written on).
 
 In the same run raw_hash_bench moves the same keys and bytes into the same
 buckets with plain HMGET (lookup) and HSET (insert, accum) through hiredis;
@@ -268,6 +272,11 @@ def _bench_mode(mode, args, budget, directory, sink):
   start = (redis_servers.standalone if mode == "standalone" else
            lambda: redis_servers.cluster(masters=3, replicas_per_master=0))
   with start() as deployment:
+    port = deployment.describe()["nodes"][0]["port"]
+    ping, ping_then_op, op = _op_after_round_trip_ms(port, budget)
+    print(f"{mode}: PING round trip {ping:.3f} ms; PING then tf.identity "
+          f"{ping_then_op:.3f} ms (tf.identity alone {op:.3f} ms, p50s)",
+          flush=True)
     config = RedisTableConfig(
         redis_config_abs_dir=_write_config(directory, mode, deployment))
     for dim in args.dims:
@@ -283,6 +292,39 @@ def _call_overhead_ms(budget, call):
   keys = tf.range(1024, dtype=tf.int64)
   latencies, _, _ = _time_calls(lambda j: fn(keys), budget)
   return sorted(latencies)[len(latencies) // 2]
+
+
+def _op_after_round_trip_ms(port, budget):
+  """p50s of a PING round trip over a plain socket, of the same round trip
+  followed by an eager tf.identity, and of tf.identity alone.
+
+  Every table call waits for Redis in a system call and then runs TensorFlow
+  code; the raw tool runs none. On the host this was developed on, an op
+  right after a round trip cost ~55 us more than in a tight loop (cold
+  caches), which is part of each table latency and of no raw one.
+  """
+  import socket  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  x = tf.constant(1.0)
+  with socket.create_connection(("127.0.0.1", port)) as conn:
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def ping(unused_j):
+      conn.sendall(b"*1\r\n$4\r\nPING\r\n")
+      reply = b""
+      while not reply.endswith(b"\r\n"):
+        reply += conn.recv(64)
+      if reply != b"+PONG\r\n":
+        raise RuntimeError("unexpected PING reply %r" % reply)
+
+    def ping_then_op(j):
+      ping(j)
+      tf.identity(x)
+
+    return tuple(
+        sorted(lat)[len(lat) // 2] for lat, _, _ in
+        (_time_calls(f, budget)
+         for f in (ping, ping_then_op, lambda j: tf.identity(x))))
 
 
 def _default_tool(name):

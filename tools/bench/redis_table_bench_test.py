@@ -51,6 +51,8 @@ def test_quick_run_measures_positive_throughput_and_latency(quick_output):
 def test_quick_run_reports_linearity_and_targets(quick_output):
   assert "linearity" in quick_output
   assert "call overhead" in quick_output
+  for mode in _MODES:
+    assert mode + ": PING round trip" in quick_output, quick_output
   assert "targets:" in quick_output
 
 
