@@ -145,9 +145,10 @@ Status ClusterRouter::Execute(const std::vector<SlotCommand>& commands,
     };
     if (executor != nullptr) {
       executor->ParallelFor(groups.size(), run_group);
-    } else if (groups.size() < 2 ||
-               !RunGroupsInterleaved(commands, pending, on_reply, &groups)) {
+    } else if (groups.size() < 2) {
       for (size_t g = 0; g < groups.size(); ++g) run_group(g);
+    } else {
+      RunGroupsInterleaved(commands, pending, on_reply, &groups);
     }
     pending = Settle(commands, pending, &groups, on_reply, &state);
     if (!state.fatal.ok()) return state.fatal;
@@ -254,17 +255,21 @@ void ClusterRouter::RunGroup(const std::vector<SlotCommand>& commands,
       *pool, pipeline.refs, GroupReplyFn(pipeline, pending, on_reply, group));
 }
 
-bool ClusterRouter::RunGroupsInterleaved(
+void ClusterRouter::RunGroupsInterleaved(
     const std::vector<SlotCommand>& commands, const std::vector<Entry>& pending,
     const ReplyFn& on_reply, std::vector<Group>* groups) {
   std::vector<GroupPipeline> pipelines;
   pipelines.reserve(groups->size());
+  std::vector<ReplyFn> reply_fns;
+  reply_fns.reserve(groups->size());
   for (Group& group : *groups) {
     pipelines.push_back(PipelineOf(commands, pending, &group));
-    if (!FitsOneWindow(pipelines.back().refs)) return false;
+    reply_fns.push_back(
+        GroupReplyFn(pipelines.back(), pending, on_reply, &group));
   }
-  // Every node gets its whole pipeline before any reply is read, so the
-  // nodes work at once while this thread waits on the first of them.
+  // Every node gets a window of its pipeline before any reply is read, and
+  // is topped up after each of its replies, so the nodes work at once while
+  // this thread waits on one of them.
   // Leases are taken in one global order (by node), so two calls that each
   // hold one node's last free connection never wait for each other's.
   std::vector<size_t> by_node(groups->size());
@@ -274,8 +279,10 @@ bool ClusterRouter::RunGroupsInterleaved(
     const Group& y = (*groups)[b];
     return std::tie(x.node, x.readonly) < std::tie(y.node, y.readonly);
   });
+  // A lease points into its pool: the pools outlive the leases.
   std::vector<std::shared_ptr<ConnectionPool>> pools(groups->size());
   std::vector<std::optional<PooledConnection>> leases(groups->size());
+  std::vector<std::optional<PipelineWindow>> windows(groups->size());
   for (size_t g : by_node) {
     Group& group = (*groups)[g];
     if (!group.routed) continue;
@@ -286,16 +293,22 @@ bool ClusterRouter::RunGroupsInterleaved(
       continue;
     }
     leases[g].emplace(std::move(lease).value());
-    group.failure = SendPipeline(**leases[g], pipelines[g].refs);
+    windows[g].emplace(&**leases[g], &pipelines[g].refs);
+    group.failure = windows[g]->TopUp();
   }
-  for (size_t g : by_node) {
-    Group& group = (*groups)[g];
-    if (!leases[g].has_value() || !group.failure.ok()) continue;
-    group.failure =
-        ReceivePipeline(**leases[g], pipelines[g].refs,
-                        GroupReplyFn(pipelines[g], pending, on_reply, &group));
+  for (bool reading = true; reading;) {
+    reading = false;
+    for (size_t g : by_node) {
+      Group& group = (*groups)[g];
+      if (!windows[g].has_value() || !group.failure.ok() ||
+          windows[g]->done()) {
+        continue;
+      }
+      reading = true;
+      group.failure = windows[g]->ReadNext(reply_fns[g]);
+      if (group.failure.ok()) group.failure = windows[g]->TopUp();
+    }
   }
-  return true;
 }
 
 std::vector<ClusterRouter::Entry> ClusterRouter::Settle(

@@ -57,9 +57,8 @@ class ClusterRouter {
   // `prefer_replicas` and read_from_replicas are set) and hands each final
   // reply to `on_reply` as soon as it is read, with its index in `commands`;
   // groups run in parallel on `executor`, so calls may be concurrent.
-  // Without an executor (nullptr), each node gets its pipeline before any
-  // reply is read, when every node's pipeline fits one window
-  // (FitsOneWindow); otherwise the nodes run one after another.
+  // Without an executor (nullptr), one thread drives every node's pipeline
+  // window at once (PipelineWindow), so the nodes still work in parallel.
   // Redirected and transiently failed commands are retried (their replies
   // are never handed over), at most cluster.max_attempts attempts in all;
   // commands that got any other error reply get it as their reply. A
@@ -116,10 +115,9 @@ class ClusterRouter {
   void RunGroup(const std::vector<SlotCommand>& commands,
                 const std::vector<Entry>& pending, const ReplyFn& on_reply,
                 Group* group);
-  // Sends every group's pipeline, then reads every group's replies, on the
-  // calling thread. False (nothing sent) when a pipeline needs more than
-  // one window.
-  bool RunGroupsInterleaved(const std::vector<SlotCommand>& commands,
+  // Runs every group's pipeline on the calling thread: each node gets its
+  // first window, then the nodes take turns, one reply read and a top-up.
+  void RunGroupsInterleaved(const std::vector<SlotCommand>& commands,
                             const std::vector<Entry>& pending,
                             const ReplyFn& on_reply, std::vector<Group>* groups);
   std::vector<Entry> Settle(const std::vector<SlotCommand>& commands,

@@ -119,7 +119,7 @@ TEST_F(ClusterRouterTest, DeadSeedIsSkipped) {
 }
 
 // With an executor the nodes' pipelines run on its threads; without one,
-// every node gets its pipeline before any reply is read.
+// the calling thread drives every node's pipeline window in turn.
 TEST_F(ClusterRouterTest, SendsEachCommandToTheMasterOfItsSlot) {
   ClusterRouter router(options_);
   ThreadPerTaskExecutor threads;
@@ -152,9 +152,9 @@ TEST_F(ClusterRouterTest, SendsEachCommandToTheMasterOfItsSlot) {
 }
 
 // Pipelines larger than one window (kPipelineWindowBytes) cannot all be
-// sent before reading; without an executor they then run node by node, and
-// every reply still comes back in its place.
-TEST_F(ClusterRouterTest, PipelinesOverOneWindowRunNodeByNode) {
+// sent before reading; without an executor the nodes take turns reading and
+// topping up, and every reply still comes back in its place.
+TEST_F(ClusterRouterTest, PipelinesOverOneWindowTakeTurnsAcrossNodes) {
   ClusterRouter router(options_);
   std::shared_ptr<const SlotMap> map = router.CurrentMap().value();
   const std::string value(4 << 20, 'v');

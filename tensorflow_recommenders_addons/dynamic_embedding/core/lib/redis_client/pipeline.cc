@@ -37,56 +37,36 @@ CommandRefs RefsOf(const std::vector<Command>& commands) {
   return refs;
 }
 
-Status RunPipeline(Connection& connection, const CommandRefs& commands,
-                   const ReplyFn& on_reply) {
-  size_t sent = 0;
-  size_t answered = 0;
-  size_t in_flight = 0;  // window bytes of commands sent and not answered
-  while (answered < commands.size()) {
-    // Top up in bursts, so that small commands share one write.
-    if (in_flight <= kPipelineWindowBytes / 2) {
-      while (sent < commands.size() &&
-             (sent == answered || in_flight < kPipelineWindowBytes)) {
-        Status appended = connection.Append(*commands[sent]);
-        if (!appended.ok()) return BatchContext(appended, commands);
-        in_flight += WindowBytes(*commands[sent]);
-        ++sent;
-      }
-    }
-    TFRA_REDIS_RETURN_IF_ERROR(
-        ReadOne(connection, commands, answered, on_reply));
-    in_flight -= WindowBytes(*commands[answered]);
-    ++answered;
+Status PipelineWindow::TopUp() {
+  // Top up in bursts, so that small commands share one write.
+  if (in_flight_ > kPipelineWindowBytes / 2 || sent_ == commands_->size()) {
+    return Status::Ok();
   }
+  while (sent_ < commands_->size() &&
+         (sent_ == answered_ || in_flight_ < kPipelineWindowBytes)) {
+    Status appended = connection_->Append(*(*commands_)[sent_]);
+    if (!appended.ok()) return BatchContext(appended, *commands_);
+    in_flight_ += WindowBytes(*(*commands_)[sent_]);
+    ++sent_;
+  }
+  Status flushed = connection_->Flush();
+  return flushed.ok() ? flushed : BatchContext(flushed, *commands_);
+}
+
+Status PipelineWindow::ReadNext(const ReplyFn& on_reply) {
+  TFRA_REDIS_RETURN_IF_ERROR(
+      ReadOne(*connection_, *commands_, answered_, on_reply));
+  in_flight_ -= WindowBytes(*(*commands_)[answered_]);
+  ++answered_;
   return Status::Ok();
 }
 
-bool FitsOneWindow(const CommandRefs& commands) {
-  size_t bytes = 0;
-  for (size_t i = 0; i + 1 < commands.size(); ++i) {
-    bytes += WindowBytes(*commands[i]);
-    if (bytes >= kPipelineWindowBytes) return false;
-  }
-  return true;
-}
-
-Status SendPipeline(Connection& connection, const CommandRefs& commands) {
-  if (!FitsOneWindow(commands)) {
-    return Status(ErrorCode::kInvalidArgument,
-                  "SendPipeline: the commands do not fit one window");
-  }
-  for (const Command* command : commands) {
-    Status appended = connection.Append(*command);
-    if (!appended.ok()) return BatchContext(appended, commands);
-  }
-  Status flushed = connection.Flush();
-  return flushed.ok() ? flushed : BatchContext(flushed, commands);
-}
-
-Status ReceivePipeline(Connection& connection, const CommandRefs& commands,
-                       const ReplyFn& on_reply) {
-  for (size_t i = 0; i < commands.size(); ++i) {
-    TFRA_REDIS_RETURN_IF_ERROR(ReadOne(connection, commands, i, on_reply));
+Status RunPipeline(Connection& connection, const CommandRefs& commands,
+                   const ReplyFn& on_reply) {
+  PipelineWindow window(&connection, &commands);
+  while (!window.done()) {
+    TFRA_REDIS_RETURN_IF_ERROR(window.TopUp());
+    TFRA_REDIS_RETURN_IF_ERROR(window.ReadNext(on_reply));
   }
   return Status::Ok();
 }

@@ -5,6 +5,7 @@
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_PIPELINE_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_PIPELINE_H_
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <vector>
@@ -57,14 +58,29 @@ Result<std::vector<Reply>> RunPipeline(Connection& connection,
 // flight and 0.81-0.97 with 2-4 MB (store_bench, standalone).
 inline constexpr size_t kPipelineWindowBytes = size_t{4} << 20;
 
-// The two halves of a pipeline that fits one window (FitsOneWindow), so one
-// thread can keep several nodes busy at once: SendPipeline to each node, then
-// ReceivePipeline from each. Replies are handed over as RunPipeline does; a
-// transport error in either half fails the whole pipeline.
-bool FitsOneWindow(const CommandRefs& commands);
-Status SendPipeline(Connection& connection, const CommandRefs& commands);
-Status ReceivePipeline(Connection& connection, const CommandRefs& commands,
-                       const ReplyFn& on_reply);
+// One pipeline's progress on one connection: the sliding window of
+// RunPipeline, driven step by step, so one thread can keep several nodes
+// busy at once (top up every node, then read one reply from each in turn).
+// Replies are handed over as RunPipeline does. Borrows both arguments.
+class PipelineWindow {
+ public:
+  PipelineWindow(Connection* connection, const CommandRefs* commands)
+      : connection_(connection), commands_(commands) {}
+
+  bool done() const { return answered_ == commands_->size(); }
+  // When at most half the window is unanswered, sends commands until it is
+  // full (at least one unanswered), and writes them out.
+  Status TopUp();
+  // Reads the next reply (its command was sent by TopUp) and hands it over.
+  Status ReadNext(const ReplyFn& on_reply);
+
+ private:
+  Connection* connection_;
+  const CommandRefs* commands_;
+  size_t sent_ = 0;
+  size_t answered_ = 0;
+  size_t in_flight_ = 0;  // window bytes of commands sent and not answered
+};
 
 // Leases a connection from `pool` and runs RunPipeline on it. Thread-safe.
 Result<std::vector<Reply>> RunPipelineOnPool(ConnectionPool& pool,
