@@ -158,13 +158,9 @@ Status Connection::Handshake(const ConnectionOptions& options, bool readonly) {
 }
 
 Status Connection::TransportError(const char* action, int saved_errno) {
-  MarkBroken();
   const redisContext* context = context_.get();
-  const ErrorCode code = CodeOf(context->err, saved_errno);
-  broken_by_ = code;
-  std::string message = endpoint_.ToString() + ": " + action + ": ";
-  message += context->errstr[0] != '\0' ? context->errstr : "unknown error";
-  return Status(code, std::move(message));
+  return Fail(CodeOf(context->err, saved_errno), action,
+              context->errstr[0] != '\0' ? context->errstr : "unknown error");
 }
 
 Status Connection::RefuseIfBroken() const {

@@ -82,7 +82,7 @@ class Connection {
   Status Handshake(const ConnectionOptions& options, bool readonly);
   // kClosed once the connection is broken, else Ok.
   Status RefuseIfBroken() const;
-  // Marks the connection broken and translates the context's error.
+  // Fail with the hiredis context's error (connect and setup calls).
   Status TransportError(const char* action, int saved_errno);
   // Marks the connection broken; the error names the endpoint and action.
   Status Fail(ErrorCode code, const char* action, const char* detail);
