@@ -1,7 +1,7 @@
 """The config reference and README cannot drift from the code.
 
 - Every key of the C++ field table (printed as JSON by the tool
-  core/kernels/redis_impl:print_config_fields) has a row in the key table of
+  core/lib/redis_table:print_config_fields) has a row in the key table of
   docs/api_docs/tfra/dynamic_embedding/RedisBackend.md with the same JSON
   type, default, unit and range, and the table has no other key.
 - README.md links every document under docs/.
@@ -24,7 +24,7 @@ _REPO_ROOT = os.path.dirname(_DOCS_DIR)
 _DEFAULT_PATHS = {
     "fields_tool": os.path.join(
         _REPO_ROOT, "bazel-bin", "tensorflow_recommenders_addons",
-        "dynamic_embedding", "core", "kernels", "redis_impl",
+        "dynamic_embedding", "core", "lib", "redis_table",
         "print_config_fields"),
     "reference": os.path.join(_DOCS_DIR, "api_docs", "tfra",
                               "dynamic_embedding", "RedisBackend.md"),

@@ -22,9 +22,9 @@
 #include <thread>
 #include <vector>
 
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/bucket_hash.h"
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/redis_table_opener.h"
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/value_codec.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/bucket_hash.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_opener.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/value_codec.h"
 #include "tools/bench/bench_measure.h"
 #include "tools/bench/bench_options.h"
 #include "tools/bench/helper_thread.h"

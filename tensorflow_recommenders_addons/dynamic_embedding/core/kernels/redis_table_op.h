@@ -12,7 +12,7 @@
 
 #include "tensorflow/core/framework/op_kernel.h"
 #include "tensorflow/core/framework/tensor.h"
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/redis_table_opener.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_opener.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/tfra_lookup_table.h"
 
 namespace tensorflow {

@@ -1,7 +1,7 @@
 // save_to_file_system / load_from_file_system over TensorFlow's FileSystem
 // API (tensorflow::Env), so any filesystem TF knows works: local paths,
 // file://, and s3:// or hdfs:// with tensorflow-io. The record format and the
-// streaming are TF-free (redis_impl/table_file_io.h); this file resolves the
+// streaming are TF-free (lib/redis_table/table_file_io.h); this file resolves the
 // folder, opens, syncs and renames the files.
 //
 // A save writes <path>-keys.tmp and <path>-values.tmp, syncs and closes them,
@@ -14,8 +14,8 @@
 
 #include "tensorflow/core/platform/env.h"
 #include "tensorflow/core/platform/status.h"
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/redis_table_opener.h"
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/table_file_io.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_opener.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_file_io.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/tfra_lookup_table.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/executor.h"
 

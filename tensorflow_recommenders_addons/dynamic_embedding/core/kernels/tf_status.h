@@ -3,7 +3,7 @@
 #define TFRA_DYNAMIC_EMBEDDING_CORE_KERNELS_TF_STATUS_H_
 
 #include "tensorflow/core/platform/status.h"
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_impl/table_status.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_status.h"
 
 namespace tensorflow {
 namespace recommenders_addons {

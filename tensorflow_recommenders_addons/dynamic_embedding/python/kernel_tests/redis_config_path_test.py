@@ -1,6 +1,6 @@
 """The Python side of the config-path order, on the cases shared with C++.
 
-core/kernels/redis_impl/config_path_test.cc runs the same cases file against
+core/lib/redis_table/config_path_test.cc runs the same cases file against
 the kernel's resolution, so the two sides cannot drift apart.
 """
 

@@ -1,0 +1,71 @@
+// Groups one op's keys by table bucket and cuts each bucket's keys into
+// chunks of at most `keys_sending_size`, so every Redis command touches one
+// bucket (one hash tag, hence one cluster slot) and stays bounded in size.
+#ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_KEY_GROUPING_H_
+#define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_KEY_GROUPING_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace tfra {
+namespace redis_table {
+
+// Keys order[begin, end) all live in `bucket`.
+struct KeyChunk {
+  uint32_t bucket = 0;
+  size_t begin = 0;
+  size_t end = 0;
+};
+
+// A plain value; build on one thread, then read from any number.
+struct KeyGrouping {
+  // Key positions (indices into the op's key list), bucket by bucket; within
+  // a bucket the input order is kept, so for duplicate keys in one batch the
+  // last one written wins, as in upstream.
+  std::vector<size_t> order;
+  std::vector<KeyChunk> chunks;
+};
+
+// The entries of `all` (one per key) for keys order[begin, end), in that
+// order: a chunk's fields or values, as command arguments.
+std::vector<std::string_view> ChunkViews(
+    const std::vector<std::string_view>& all, const std::vector<size_t>& order,
+    size_t begin, size_t end);
+
+// `bucket_of_key[i]` < `bucket_count` is key i's bucket; `max_keys_per_chunk`
+// >= 1. Linear in the number of keys (a counting sort).
+KeyGrouping GroupKeysByBucket(const std::vector<uint32_t>& bucket_of_key,
+                              uint32_t bucket_count,
+                              size_t max_keys_per_chunk);
+
+// Chunks grouped into lanes: each lane is one pipeline on its own connection,
+// and the lanes of one op run in parallel, so a big batch on one node uses
+// several connections at once (as a raw client with two connections does)
+// and each lane decodes its replies as soon as they arrive.
+struct LanePlan {
+  // `chunks[i].bucket` is the table bucket of the chunk.
+  KeyGrouping grouping;
+  // Chunks [lanes[l].first, lanes[l].second) form lane l; lanes are
+  // contiguous, in chunk order, and never empty.
+  std::vector<std::pair<size_t, size_t>> lanes;
+};
+
+// Groups keys by bucket (as GroupKeysByBucket) and plans at most `max_lanes`
+// lanes. A bucket holding more than one chunk's worth of keys is split over
+// up to min(max_lanes / bucket_count, max_lanes_per_bucket) lanes by a hash
+// of the field, never by position: copies of one key stay in one lane, in
+// input order, so the last write of a duplicated key still wins. Few large
+// buckets get several lanes each; many buckets share lanes (contiguous bucket
+// ranges). `fields` and `bucket_of_key` have one entry per key; both limits
+// are >= 1.
+LanePlan PlanLanes(const std::vector<std::string_view>& fields,
+                   const std::vector<uint32_t>& bucket_of_key,
+                   uint32_t bucket_count, size_t max_keys_per_chunk,
+                   size_t max_lanes, size_t max_lanes_per_bucket);
+
+}  // namespace redis_table
+}  // namespace tfra
+
+#endif  // TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_KEY_GROUPING_H_

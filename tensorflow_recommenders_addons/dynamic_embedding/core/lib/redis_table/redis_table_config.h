@@ -1,0 +1,136 @@
+// The JSON configuration of a Redis table: one struct holding every setting
+// with its default (the only place defaults are written), and one parser
+// driven by one field table (ConfigFields()), which the docs test also reads.
+//
+// Key names, JSON types and defaults are those of upstream TFRA (spec 3.3),
+// so existing config files keep working. Differences, all stricter:
+// malformed JSON, a non-object root and out-of-range values are
+// InvalidArgument errors naming the key instead of crashes or silent wraps.
+// One key is ours: redis_read_fallback_to_default.
+#ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_REDIS_TABLE_CONFIG_H_
+#define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_REDIS_TABLE_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_status.h"
+
+namespace tfra {
+namespace redis_table {
+
+// JSON integer <-> mode, fixed by upstream's config files.
+enum class ConnectionMode : int32_t {
+  kCluster = 0,
+  kSentinel = 1,
+  kStandalone = 2,
+};
+
+enum class TableStoreMode : int32_t {
+  kCheckpointTensors = 0,  // save/restore rows through TF checkpoint tensors
+  kDumpFiles = 1,          // DUMP/RESTORE bucket files in model_lib_abs_dir
+  kNothing = 2,            // data lives only in Redis
+};
+
+// Plain value type; copy freely. Field comments give the unit; the field
+// table in redis_table_config.cc gives each key's documentation.
+struct RedisTableConfig {
+  // Connection.
+  ConnectionMode redis_connection_mode = ConnectionMode::kSentinel;
+  std::string redis_master_name = "master";
+  std::vector<std::string> redis_host_ip = {"127.0.0.1"};
+  std::vector<int32_t> redis_host_port = {6379};
+  std::string redis_user = "default";
+  std::string redis_password = "";
+  int32_t redis_db = 0;
+  bool redis_read_access_slave = false;
+  bool redis_connect_keep_alive = false;
+  int32_t redis_connect_timeout = 1000;         // milliseconds
+  int32_t redis_socket_timeout = 1000;          // milliseconds
+  int32_t redis_conn_pool_size = 20;            // connections per pool
+  int32_t redis_wait_timeout = 100000000;       // milliseconds
+  int32_t redis_connection_lifetime = 100;      // minutes
+  std::string redis_sentinel_user = "default";  // parsed, unused (as upstream)
+  std::string redis_sentinel_password = "";
+  int32_t redis_sentinel_connect_timeout = 1000;  // milliseconds
+  int32_t redis_sentinel_socket_timeout = 1000;   // milliseconds
+
+  // Data layout.
+  int32_t storage_slice_import = -1;  // buckets; <= 0 means storage_slice
+  int32_t storage_slice = 1;          // buckets per table
+  bool using_hash_storage_slice = false;
+  int64_t keys_sending_size = 1024;  // keys per command (batch hint)
+  bool using_md5_prefix_name = false;
+  bool redis_hash_tags_hypodispersion = false;
+  std::string model_tag_import = "test";
+  std::vector<std::string> redis_hash_tags_import;
+  std::string model_tag_runtime = "test";
+  std::vector<std::string> redis_hash_tags_runtime;
+  int64_t expire_model_tag_in_seconds = 604800;  // seconds; < 0 disables
+  TableStoreMode table_store_mode = TableStoreMode::kDumpFiles;
+  std::string model_lib_abs_dir = "/tmp/";
+
+  // Ours: when true, a failed read returns default values and is counted
+  // instead of failing the op.
+  bool redis_read_fallback_to_default = false;
+
+  // storage_slice_import, or storage_slice when that is <= 0.
+  int32_t effective_storage_slice_import() const {
+    return storage_slice_import > 0 ? storage_slice_import : storage_slice;
+  }
+};
+
+// A pointer to the struct member a key fills; the alternative decides the
+// key's JSON type.
+using ConfigMember = std::variant<
+    bool RedisTableConfig::*, int32_t RedisTableConfig::*,
+    int64_t RedisTableConfig::*, std::string RedisTableConfig::*,
+    std::vector<std::string> RedisTableConfig::*,
+    std::vector<int32_t> RedisTableConfig::*,
+    ConnectionMode RedisTableConfig::*, TableStoreMode RedisTableConfig::*>;
+
+// One row of the field table.
+struct ConfigField {
+  std::string_view name;  // JSON key
+  ConfigMember member;
+  std::string_view unit;  // "ms", "min", "s" or "" (none)
+  // Accepted range of an integer (or of each integer-array element);
+  // ignored for other types. Enum keys list their values in `doc`.
+  int64_t min_value;
+  int64_t max_value;
+  std::string_view doc;
+
+  // "integer", "boolean", "string", "string array" or "integer array".
+  std::string_view json_type() const;
+  // The default as JSON text, read from a default-constructed config, e.g.
+  // "1000", "false", "\"master\"", "[\"127.0.0.1\"]", "[]".
+  std::string default_text() const;
+};
+
+// Every key, in upstream's order followed by ours. Built once, immutable.
+const std::vector<ConfigField>& ConfigFields();
+
+// Parses `json_text` into `*out`, starting from the defaults (absent keys
+// keep them). On error returns InvalidArgument naming the key and leaves
+// `*out` untouched. Unknown keys are accepted and reported in ONE string
+// appended to `*warnings` (may be null), as are hash tags that bucket
+// discovery cannot find. Duplicate keys: the last occurrence wins.
+Status ParseRedisTableConfig(std::string_view json_text, RedisTableConfig* out,
+                             std::vector<std::string>* warnings);
+
+// Cross-field and range checks, run by ParseRedisTableConfig; exposed for
+// configs built in code. Appends non-fatal findings to `warnings` (may be
+// null).
+Status ValidateRedisTableConfig(const RedisTableConfig& config,
+                                std::vector<std::string>* warnings);
+
+// OK when `value` lies in [field.min_value, field.max_value], else an
+// InvalidArgument naming the key, the range and the value.
+Status CheckConfigFieldRange(const ConfigField& field, int64_t value);
+
+}  // namespace redis_table
+}  // namespace tfra
+
+#endif  // TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_REDIS_TABLE_CONFIG_H_

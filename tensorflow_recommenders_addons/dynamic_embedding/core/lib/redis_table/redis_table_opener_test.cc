@@ -1,0 +1,118 @@
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_opener.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/store_test_util.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/client_test_util.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
+
+namespace tfra {
+namespace redis_table {
+namespace {
+
+namespace client_util = redis_client::test_util;
+using client_util::ServerMode;
+using redis_client::Access;
+using redis_client::Command;
+
+// Opens tables through the whole opening sequence (config file, client,
+// layout, migration, TTLs) against a real deployment.
+class RedisTableOpenerTest : public ::testing::TestWithParam<ServerMode> {
+ protected:
+  void SetUp() override {
+    servers_ = client_util::StartServers(GetParam());
+    ASSERT_NE(servers_, nullptr);
+    client_ = client_util::MakeClient(client_util::OptionsFor(*servers_));
+    ASSERT_NE(client_, nullptr);
+    config_path_ = std::string(std::getenv("TEST_TMPDIR")) + "/" +
+                   redis_client::testing::ModeName(GetParam()) + "_config.json";
+    WriteConfig();
+  }
+
+  void WriteConfig() {
+    const bool cluster = GetParam() == ServerMode::kCluster;
+    std::string ips, ports;
+    for (const auto& node : servers_->nodes()) {
+      if (node.role != "master") continue;
+      ips += (ips.empty() ? "\"" : ",\"") + servers_->host() + "\"";
+      ports += (ports.empty() ? "" : ",") + std::to_string(node.port);
+    }
+    std::ofstream(config_path_)
+        << "{\"redis_connection_mode\": " << (cluster ? 0 : 2)
+        << ", \"redis_host_ip\": [" << ips << "], \"redis_host_port\": ["
+        << ports << "], \"storage_slice\": 4, \"model_tag_runtime\": \"v\"}";
+  }
+
+  std::unique_ptr<OpenedTable> Open() {
+    TableRequest request;
+    request.embedding_name = "emb";
+    request.config_path_attr = config_path_;
+    request.value_bytes = 8;
+    auto opened = OpenRedisTable(
+        request, [](const char*) -> const char* { return nullptr; }, nullptr);
+    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+    return opened.ok() ? std::move(opened).value() : nullptr;
+  }
+
+  // Runs `command` on every master and returns the replies' text, joined.
+  std::string OnEveryMaster(const Command& command) {
+    std::string text;
+    redis_client::Status status = client_->ForEachMaster(
+        [&](redis_client::NodeSession& session) -> redis_client::Status {
+          auto reply = session.Run(command);
+          if (!reply.ok()) return reply.status();
+          auto bytes = reply->AsString();
+          if (bytes.ok()) text += std::string(*bytes);
+          return redis_client::Status();
+        });
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    return text;
+  }
+
+  std::unique_ptr<redis_client::testing::RedisServers> servers_;
+  std::shared_ptr<redis_client::RedisClient> client_;
+  std::string config_path_;
+};
+
+TEST_P(RedisTableOpenerTest, OpeningAgainClearsTtlsAndOtherwiseWritesNothing) {
+  auto first = Open();
+  ASSERT_NE(first, nullptr);
+  test_util::Int64Keys keys;
+  test_util::MakeKeys(200, 3, 4, &keys);
+  ASSERT_TRUE(first->store->Insert(keys.batch, keys.batch.fields, nullptr).ok());
+  const std::string bucket = first->store->settings().bucket_keys.front();
+  auto expired = client_->Run(
+      bucket, redis_client::Expire(bucket, std::chrono::seconds(600)),
+      Access::kWrite);
+  ASSERT_TRUE(expired.ok());
+
+  // The TTL an earlier process left is cleared...
+  ASSERT_NE(Open(), nullptr);
+  auto ttl = client_->Run(bucket, Command{"PTTL", bucket}, Access::kRead);
+  ASSERT_TRUE(ttl.ok());
+  EXPECT_EQ(*ttl->AsInteger(), -1);
+
+  // ...and with the data in place, opening sends no write command at all.
+  OnEveryMaster(Command{"CONFIG", "RESETSTAT"});
+  ASSERT_NE(Open(), nullptr);
+  const std::string stats = OnEveryMaster(Command{"INFO", "commandstats"});
+  EXPECT_NE(stats.find("cmdstat_pttl"), std::string::npos) << stats;
+  for (const char* write : {"cmdstat_hset", "cmdstat_persist", "cmdstat_del",
+                            "cmdstat_expire", "cmdstat_hdel"}) {
+    EXPECT_EQ(stats.find(write), std::string::npos) << write << "\n" << stats;
+  }
+  EXPECT_EQ(*first->store->Size(), 200);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModes, RedisTableOpenerTest,
+                         ::testing::Values(ServerMode::kStandalone,
+                                           ServerMode::kCluster),
+                         client_util::ServerModeTestName);
+
+}  // namespace
+}  // namespace redis_table
+}  // namespace tfra
