@@ -1,7 +1,7 @@
-// RedisClient over a Redis Cluster: routes each bucket's pipeline by the
-// hash slot of its routing key through a ClusterRouter, which owns the slot
-// map, the per-node pools and the retry loop. This file only maps buckets to
-// slots and replies back to buckets.
+// RedisClient over a Redis Cluster: routes each pipeline by the hash slot of
+// its routing key through a ClusterRouter, which owns the retry loop (and,
+// in its ClusterTopology, the slot map and the per-node pools). This file
+// only maps routing keys to slots.
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_CLUSTER_CLIENT_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_CLUSTER_CLIENT_H_
 

@@ -64,6 +64,8 @@ class ClusterRedirectionTest : public ::testing::Test {
     client_ = std::make_unique<ClusterClient>(test_util::OptionsFor(*servers_));
   }
 
+  ClusterTopology& topology() { return client_->router().topology(); }
+
   // Text of a field read through the client.
   std::string Read(const std::string& key) {
     Result<Reply> reply =
@@ -86,11 +88,11 @@ class ClusterRedirectionTest : public ::testing::Test {
   void ExpectMapConvergesTo(uint16_t slot, const Endpoint& owner) {
     EXPECT_TRUE(test_util::WaitFor(
         [&] {
-          if (client_->router().CurrentMap().value()->Find(slot)->master ==
+          if (topology().CurrentMap().value()->Find(slot)->master ==
               owner) {
             return true;
           }
-          client_->router().Refresh();  // a failure just means: poll again
+          topology().Refresh();  // a failure just means: poll again
           return false;
         },
         std::chrono::seconds(20)));
@@ -101,7 +103,7 @@ class ClusterRedirectionTest : public ::testing::Test {
   // Returns the new owner.
   Endpoint HandSlotToAnotherMaster(const std::string& bucket) {
     const uint16_t slot = HashSlot(bucket);
-    std::shared_ptr<const SlotMap> map = client_->router().CurrentMap().value();
+    std::shared_ptr<const SlotMap> map = topology().CurrentMap().value();
     const Endpoint source = map->Find(slot)->master;
     Endpoint target;
     for (const Endpoint& master : map->Masters()) {
@@ -128,7 +130,7 @@ TEST_F(ClusterRedirectionTest, SlotMigratedWhileInUseIsFollowedByAskThenMoved) {
   const uint16_t slot = HashSlot(moved_early);
   Write(moved_early, "a");
   Write(moved_late, "b");
-  std::shared_ptr<const SlotMap> map = client_->router().CurrentMap().value();
+  std::shared_ptr<const SlotMap> map = topology().CurrentMap().value();
   const Endpoint source = map->Find(slot)->master;
   Endpoint target;
   for (const Endpoint& master : map->Masters()) {
@@ -169,7 +171,7 @@ TEST_F(ClusterRedirectionTest, SlotMigratedWhileInUseIsFollowedByAskThenMoved) {
     }
   }
   // The client's map still names the source: MOVED, then the target.
-  EXPECT_EQ(client_->router().CurrentMap().value()->Find(slot)->master, source);
+  EXPECT_EQ(topology().CurrentMap().value()->Find(slot)->master, source);
   EXPECT_EQ(Read(moved_late), "b");
   EXPECT_EQ(Read(created), "c");
   ExpectMapConvergesTo(slot, target);

@@ -1,26 +1,23 @@
-// Routing in a Redis Cluster: the slot map (refreshed from a random known
-// node), one connection pool per node, and the one bounded retry loop that
-// handles MOVED, ASK, TRYAGAIN, CLUSTERDOWN and transport failures with
-// backoff. Commands of a batch are grouped per node; each node's group is one
-// pipeline, and the groups of an attempt run in parallel on an Executor.
+// Routing in a Redis Cluster, and the one bounded retry loop: commands of a
+// batch are grouped per node (by the slot map of a ClusterTopology), each
+// node's group is one pipeline, and MOVED, ASK, TRYAGAIN, CLUSTERDOWN and
+// transport failures are retried with backoff. The groups of an attempt run
+// in parallel on an Executor, or interleaved on the calling thread.
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_CLUSTER_ROUTER_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_CLUSTER_ROUTER_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
-#include <map>
-#include <memory>
-#include <mutex>
-#include <string_view>
 #include <vector>
 
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/cluster_topology.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/connection_pool.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/connection.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/executor.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/options.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/pipeline.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/reply.h"
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/slot_map.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/status.h"
 
 namespace tfra {
@@ -32,21 +29,8 @@ struct SlotCommand {
   const Command* command = nullptr;
 };
 
-// A MOVED or ASK error reply, parsed.
-struct Redirect {
-  bool ask = false;  // ASK (one-off, send ASKING first) vs MOVED (permanent)
-  uint16_t slot = 0;
-  Endpoint target;
-};
-
-// Parses "MOVED <slot> <host>:<port>" / "ASK ..."; an empty host (a node
-// that does not know its address) becomes `replied_by`'s host.
-Result<Redirect> ParseRedirect(std::string_view error_text,
-                               const Endpoint& replied_by);
-
-// Thread-safe: Execute and ForEachMaster may run concurrently from many
-// threads; the slot map is an immutable snapshot swapped under a lock, and
-// at most one refresh runs at a time.
+// Thread-safe: Execute, ForEachMaster and WithMasterConnection may run
+// concurrently from many threads (see ClusterTopology).
 class ClusterRouter {
  public:
   // `options.endpoints` are the seeds; connects lazily.
@@ -80,46 +64,30 @@ class ClusterRouter {
   Status WithMasterConnection(uint16_t slot,
                               const std::function<Status(Connection&)>& fn);
 
-  // Fetches CLUSTER SLOTS from a randomly chosen known node (seeds and nodes
-  // of the current map), trying the others in random order on failure.
-  Status Refresh();
-
-  // The current map, fetching one first if there is none yet.
-  Result<std::shared_ptr<const SlotMap>> CurrentMap();
+  // The slot map and the pools of the nodes.
+  ClusterTopology& topology() { return topology_; }
 
  private:
   struct Entry;
   struct Group;
   struct RetryState;
-  using PoolKey = std::pair<Endpoint, bool>;  // node, readonly
+  struct GroupPipeline;
 
-  // The current map (may be null) and its version.
-  std::shared_ptr<const SlotMap> Snapshot(uint64_t* version) const;
-  // Refreshes unless the map changed since `seen_version` (another thread
-  // already refreshed): N threads hitting the same MOVED refresh once.
-  Status RefreshUnlessNewer(uint64_t seen_version);
-  std::vector<Endpoint> KnownNodes(const SlotMap* map) const;
-  Result<SlotMap> FetchSlotMap(const Endpoint& node) const;
-  std::shared_ptr<ConnectionPool> PoolFor(const Endpoint& node, bool readonly);
   std::vector<Group> GroupByNode(const std::vector<SlotCommand>& commands,
                                  const std::vector<Entry>& pending,
                                  const SlotMap& map, bool use_replicas,
                                  RetryState* state) const;
-  struct GroupPipeline;
   GroupPipeline PipelineOf(const std::vector<SlotCommand>& commands,
                            const std::vector<Entry>& pending,
                            Group* group) const;
   static ReplyFn GroupReplyFn(const GroupPipeline& pipeline,
                               const std::vector<Entry>& pending,
                               const ReplyFn& on_reply, Group* group);
-  void RunGroup(const std::vector<SlotCommand>& commands,
-                const std::vector<Entry>& pending, const ReplyFn& on_reply,
-                Group* group);
-  // Runs every group's pipeline on the calling thread: each node gets its
-  // first window, then the nodes take turns, one reply read and a top-up.
-  void RunGroupsInterleaved(const std::vector<SlotCommand>& commands,
-                            const std::vector<Entry>& pending,
-                            const ReplyFn& on_reply, std::vector<Group>* groups);
+  // Runs every routed group's pipeline: on `executor`, or without one from
+  // the calling thread, interleaved over the nodes (RunPipelinesInterleaved).
+  void RunGroups(const std::vector<SlotCommand>& commands,
+                 const std::vector<Entry>& pending, const ReplyFn& on_reply,
+                 Executor* executor, std::vector<Group>* groups);
   std::vector<Entry> Settle(const std::vector<SlotCommand>& commands,
                             const std::vector<Entry>& pending,
                             std::vector<Group>* groups,
@@ -129,20 +97,10 @@ class ClusterRouter {
                    const ReplyFn& on_reply, RetryState* state) const;
   std::chrono::milliseconds Backoff(int retry) const;
 
-  const std::vector<Endpoint> seeds_;
-  const ConnectionOptions connection_options_;
-  const PoolOptions pool_options_;
+  ClusterTopology topology_;
   const ClusterOptions cluster_options_;
   const bool read_from_replicas_;
   const Command asking_{"ASKING"};
-
-  std::mutex refresh_mu_;  // serialises refreshes; taken before map_mu_
-  mutable std::mutex map_mu_;
-  std::shared_ptr<const SlotMap> map_;  // guarded by map_mu_
-  uint64_t map_version_ = 0;            // guarded by map_mu_
-  std::mutex pools_mu_;
-  std::map<PoolKey, std::shared_ptr<ConnectionPool>>
-      pools_;  // guarded by pools_mu_
 };
 
 }  // namespace redis_client

@@ -16,37 +16,6 @@ namespace {
 
 using test_util::TestKey;
 
-const Endpoint kReplier{"127.0.0.1", 7000};
-
-TEST(ParseRedirectTest, ParsesMovedAndAsk) {
-  Result<Redirect> moved = ParseRedirect("MOVED 3999 127.0.0.1:7002", kReplier);
-  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
-  EXPECT_FALSE(moved->ask);
-  EXPECT_EQ(moved->slot, 3999);
-  EXPECT_EQ(moved->target, (Endpoint{"127.0.0.1", 7002}));
-  Result<Redirect> ask = ParseRedirect("ASK 16383 10.0.0.1:6380", kReplier);
-  ASSERT_TRUE(ask.ok());
-  EXPECT_TRUE(ask->ask);
-  EXPECT_EQ(ask->slot, 16383);
-  EXPECT_EQ(ask->target, (Endpoint{"10.0.0.1", 6380}));
-}
-
-TEST(ParseRedirectTest, EmptyHostMeansTheReplyingNodesHost) {
-  Result<Redirect> moved = ParseRedirect("MOVED 1 :7005", kReplier);
-  ASSERT_TRUE(moved.ok());
-  EXPECT_EQ(moved->target, (Endpoint{"127.0.0.1", 7005}));
-}
-
-TEST(ParseRedirectTest, RejectsMalformedText) {
-  for (const char* text :
-       {"MOVED", "MOVED 1", "MOVED x 127.0.0.1:1", "MOVED 16384 127.0.0.1:1",
-        "MOVED 1 127.0.0.1:0", "MOVED 1 127.0.0.1:port", "MOVED 1 127.0.0.1"}) {
-    EXPECT_EQ(ParseRedirect(text, kReplier).status().code(),
-              ErrorCode::kProtocol)
-        << text;
-  }
-}
-
 class ClusterRouterTest : public test_util::ServersTest {
  protected:
   test_util::DeploymentSpec Spec() const override {
@@ -67,56 +36,8 @@ class ClusterRouterTest : public test_util::ServersTest {
     return (*connection)->Run(Command{"GET", key});
   }
 
-  static int64_t ConnectionsReceived(int port) {
-    auto connection =
-        Connection::Open({"127.0.0.1", port}, ConnectionOptions());
-    if (!connection.ok()) return -1;
-    Result<Reply> info = (*connection)->Run(Info("stats"));
-    if (!info.ok()) return -1;
-    const std::string text(info->text());
-    const std::string field = "total_connections_received:";
-    const size_t at = text.find(field);
-    return at == std::string::npos ? -1
-                                   : std::stoll(text.substr(at + field.size()));
-  }
-
   ClientOptions options_;
 };
-
-TEST_F(ClusterRouterTest, RefreshBuildsAFullSlotMap) {
-  ClusterRouter router(options_);
-  ASSERT_TRUE(router.Refresh().ok());
-  Result<std::shared_ptr<const SlotMap>> map = router.CurrentMap();
-  ASSERT_TRUE(map.ok());
-  EXPECT_EQ((*map)->covered_slots(), kClusterSlots);
-  EXPECT_EQ((*map)->Masters().size(), 3u);
-  EXPECT_EQ((*map)->Nodes().size(), servers_->nodes().size());
-  for (const SlotRange& range : (*map)->ranges())
-    EXPECT_EQ(range.replicas.size(), 1u);
-}
-
-TEST_F(ClusterRouterTest, RefreshAsksRandomNodesNotAlwaysTheFirstSeed) {
-  std::vector<int64_t> before;
-  for (const auto& node : servers_->nodes())
-    before.push_back(ConnectionsReceived(node.port));
-  ClusterRouter router(options_);
-  for (int i = 0; i < 30; ++i) ASSERT_TRUE(router.Refresh().ok());
-  int nodes_asked = 0;
-  for (size_t i = 0; i < servers_->nodes().size(); ++i) {
-    // Each node also counts our own INFO connection.
-    if (ConnectionsReceived(servers_->nodes()[i].port) - before[i] > 1)
-      ++nodes_asked;
-  }
-  EXPECT_GE(nodes_asked, 2);
-}
-
-TEST_F(ClusterRouterTest, DeadSeedIsSkipped) {
-  ClientOptions options = options_;
-  options.endpoints.insert(options.endpoints.begin(),
-                           Endpoint{"127.0.0.1", test_util::UnusedPort()});
-  ClusterRouter router(options);
-  EXPECT_TRUE(router.Refresh().ok());
-}
 
 // With an executor the nodes' pipelines run on its threads; without one,
 // the calling thread drives every node's pipeline window in turn.
@@ -139,7 +60,7 @@ TEST_F(ClusterRouterTest, SendsEachCommandToTheMasterOfItsSlot) {
     Result<std::vector<Reply>> replies =
         router.Execute(routed, false, executor);
     ASSERT_TRUE(replies.ok()) << tag << ": " << replies.status().ToString();
-    std::shared_ptr<const SlotMap> map = router.CurrentMap().value();
+    std::shared_ptr<const SlotMap> map = router.topology().CurrentMap().value();
     for (size_t i = 0; i < keys.size(); ++i) {
       EXPECT_EQ(*(*replies)[i].AsString(), "OK") << tag;
       Result<Reply> direct =
@@ -156,7 +77,7 @@ TEST_F(ClusterRouterTest, SendsEachCommandToTheMasterOfItsSlot) {
 // topping up, and every reply still comes back in its place.
 TEST_F(ClusterRouterTest, PipelinesOverOneWindowTakeTurnsAcrossNodes) {
   ClusterRouter router(options_);
-  std::shared_ptr<const SlotMap> map = router.CurrentMap().value();
+  std::shared_ptr<const SlotMap> map = router.topology().CurrentMap().value();
   const std::string value(4 << 20, 'v');
   std::vector<std::string> keys;
   std::set<std::string> nodes;

@@ -1,5 +1,9 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/pipeline.h"
 
+#include <algorithm>
+#include <functional>
+#include <optional>
+
 namespace tfra {
 namespace redis_client {
 namespace {
@@ -102,6 +106,39 @@ Status RunPipelineOnPool(ConnectionPool& pool, const CommandRefs& commands,
   Result<PooledConnection> lease = pool.Acquire();
   if (!lease.ok()) return lease.status();
   return RunPipeline(**lease, commands, on_reply);
+}
+
+void RunPipelinesInterleaved(std::vector<PooledPipeline>* pipelines) {
+  std::vector<PooledPipeline>& all = *pipelines;
+  std::vector<size_t> by_pool(all.size());
+  for (size_t p = 0; p < by_pool.size(); ++p) by_pool[p] = p;
+  std::sort(by_pool.begin(), by_pool.end(), [&all](size_t a, size_t b) {
+    return std::less<ConnectionPool*>()(all[a].pool, all[b].pool);
+  });
+  std::vector<std::optional<PooledConnection>> leases(all.size());
+  std::vector<std::optional<PipelineWindow>> windows(all.size());
+  for (size_t p : by_pool) {
+    Result<PooledConnection> lease = all[p].pool->Acquire();
+    if (!lease.ok()) {
+      all[p].status = lease.status();
+      continue;
+    }
+    leases[p].emplace(std::move(lease).value());
+    windows[p].emplace(&**leases[p], all[p].commands);
+    all[p].status = windows[p]->TopUp();
+  }
+  for (bool reading = true; reading;) {
+    reading = false;
+    for (size_t p : by_pool) {
+      if (!windows[p].has_value() || !all[p].status.ok() ||
+          windows[p]->done()) {
+        continue;
+      }
+      reading = true;
+      all[p].status = windows[p]->ReadNext(all[p].on_reply);
+      if (all[p].status.ok()) all[p].status = windows[p]->TopUp();
+    }
+  }
 }
 
 Result<Reply> NodeSession::Run(const Command& command) {

@@ -88,6 +88,26 @@ Result<std::vector<Reply>> RunPipelineOnPool(ConnectionPool& pool,
 Status RunPipelineOnPool(ConnectionPool& pool, const CommandRefs& commands,
                          const ReplyFn& on_reply);
 
+// One pipeline of RunPipelinesInterleaved: `commands` to run on a connection
+// leased from `pool`, replies to `on_reply` (indexes into `commands`). The
+// pointers are borrowed; `status` is the pipeline's outcome.
+struct PooledPipeline {
+  ConnectionPool* pool = nullptr;
+  const CommandRefs* commands = nullptr;
+  ReplyFn on_reply;
+  Status status;
+};
+
+// Runs every pipeline from the calling thread, each on its own lease: every
+// one gets its first window (PipelineWindow) before any reply is read, then
+// they take turns, one reply read and a top-up each, so the servers work at
+// once while this thread waits on one of them. One pipeline's failure
+// (a lease not obtained, a transport error) ends that pipeline only. Leases
+// are taken in one global order (by pool), so two calls that each hold one
+// pool's last free connection never wait for each other's. Thread-safe for
+// distinct `pipelines`.
+void RunPipelinesInterleaved(std::vector<PooledPipeline>* pipelines);
+
 // Commands on one node, one lease per call; handed to ForEachMaster
 // callbacks. Thread-safe; valid while the pool it wraps lives.
 class NodeSession {

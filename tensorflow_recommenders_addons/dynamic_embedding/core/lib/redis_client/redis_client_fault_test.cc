@@ -57,6 +57,12 @@ Result<std::string> ReadField(RedisClient& client, const std::string& key) {
   return std::string(*text);
 }
 
+// The master `client`'s current slot map names for `key`.
+Endpoint MasterOf(ClusterClient& client, const std::string& key) {
+  return client.router().topology().CurrentMap().value()->Find(HashSlot(key))
+      ->master;
+}
+
 // Every test breaks its servers, so each starts a deployment of its own.
 class FaultTest : public ::testing::Test {
  protected:
@@ -135,8 +141,7 @@ TEST_F(ClusterFaultTest, KilledMasterIsReplacedWithinTheRetryBudget) {
   const std::string key = TestKey("survivor");
   ASSERT_TRUE(WriteReplicated(*client_, key, "before", 1).ok());
   auto* cluster = static_cast<ClusterClient*>(client_.get());
-  const Endpoint master =
-      cluster->router().CurrentMap().value()->Find(HashSlot(key))->master;
+  const Endpoint master = MasterOf(*cluster, key);
   std::string error;
   ASSERT_TRUE(servers_->Kill(master.port, &error)) << error;
 
@@ -146,8 +151,7 @@ TEST_F(ClusterFaultTest, KilledMasterIsReplacedWithinTheRetryBudget) {
   const auto took = Clock::now() - start;
   ASSERT_TRUE(read.ok()) << read.status().ToString();
   EXPECT_EQ(*read, "before");
-  const Endpoint promoted =
-      cluster->router().CurrentMap().value()->Find(HashSlot(key))->master;
+  const Endpoint promoted = MasterOf(*cluster, key);
   EXPECT_NE(promoted, master);
   std::cout << "failover absorbed in "
             << std::chrono::duration_cast<milliseconds>(took).count()
@@ -239,8 +243,7 @@ TEST_F(BlackHoleFaultTest, PausedClusterMasterFailsWithinTheBudget) {
   auto* client = static_cast<ClusterClient*>(client_.get());
   const std::string key = TestKey("paused");
   ASSERT_TRUE(client->Run(key, Ping(), Access::kWrite).ok());
-  const int port =
-      client->router().CurrentMap().value()->Find(HashSlot(key))->master.port;
+  const int port = MasterOf(*client, key).port;
   std::string error;
   ASSERT_TRUE(servers_->Pause(port, &error)) << error;
   const auto start = Clock::now();

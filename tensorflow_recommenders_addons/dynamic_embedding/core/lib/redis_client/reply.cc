@@ -16,6 +16,19 @@ bool StartsWithWord(std::string_view text, std::string_view word) {
          (text.size() == word.size() || text[word.size()] == ' ');
 }
 
+// A decimal number of at most five digits, at most `max`.
+Result<int> ParseNumber(std::string_view text, int max) {
+  if (text.empty() || text.size() > 5)
+    return Status(ErrorCode::kProtocol, "bad number");
+  int value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return Status(ErrorCode::kProtocol, "bad number");
+    value = value * 10 + (c - '0');
+  }
+  if (value > max) return Status(ErrorCode::kProtocol, "number out of range");
+  return value;
+}
+
 ErrorCode ClassifyErrorText(std::string_view text) {
   if (StartsWithWord(text, "MOVED")) return ErrorCode::kMoved;
   if (StartsWithWord(text, "ASK")) return ErrorCode::kAsk;
@@ -135,6 +148,35 @@ Status ReplyErrorStatus(std::string_view error_text) {
   return Status(
       ClassifyErrorText(error_text),
       "server replied " + EscapeBytes(error_text, kMaxErrorTextBytes));
+}
+
+Result<Redirect> ParseRedirect(std::string_view error_text,
+                               const Endpoint& replied_by) {
+  const size_t first_space = error_text.find(' ');
+  const size_t second_space = error_text.find(' ', first_space + 1);
+  const size_t colon = error_text.rfind(':');
+  if (first_space == std::string_view::npos ||
+      second_space == std::string_view::npos ||
+      colon == std::string_view::npos || colon < second_space) {
+    return Status(ErrorCode::kProtocol,
+                  "bad redirection: " + EscapeBytes(error_text, 128));
+  }
+  Redirect redirect;
+  redirect.ask = error_text.substr(0, first_space) == "ASK";
+  Result<int> slot = ParseNumber(
+      error_text.substr(first_space + 1, second_space - first_space - 1),
+      16383);
+  Result<int> port = ParseNumber(error_text.substr(colon + 1), 65535);
+  if (!slot.ok() || !port.ok() || *port == 0) {
+    return Status(ErrorCode::kProtocol,
+                  "bad redirection: " + EscapeBytes(error_text, 128));
+  }
+  redirect.slot = static_cast<uint16_t>(*slot);
+  const std::string_view host =
+      error_text.substr(second_space + 1, colon - second_space - 1);
+  redirect.target =
+      Endpoint{host.empty() ? replied_by.host : std::string(host), *port};
+  return redirect;
 }
 
 Result<Reply> ParseReply(std::string_view bytes) {

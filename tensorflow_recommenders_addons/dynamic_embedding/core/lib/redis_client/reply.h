@@ -1,7 +1,7 @@
 // Server replies: Reply owns a hiredis reply tree (freed exactly once),
 // ReplyView reads one node of it. Typed readers return a Status on a type
 // mismatch instead of guessing, and error replies become classified Statuses
-// here and only here.
+// here and only here (a cluster's MOVED/ASK also parsed into a Redirect).
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_REPLY_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_REPLY_H_
 
@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/options.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/status.h"
 
 struct redisReply;  // hiredis
@@ -88,6 +89,18 @@ bool StreamedWhole(const Reply& reply, size_t size);
 
 // The classified Status of an error reply text (see ReplyView::ToStatus).
 Status ReplyErrorStatus(std::string_view error_text);
+
+// A MOVED or ASK error reply, parsed.
+struct Redirect {
+  bool ask = false;  // ASK (one-off, send ASKING first) vs MOVED (permanent)
+  uint16_t slot = 0;
+  Endpoint target;
+};
+
+// Parses "MOVED <slot> <host>:<port>" / "ASK ..."; an empty host (a node
+// that does not know its address) becomes `replied_by`'s host.
+Result<Redirect> ParseRedirect(std::string_view error_text,
+                               const Endpoint& replied_by);
 
 // Parses exactly one RESP2 reply from `bytes` (e.g. "+OK\r\n"). Lets tests
 // and tools build replies without a server; a truncated or malformed input is

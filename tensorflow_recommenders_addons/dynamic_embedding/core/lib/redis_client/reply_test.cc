@@ -86,6 +86,37 @@ TEST(ReplyTest, MovingAReplyTransfersOwnership) {
   EXPECT_EQ(*moved.AsString(), "OK");
 }
 
+const Endpoint kReplier{"127.0.0.1", 7000};
+
+TEST(ParseRedirectTest, ParsesMovedAndAsk) {
+  Result<Redirect> moved = ParseRedirect("MOVED 3999 127.0.0.1:7002", kReplier);
+  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  EXPECT_FALSE(moved->ask);
+  EXPECT_EQ(moved->slot, 3999);
+  EXPECT_EQ(moved->target, (Endpoint{"127.0.0.1", 7002}));
+  Result<Redirect> ask = ParseRedirect("ASK 16383 10.0.0.1:6380", kReplier);
+  ASSERT_TRUE(ask.ok());
+  EXPECT_TRUE(ask->ask);
+  EXPECT_EQ(ask->slot, 16383);
+  EXPECT_EQ(ask->target, (Endpoint{"10.0.0.1", 6380}));
+}
+
+TEST(ParseRedirectTest, EmptyHostMeansTheReplyingNodesHost) {
+  Result<Redirect> moved = ParseRedirect("MOVED 1 :7005", kReplier);
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->target, (Endpoint{"127.0.0.1", 7005}));
+}
+
+TEST(ParseRedirectTest, RejectsMalformedText) {
+  for (const char* text :
+       {"MOVED", "MOVED 1", "MOVED x 127.0.0.1:1", "MOVED 16384 127.0.0.1:1",
+        "MOVED 1 127.0.0.1:0", "MOVED 1 127.0.0.1:port", "MOVED 1 127.0.0.1"}) {
+    EXPECT_EQ(ParseRedirect(text, kReplier).status().code(),
+              ErrorCode::kProtocol)
+        << text;
+  }
+}
+
 }  // namespace
 }  // namespace redis_client
 }  // namespace tfra
