@@ -331,7 +331,7 @@ bool CompareWithRedisBenchmark(const Flags& flags, int port,
 int Run(const Flags& flags) {
   std::string error;
   std::unique_ptr<testing::RedisServers> servers = testing::RedisServers::Start(
-      testing::Mode::kStandalone, testing::StartOptions(), &error);
+      Mode::kStandalone, testing::StartOptions(), &error);
   if (servers == nullptr) {
     std::fprintf(stderr, "cannot start a server: %s\n", error.c_str());
     return 1;

@@ -98,8 +98,8 @@ TEST(RegistryKeyTest, FieldBoundariesCannotBeConfused) {
 // Two deployments at once: tables pointing at different servers must reach
 // their own server (TFRA issue #175).
 TEST(ClientRegistryTest, ClientsOfDifferentServersNeverMix) {
-  auto first = test_util::StartServers(test_util::ServerMode::kStandalone);
-  auto second = test_util::StartServers(test_util::ServerMode::kStandalone);
+  auto first = test_util::StartServers(Mode::kStandalone);
+  auto second = test_util::StartServers(Mode::kStandalone);
   ASSERT_NE(first, nullptr);
   ASSERT_NE(second, nullptr);
   auto one =

@@ -21,11 +21,11 @@ std::unique_ptr<RedisServers> StartServers(const DeploymentSpec& spec) {
   std::unique_ptr<RedisServers> servers =
       RedisServers::Start(spec.mode, spec.options, &error);
   if (servers == nullptr) {
-    ADD_FAILURE() << "cannot start a " << testing::ModeName(spec.mode)
+    ADD_FAILURE() << "cannot start a " << ModeName(spec.mode)
                   << " deployment: " << error;
     return nullptr;
   }
-  if (spec.mode == ServerMode::kCluster && spec.wait_for_replicas &&
+  if (spec.mode == Mode::kCluster && spec.wait_for_replicas &&
       !WaitForClusterReplicas(*servers, std::chrono::seconds(60))) {
     ADD_FAILURE() << "cluster replicas never appeared in CLUSTER SLOTS";
     return nullptr;
@@ -33,13 +33,13 @@ std::unique_ptr<RedisServers> StartServers(const DeploymentSpec& spec) {
   return servers;
 }
 
-std::unique_ptr<RedisServers> StartServers(ServerMode mode,
+std::unique_ptr<RedisServers> StartServers(Mode mode,
                                            const StartOptions& options) {
   return StartServers(DeploymentSpec{mode, options});
 }
 
 DeploymentSpec PasswordedSentinelTest::Spec() const {
-  DeploymentSpec spec{ServerMode::kSentinel};
+  DeploymentSpec spec{Mode::kSentinel};
   spec.options.password = kDataPassword;
   spec.options.sentinel_password = kSentinelPassword;
   return spec;
@@ -51,34 +51,21 @@ std::unique_ptr<RedisClient> MakeClient(const ClientOptions& options) {
   return client.ok() ? std::move(client).value() : nullptr;
 }
 
-std::string ServerModeTestName(
-    const ::testing::TestParamInfo<ServerMode>& info) {
-  return testing::ModeName(info.param);
-}
-
-Mode ClientModeOf(ServerMode mode) {
-  switch (mode) {
-    case ServerMode::kStandalone:
-      return Mode::kStandalone;
-    case ServerMode::kSentinel:
-      return Mode::kSentinel;
-    case ServerMode::kCluster:
-      return Mode::kCluster;
-  }
-  return Mode::kStandalone;
+std::string ModeTestName(const ::testing::TestParamInfo<Mode>& info) {
+  return ModeName(info.param);
 }
 
 ClientOptions OptionsFor(const RedisServers& servers) {
   ClientOptions options;
-  options.mode = ClientModeOf(servers.mode());
+  options.mode = servers.mode();
   options.endpoints.clear();
-  if (servers.mode() == ServerMode::kSentinel) {
+  if (servers.mode() == Mode::kSentinel) {
     for (const auto& sentinel : servers.sentinels()) {
       options.endpoints.push_back({servers.host(), sentinel.port});
     }
     options.sentinel.master_name = servers.master_name();
     options.sentinel.password = servers.sentinel_password();
-  } else if (servers.mode() == ServerMode::kStandalone) {
+  } else if (servers.mode() == Mode::kStandalone) {
     options.endpoints.push_back({servers.host(), servers.nodes().front().port});
   } else {
     for (const auto& node : servers.nodes()) {

@@ -20,13 +20,12 @@ namespace tfra {
 namespace redis_client {
 namespace test_util {
 
-using ServerMode = ::tfra::redis_client::testing::Mode;
 using ::tfra::redis_client::testing::RedisServers;
 using ::tfra::redis_client::testing::StartOptions;
 
 // What a test runs against.
 struct DeploymentSpec {
-  ServerMode mode = ServerMode::kStandalone;
+  Mode mode = Mode::kStandalone;
   StartOptions options;
   // Cluster: also wait (up to a minute) until CLUSTER SLOTS lists every
   // replica, for tests that read from replicas or kill a master.
@@ -36,16 +35,13 @@ struct DeploymentSpec {
 // Starts a deployment; on failure records a test failure naming the
 // launcher's reason and returns null (callers ASSERT_NE(..., nullptr)).
 std::unique_ptr<RedisServers> StartServers(const DeploymentSpec& spec);
-std::unique_ptr<RedisServers> StartServers(ServerMode mode,
+std::unique_ptr<RedisServers> StartServers(Mode mode,
                                            const StartOptions& options = {});
 
 // The passwords of PasswordedSentinelTest; tests check that no message
 // contains them.
 inline constexpr char kDataPassword[] = "data-pass";
 inline constexpr char kSentinelPassword[] = "sentinel-pass";
-
-// The client mode matching a launcher mode.
-Mode ClientModeOf(ServerMode mode);
 
 // Options reaching `servers`: the node (standalone), the Sentinels and the
 // master name (sentinel), every node as a seed (cluster); credentials as the
@@ -75,10 +71,10 @@ bool WaitFor(const std::function<bool()>& condition,
              std::chrono::milliseconds timeout);
 
 // Base of fixtures whose tests share deployments: the deployment Spec()
-// names is started by the first test that asks for it (one per ServerMode)
+// names is started by the first test that asks for it (one per Mode)
 // and stopped after the suite, so a suite pays one start-up per mode. A
 // failed start fails every test of that mode without being retried.
-// `TestBase` is ::testing::Test, or ::testing::TestWithParam<ServerMode>
+// `TestBase` is ::testing::Test, or ::testing::TestWithParam<Mode>
 // for suites whose Spec() runs the same tests in every mode (GetParam()).
 template <typename TestBase>
 class SharedServersTest : public TestBase {
@@ -94,7 +90,7 @@ class SharedServersTest : public TestBase {
     auto [slot, first] = deployments_.try_emplace(spec.mode);
     if (first) slot->second = StartServers(spec);
     ASSERT_NE(slot->second, nullptr)
-        << "no " << testing::ModeName(spec.mode) << " deployment";
+        << "no " << ModeName(spec.mode) << " deployment";
     servers_ = slot->second.get();
   }
 
@@ -102,13 +98,13 @@ class SharedServersTest : public TestBase {
 
  private:
   // Suites run one after another, so one map per TestBase serves them all.
-  static inline std::map<ServerMode, std::unique_ptr<RedisServers>>
+  static inline std::map<Mode, std::unique_ptr<RedisServers>>
       deployments_;
 };
 
 using ServersTest = SharedServersTest<::testing::Test>;
 using AllModesServersTest =
-    SharedServersTest<::testing::TestWithParam<ServerMode>>;
+    SharedServersTest<::testing::TestWithParam<Mode>>;
 
 // For the Sentinel layer's tests: a Sentinel deployment whose data nodes
 // and Sentinels both require passwords (kDataPassword, kSentinelPassword).
@@ -118,13 +114,11 @@ class PasswordedSentinelTest : public ServersTest {
 };
 
 // INSTANTIATE_TEST_SUITE_P(AllModes, <an AllModesServersTest>,
-//                          AllServerModes(), ServerModeTestName);
-inline auto AllServerModes() {
-  return ::testing::Values(ServerMode::kStandalone, ServerMode::kSentinel,
-                           ServerMode::kCluster);
+//                          EveryMode(), ModeTestName);
+inline auto EveryMode() {
+  return ::testing::Values(Mode::kStandalone, Mode::kSentinel, Mode::kCluster);
 }
-std::string ServerModeTestName(
-    const ::testing::TestParamInfo<ServerMode>& info);
+std::string ModeTestName(const ::testing::TestParamInfo<Mode>& info);
 
 }  // namespace test_util
 }  // namespace redis_client

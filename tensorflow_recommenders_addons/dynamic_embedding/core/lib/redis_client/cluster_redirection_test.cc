@@ -16,7 +16,6 @@ namespace redis_client {
 namespace {
 
 using test_util::RedisServers;
-using test_util::ServerMode;
 
 // Runs one command directly on `node` (no routing), failing the test on
 // transport errors or error replies.
@@ -59,7 +58,7 @@ int64_t AskingCalls(const Endpoint& node) {
 class ClusterRedirectionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    servers_ = test_util::StartServers(ServerMode::kCluster);
+    servers_ = test_util::StartServers(Mode::kCluster);
     ASSERT_NE(servers_, nullptr);
     client_ = std::make_unique<ClusterClient>(test_util::OptionsFor(*servers_));
   }

@@ -15,7 +15,7 @@ namespace {
 class ClusterTopologyTest : public test_util::ServersTest {
  protected:
   test_util::DeploymentSpec Spec() const override {
-    test_util::DeploymentSpec spec{test_util::ServerMode::kCluster};
+    test_util::DeploymentSpec spec{Mode::kCluster};
     spec.wait_for_replicas = true;
     return spec;
   }

@@ -70,23 +70,10 @@ bool Endpoint::operator<(const Endpoint& other) const {
   return std::tie(host, port) < std::tie(other.host, other.port);
 }
 
-const char* ModeName(Mode mode) {
-  switch (mode) {
-    case Mode::kCluster:
-      return "cluster";
-    case Mode::kSentinel:
-      return "sentinel";
-    case Mode::kStandalone:
-      return "standalone";
-  }
-  return "unknown";
-}
-
 Status ValidateOptions(const ClientOptions& options) {
   if (options.mode != Mode::kCluster && options.mode != Mode::kSentinel &&
       options.mode != Mode::kStandalone) {
-    return Invalid("mode",
-                   "must be 0 (cluster), 1 (sentinel) or 2 (standalone)");
+    return Invalid("mode", "must be cluster, sentinel or standalone");
   }
   TFRA_REDIS_RETURN_IF_ERROR(ValidateEndpoints(options));
   TFRA_REDIS_RETURN_IF_ERROR(ValidateTimeouts(options));

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/mode.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/status.h"
 
 namespace tfra {
@@ -86,12 +87,6 @@ struct ClusterOptions {
   std::chrono::milliseconds min_backoff{10};
   std::chrono::milliseconds max_backoff{1000};
 };
-
-// Which deployment the endpoints describe. The integers are TFRA's
-// redis_connection_mode values.
-enum class Mode { kCluster = 0, kSentinel = 1, kStandalone = 2 };
-
-const char* ModeName(Mode mode);
 
 // Everything a client needs; the key of the process-wide client registry.
 struct ClientOptions {

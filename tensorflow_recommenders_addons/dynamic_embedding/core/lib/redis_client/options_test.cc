@@ -31,10 +31,11 @@ TEST(OptionsTest, DefaultsAreTfraJsonDefaults) {
   EXPECT_TRUE(ValidateOptions(options).ok());
 }
 
-TEST(OptionsTest, ModeIntegersAreTfraConnectionModes) {
-  EXPECT_EQ(static_cast<int>(Mode::kCluster), 0);
-  EXPECT_EQ(static_cast<int>(Mode::kSentinel), 1);
-  EXPECT_EQ(static_cast<int>(Mode::kStandalone), 2);
+// The test launcher is started with these names (--mode).
+TEST(ModeTest, NamesAreTheLaunchersModeValues) {
+  EXPECT_STREQ(ModeName(Mode::kCluster), "cluster");
+  EXPECT_STREQ(ModeName(Mode::kSentinel), "sentinel");
+  EXPECT_STREQ(ModeName(Mode::kStandalone), "standalone");
 }
 
 // Each case breaks one field; the error must name it.

@@ -77,8 +77,8 @@ TEST_P(RedisClientAuthTest, MissingPasswordIsAnAuthError) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModes, RedisClientAuthTest,
-                         test_util::AllServerModes(),
-                         test_util::ServerModeTestName);
+                         test_util::EveryMode(),
+                         test_util::ModeTestName);
 
 }  // namespace
 }  // namespace redis_client

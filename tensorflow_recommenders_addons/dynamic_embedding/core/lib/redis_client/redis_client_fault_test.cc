@@ -23,7 +23,6 @@ using std::chrono::seconds;
 using test_util::DeploymentSpec;
 using test_util::MakeClient;
 using test_util::RedisServers;
-using test_util::ServerMode;
 using test_util::TestKey;
 
 using Clock = std::chrono::steady_clock;
@@ -89,7 +88,7 @@ using BlackHoleFaultTest = FaultTest;
 
 TEST_F(StandaloneFaultTest,
        KilledServerFailsClearlyThenReconnectsAfterRestart) {
-  ASSERT_NO_FATAL_FAILURE(Start({ServerMode::kStandalone}));
+  ASSERT_NO_FATAL_FAILURE(Start({Mode::kStandalone}));
   const std::string key = TestKey("k");
   ASSERT_TRUE(WriteReplicated(*client_, key, "v", 0).ok());
   const int port = servers_->nodes()[0].port;
@@ -118,7 +117,7 @@ TEST_F(StandaloneFaultTest,
 }
 
 TEST_F(StandaloneFaultTest, RestartBetweenCallsCostsOneFailedCall) {
-  ASSERT_NO_FATAL_FAILURE(Start({ServerMode::kStandalone}));
+  ASSERT_NO_FATAL_FAILURE(Start({Mode::kStandalone}));
   ASSERT_TRUE(client_->Ping().ok());
   std::string error;
   ASSERT_TRUE(servers_->Restart(servers_->nodes()[0].port, &error)) << error;
@@ -131,7 +130,7 @@ TEST_F(StandaloneFaultTest, RestartBetweenCallsCostsOneFailedCall) {
 }
 
 TEST_F(ClusterFaultTest, KilledMasterIsReplacedWithinTheRetryBudget) {
-  DeploymentSpec spec{ServerMode::kCluster};
+  DeploymentSpec spec{Mode::kCluster};
   spec.wait_for_replicas = true;
   ASSERT_NO_FATAL_FAILURE(Start(spec, [](ClientOptions* options) {
     // Budget > the launcher's cluster-node-timeout (2 s) plus the election.
@@ -161,7 +160,7 @@ TEST_F(ClusterFaultTest, KilledMasterIsReplacedWithinTheRetryBudget) {
 }
 
 TEST_F(SentinelFaultTest, CallsReachTheNewMasterAfterAFailover) {
-  ASSERT_NO_FATAL_FAILURE(Start({ServerMode::kSentinel}));
+  ASSERT_NO_FATAL_FAILURE(Start({Mode::kSentinel}));
   const std::string key = TestKey("survivor");
   ASSERT_TRUE(WriteReplicated(*client_, key, "before", 1).ok());
   std::string error;
@@ -214,7 +213,7 @@ TEST(UnreachableFaultTest, NothingListeningFailsFastInEveryMode) {
 // handshake) but never answers: only the socket timeout ends the wait.
 TEST_F(BlackHoleFaultTest, PausedServerTimesOutInsteadOfHanging) {
   ASSERT_NO_FATAL_FAILURE(
-      Start({ServerMode::kStandalone}, [](ClientOptions* options) {
+      Start({Mode::kStandalone}, [](ClientOptions* options) {
         options->connection.socket_timeout = milliseconds(300);
       }));
   ASSERT_TRUE(client_->Ping().ok());
@@ -235,7 +234,7 @@ TEST_F(BlackHoleFaultTest, PausedServerTimesOutInsteadOfHanging) {
 
 TEST_F(BlackHoleFaultTest, PausedClusterMasterFailsWithinTheBudget) {
   ASSERT_NO_FATAL_FAILURE(
-      Start({ServerMode::kCluster}, [](ClientOptions* options) {
+      Start({Mode::kCluster}, [](ClientOptions* options) {
         options->connection.socket_timeout = milliseconds(300);
         options->connection.connect_timeout = milliseconds(300);
         options->cluster.max_attempts = 3;

@@ -21,7 +21,6 @@ namespace redis_client {
 namespace {
 
 using test_util::MakeClient;
-using test_util::ServerMode;
 using test_util::TestKey;
 
 class RedisClientTest : public test_util::AllModesServersTest {
@@ -214,7 +213,7 @@ TEST_P(RedisClientTest, ForEachMasterVisitsEachMasterOnce) {
                             "not a master: " + node.Describe());
       });
   EXPECT_TRUE(status.ok()) << status.ToString();
-  EXPECT_EQ(visited, GetParam() == ServerMode::kCluster ? 3 : 1);
+  EXPECT_EQ(visited, GetParam() == Mode::kCluster ? 3 : 1);
   EXPECT_TRUE(client_->Ping().ok());
 }
 
@@ -223,7 +222,7 @@ TEST_P(RedisClientTest, ReplicaReadsSeeAcknowledgedWrites) {
   replica_reads.read_from_replicas = true;
   std::unique_ptr<RedisClient> client = MakeClient(replica_reads);
   ASSERT_NE(client, nullptr);
-  const bool has_replicas = GetParam() != ServerMode::kStandalone;
+  const bool has_replicas = GetParam() != Mode::kStandalone;
   const std::string bucket = TestKey("replicated");
   // WAIT on the connection that wrote: the write reached the replicas.
   const std::vector<Command> write = {
@@ -251,7 +250,7 @@ TEST_P(RedisClientTest, CheckDeploymentRejectsTheWrongMode) {
   ClientOptions wrong = options_;
   wrong.endpoints = {{servers_->host(), servers_->nodes()[0].port}};
   wrong.mode =
-      GetParam() == ServerMode::kCluster ? Mode::kStandalone : Mode::kCluster;
+      GetParam() == Mode::kCluster ? Mode::kStandalone : Mode::kCluster;
   std::unique_ptr<RedisClient> client = MakeClient(wrong);
   ASSERT_NE(client, nullptr);
   const Status status = CheckDeployment(*client);
@@ -261,8 +260,8 @@ TEST_P(RedisClientTest, CheckDeploymentRejectsTheWrongMode) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModes, RedisClientTest,
-                         test_util::AllServerModes(),
-                         test_util::ServerModeTestName);
+                         test_util::EveryMode(),
+                         test_util::ModeTestName);
 
 }  // namespace
 }  // namespace redis_client

@@ -129,7 +129,7 @@ TEST_P(TransactionTest, UnwatchLetsALaterTransactionCommit) {
 }
 
 TEST_P(TransactionTest, WatchOnANodeNotServingTheKeyFails) {
-  if (GetParam() != test_util::ServerMode::kCluster) {
+  if (GetParam() != Mode::kCluster) {
     GTEST_SKIP() << "only a cluster has nodes that do not serve a key";
   }
   // A key whose slot another master serves: route by one key, watch another.
@@ -158,8 +158,8 @@ TEST_P(TransactionTest, WatchOnANodeNotServingTheKeyFails) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModes, TransactionTest,
-                         test_util::AllServerModes(),
-                         test_util::ServerModeTestName);
+                         test_util::EveryMode(),
+                         test_util::ModeTestName);
 
 }  // namespace
 }  // namespace redis_client

@@ -23,7 +23,7 @@ namespace redis_table {
 namespace {
 
 namespace client_util = redis_client::test_util;
-using client_util::ServerMode;
+using redis_client::Mode;
 
 TEST(Sha1HexTest, MatchesFips180Vectors) {
   EXPECT_EQ(Sha1Hex(""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
@@ -393,8 +393,8 @@ TEST_P(AccumScriptTest, RepeatedKeysApplyInOrderAcrossSlices) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModes, AccumScriptTest,
-                         client_util::AllServerModes(),
-                         client_util::ServerModeTestName);
+                         client_util::EveryMode(),
+                         client_util::ModeTestName);
 
 }  // namespace
 }  // namespace redis_table

@@ -171,8 +171,8 @@ TEST_P(AccumTransactionTest, ConflictsGoToTheScriptAndAddOnce) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModes, AccumTransactionTest,
-                         client_util::AllServerModes(),
-                         client_util::ServerModeTestName);
+                         client_util::EveryMode(),
+                         client_util::ModeTestName);
 
 }  // namespace
 }  // namespace redis_table

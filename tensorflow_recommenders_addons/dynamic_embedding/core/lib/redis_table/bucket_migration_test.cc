@@ -13,10 +13,10 @@ namespace redis_table {
 namespace {
 
 namespace client_util = redis_client::test_util;
-using client_util::ServerMode;
+using redis_client::Mode;
 using test_util::Int64Keys;
 
-class BucketMigrationTest : public ::testing::TestWithParam<ServerMode> {
+class BucketMigrationTest : public ::testing::TestWithParam<Mode> {
  protected:
   void SetUp() override {
     servers_ = client_util::StartServers(GetParam());
@@ -105,9 +105,8 @@ TEST_P(BucketMigrationTest, ImportTagIsCopiedIntoEmptyRuntimeAndKept) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModes, BucketMigrationTest,
-                         ::testing::Values(ServerMode::kStandalone,
-                                           ServerMode::kCluster),
-                         client_util::ServerModeTestName);
+                         ::testing::Values(Mode::kStandalone, Mode::kCluster),
+                         client_util::ModeTestName);
 
 }  // namespace
 }  // namespace redis_table

@@ -85,7 +85,7 @@ Result<TableKeyLayout> TableKeyLayout::Create(
     const RedisTableConfig& config, std::string_view embedding_name,
     const std::vector<SlotRange>& cluster_masters) {
   const bool use_topology =
-      config.redis_connection_mode == ConnectionMode::kCluster &&
+      config.redis_connection_mode == redis_client::Mode::kCluster &&
       !config.redis_hash_tags_hypodispersion;
   const std::vector<SlotRange> no_topology;
   const std::vector<SlotRange>& masters =

@@ -147,7 +147,7 @@ TEST(TableKeyLayoutTest, ExplicitTagsGetBraces) {
 
 TEST(TableKeyLayoutTest, ClusterModeFollowsTheTopology) {
   RedisTableConfig config;
-  config.redis_connection_mode = ConnectionMode::kCluster;
+  config.redis_connection_mode = redis_client::Mode::kCluster;
   config.storage_slice = 4;
   const TableKeyLayout layout = MustCreate(config, "e", kThreeMasters);
   EXPECT_EQ(layout.runtime_buckets(),
@@ -157,17 +157,17 @@ TEST(TableKeyLayoutTest, ClusterModeFollowsTheTopology) {
 
 TEST(TableKeyLayoutTest, HypodispersionAndOtherModesIgnoreTheTopology) {
   RedisTableConfig config;
-  config.redis_connection_mode = ConnectionMode::kCluster;
+  config.redis_connection_mode = redis_client::Mode::kCluster;
   config.redis_hash_tags_hypodispersion = true;
   config.storage_slice = 2;
   const Strings sequential = {"test:e{3560}", "test:e{8209}"};
   EXPECT_EQ(MustCreate(config, "e", kThreeMasters).runtime_buckets(),
             sequential);
   config.redis_hash_tags_hypodispersion = false;
-  config.redis_connection_mode = ConnectionMode::kSentinel;
+  config.redis_connection_mode = redis_client::Mode::kSentinel;
   EXPECT_EQ(MustCreate(config, "e", kThreeMasters).runtime_buckets(),
             sequential);
-  config.redis_connection_mode = ConnectionMode::kCluster;
+  config.redis_connection_mode = redis_client::Mode::kCluster;
   EXPECT_EQ(MustCreate(config, "e", {}).runtime_buckets(), sequential);
 }
 
@@ -186,7 +186,7 @@ TEST(TableKeyLayoutTest, RejectsBadSliceCounts) {
   EXPECT_EQ(TableKeyLayout::Create(config, "e", {}).status().code(),
             StatusCode::kInvalidArgument);
   config.storage_slice = 1;
-  config.redis_connection_mode = ConnectionMode::kCluster;
+  config.redis_connection_mode = redis_client::Mode::kCluster;
   EXPECT_EQ(TableKeyLayout::Create(config, "e", {{5, 1}}).status().code(),
             StatusCode::kInvalidArgument);
 }

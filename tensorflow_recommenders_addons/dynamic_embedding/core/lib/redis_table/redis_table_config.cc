@@ -6,12 +6,40 @@
 #include <limits>
 #include <memory>
 #include <type_traits>
+#include <utility>
 
 namespace tfra {
 namespace redis_table {
 namespace {
 
 using C = RedisTableConfig;
+using redis_client::Mode;
+
+constexpr std::pair<int32_t, Mode> kModeIntegers[] = {
+    {0, Mode::kCluster}, {1, Mode::kSentinel}, {2, Mode::kStandalone}};
+constexpr std::pair<int32_t, TableStoreMode> kStoreModeIntegers[] = {
+    {0, TableStoreMode::kCheckpointTensors},
+    {1, TableStoreMode::kDumpFiles},
+    {2, TableStoreMode::kNothing}};
+
+template <class E, size_t N>
+int32_t IntegerIn(const std::pair<int32_t, E> (&table)[N], E value) {
+  for (const auto& [json, mapped] : table) {
+    if (mapped == value) return json;
+  }
+  return -1;
+}
+
+template <class E, size_t N>
+bool ValueIn(const std::pair<int32_t, E> (&table)[N], int64_t json, E* out) {
+  for (const auto& [integer, mapped] : table) {
+    if (integer == json) {
+      *out = mapped;
+      return true;
+    }
+  }
+  return false;
+}
 
 constexpr int64_t kInt32Min = std::numeric_limits<int32_t>::min();
 constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
@@ -127,6 +155,20 @@ std::string JoinJsonArray(const std::vector<T>& items) {
 
 }  // namespace
 
+int32_t JsonIntegerOf(Mode mode) { return IntegerIn(kModeIntegers, mode); }
+
+int32_t JsonIntegerOf(TableStoreMode mode) {
+  return IntegerIn(kStoreModeIntegers, mode);
+}
+
+bool FromJsonInteger(int64_t json, Mode* mode) {
+  return ValueIn(kModeIntegers, json, mode);
+}
+
+bool FromJsonInteger(int64_t json, TableStoreMode* mode) {
+  return ValueIn(kStoreModeIntegers, json, mode);
+}
+
 std::string_view ConfigField::json_type() const {
   return std::visit(
       Overloaded{
@@ -157,11 +199,11 @@ std::string ConfigField::default_text() const {
           [](std::vector<int32_t> C::*m) {
             return JoinJsonArray(kDefaults.*m);
           },
-          [](ConnectionMode C::*m) {
-            return std::to_string(static_cast<int32_t>(kDefaults.*m));
+          [](Mode C::*m) {
+            return std::to_string(JsonIntegerOf(kDefaults.*m));
           },
           [](TableStoreMode C::*m) {
-            return std::to_string(static_cast<int32_t>(kDefaults.*m));
+            return std::to_string(JsonIntegerOf(kDefaults.*m));
           },
           [](auto m) { return std::to_string(kDefaults.*m); },
       },
@@ -224,9 +266,21 @@ Status ReadIntegerArray(const ConfigField& field, const json_value& value,
   return Status::Ok();
 }
 
+// An enum member: the value its JSON integer names.
+template <class E>
+Status ReadEnum(const ConfigField& field, const json_value& value, E* out) {
+  int64_t number = 0;
+  TFRA_TABLE_RETURN_IF_ERROR(ReadInteger(field, value, &number));
+  if (!FromJsonInteger(number, out)) {
+    return InvalidArgumentError(std::string(field.name) + " has no value " +
+                                std::to_string(number));
+  }
+  return Status::Ok();
+}
+
 // Stores `value` into the member `field` names. Integer members rely on the
 // field's range to fit their type (checked by the field-table test); enum
-// ranges are their explicit JSON integers.
+// members map their JSON integers explicitly (FromJsonInteger).
 Status AssignField(const ConfigField& field, const json_value& value,
                    C* config) {
   return std::visit(
@@ -246,6 +300,10 @@ Status AssignField(const ConfigField& field, const json_value& value,
           },
           [&](std::vector<int32_t> C::*m) {
             return ReadIntegerArray(field, value, &(config->*m));
+          },
+          [&](Mode C::*m) { return ReadEnum(field, value, &(config->*m)); },
+          [&](TableStoreMode C::*m) {
+            return ReadEnum(field, value, &(config->*m));
           },
           [&](auto m) {
             int64_t number = 0;

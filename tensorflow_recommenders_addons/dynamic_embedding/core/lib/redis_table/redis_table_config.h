@@ -16,29 +16,35 @@
 #include <variant>
 #include <vector>
 
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/mode.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_status.h"
 
 namespace tfra {
 namespace redis_table {
 
-// JSON integer <-> mode, fixed by upstream's config files.
-enum class ConnectionMode : int32_t {
-  kCluster = 0,
-  kSentinel = 1,
-  kStandalone = 2,
+// What a TF checkpoint of the table holds (table_store_mode).
+enum class TableStoreMode {
+  kCheckpointTensors,  // save/restore rows through TF checkpoint tensors
+  kDumpFiles,          // DUMP/RESTORE bucket files in model_lib_abs_dir
+  kNothing,            // data lives only in Redis
 };
 
-enum class TableStoreMode : int32_t {
-  kCheckpointTensors = 0,  // save/restore rows through TF checkpoint tensors
-  kDumpFiles = 1,          // DUMP/RESTORE bucket files in model_lib_abs_dir
-  kNothing = 2,            // data lives only in Redis
-};
+// The JSON integers of the enum-valued keys, fixed by upstream's config
+// files: redis_connection_mode 0 Cluster, 1 Sentinel, 2 Standalone;
+// table_store_mode 0, 1, 2 in the order above. Parsing, range checks and the
+// docs go through these functions, the one place the integers are written.
+// JsonIntegerOf gives -1 for a value outside the enum; FromJsonInteger is
+// false for an integer that names no value.
+int32_t JsonIntegerOf(redis_client::Mode mode);
+int32_t JsonIntegerOf(TableStoreMode mode);
+bool FromJsonInteger(int64_t json, redis_client::Mode* mode);
+bool FromJsonInteger(int64_t json, TableStoreMode* mode);
 
 // Plain value type; copy freely. Field comments give the unit; the field
 // table in redis_table_config.cc gives each key's documentation.
 struct RedisTableConfig {
   // Connection.
-  ConnectionMode redis_connection_mode = ConnectionMode::kSentinel;
+  redis_client::Mode redis_connection_mode = redis_client::Mode::kSentinel;
   std::string redis_master_name = "master";
   std::vector<std::string> redis_host_ip = {"127.0.0.1"};
   std::vector<int32_t> redis_host_port = {6379};
@@ -89,7 +95,7 @@ using ConfigMember = std::variant<
     int64_t RedisTableConfig::*, std::string RedisTableConfig::*,
     std::vector<std::string> RedisTableConfig::*,
     std::vector<int32_t> RedisTableConfig::*,
-    ConnectionMode RedisTableConfig::*, TableStoreMode RedisTableConfig::*>;
+    redis_client::Mode RedisTableConfig::*, TableStoreMode RedisTableConfig::*>;
 
 // One row of the field table.
 struct ConfigField {

@@ -73,7 +73,7 @@ TEST(RedisTableConfigTest, EmptyObjectGivesUpstreamDefaults) {
   Strings warnings;
   ASSERT_TRUE(Parse("{}", &config, &warnings).ok());
   EXPECT_TRUE(warnings.empty());
-  EXPECT_EQ(config.redis_connection_mode, ConnectionMode::kSentinel);
+  EXPECT_EQ(config.redis_connection_mode, redis_client::Mode::kSentinel);
   EXPECT_EQ(config.redis_master_name, "master");
   EXPECT_EQ(config.redis_host_ip, Strings({"127.0.0.1"}));
   EXPECT_EQ(config.redis_host_port, std::vector<int32_t>({6379}));
@@ -96,7 +96,7 @@ TEST(RedisTableConfigTest, EveryKeyIsParsed) {
   RedisTableConfig c;
   const Status status = Parse(kAllKeysJson, &c);
   ASSERT_TRUE(status.ok()) << status.ToString();
-  EXPECT_EQ(c.redis_connection_mode, ConnectionMode::kCluster);
+  EXPECT_EQ(c.redis_connection_mode, redis_client::Mode::kCluster);
   EXPECT_EQ(c.redis_master_name, "mymaster");
   EXPECT_EQ(c.redis_host_ip, Strings({"10.0.0.1", "10.0.0.2"}));
   EXPECT_EQ(c.redis_host_port, std::vector<int32_t>({7000, 7001}));
@@ -143,12 +143,33 @@ TEST(RedisTableConfigTest, ModesMapTheirJsonIntegers) {
   RedisTableConfig c;
   ASSERT_TRUE(Parse(R"({"redis_connection_mode": 2,
                         "table_store_mode": 0})", &c).ok());
-  EXPECT_EQ(c.redis_connection_mode, ConnectionMode::kStandalone);
+  EXPECT_EQ(c.redis_connection_mode, redis_client::Mode::kStandalone);
   EXPECT_EQ(c.table_store_mode, TableStoreMode::kCheckpointTensors);
   ASSERT_TRUE(Parse(R"({"redis_connection_mode": 1})", &c).ok());
-  EXPECT_EQ(c.redis_connection_mode, ConnectionMode::kSentinel);
-  EXPECT_EQ(static_cast<int>(ConnectionMode::kCluster), 0);
-  EXPECT_EQ(static_cast<int>(TableStoreMode::kDumpFiles), 1);
+  EXPECT_EQ(c.redis_connection_mode, redis_client::Mode::kSentinel);
+  ASSERT_TRUE(Parse(R"({"redis_connection_mode": 0})", &c).ok());
+  EXPECT_EQ(c.redis_connection_mode, redis_client::Mode::kCluster);
+  EXPECT_EQ(JsonIntegerOf(redis_client::Mode::kCluster), 0);
+  EXPECT_EQ(JsonIntegerOf(redis_client::Mode::kSentinel), 1);
+  EXPECT_EQ(JsonIntegerOf(redis_client::Mode::kStandalone), 2);
+  EXPECT_EQ(JsonIntegerOf(TableStoreMode::kCheckpointTensors), 0);
+  EXPECT_EQ(JsonIntegerOf(TableStoreMode::kDumpFiles), 1);
+  EXPECT_EQ(JsonIntegerOf(TableStoreMode::kNothing), 2);
+}
+
+// Every integer in a key's range names a value, and back.
+TEST(RedisTableConfigTest, ModeIntegersRoundTrip) {
+  for (int64_t json = 0; json <= 2; ++json) {
+    redis_client::Mode mode;
+    ASSERT_TRUE(FromJsonInteger(json, &mode)) << json;
+    EXPECT_EQ(JsonIntegerOf(mode), json);
+    TableStoreMode store_mode;
+    ASSERT_TRUE(FromJsonInteger(json, &store_mode)) << json;
+    EXPECT_EQ(JsonIntegerOf(store_mode), json);
+  }
+  redis_client::Mode mode;
+  EXPECT_FALSE(FromJsonInteger(3, &mode));
+  EXPECT_FALSE(FromJsonInteger(-1, &mode));
 }
 
 // A JSON value of the wrong type for `field`, mirroring upstream's test
@@ -369,7 +390,7 @@ TEST(ValidateRedisTableConfigTest, ChecksConfigsBuiltInCode) {
   c = RedisTableConfig();
   c.redis_read_access_slave = true;  // booleans have no range
   EXPECT_TRUE(ValidateRedisTableConfig(c, nullptr).ok());
-  c.redis_connection_mode = static_cast<ConnectionMode>(9);
+  c.redis_connection_mode = static_cast<redis_client::Mode>(9);
   EXPECT_TRUE(Contains(ValidateRedisTableConfig(c, nullptr).message(),
                        "redis_connection_mode must"));
 }
@@ -394,7 +415,7 @@ TEST(ConfigFieldsTest, Int32FieldRangesFitTheirMembers) {
         std::holds_alternative<int32_t RedisTableConfig::*>(field.member) ||
         std::holds_alternative<std::vector<int32_t> RedisTableConfig::*>(
             field.member) ||
-        std::holds_alternative<ConnectionMode RedisTableConfig::*>(
+        std::holds_alternative<redis_client::Mode RedisTableConfig::*>(
             field.member) ||
         std::holds_alternative<TableStoreMode RedisTableConfig::*>(
             field.member);

@@ -24,9 +24,10 @@ std::vector<int64_t> IntegerValues(const C& config, const ConfigMember& m) {
         if constexpr (std::is_same_v<Member, std::vector<int32_t>>) {
           return std::vector<int64_t>((config.*member).begin(),
                                       (config.*member).end());
-        } else if constexpr (std::is_enum_v<Member> ||
-                             (std::is_integral_v<Member> &&
-                              !std::is_same_v<Member, bool>)) {
+        } else if constexpr (std::is_enum_v<Member>) {
+          return {JsonIntegerOf(config.*member)};
+        } else if constexpr (std::is_integral_v<Member> &&
+                             !std::is_same_v<Member, bool>) {
           return {static_cast<int64_t>(config.*member)};
         } else {
           return {};

@@ -18,7 +18,7 @@ using std::chrono::milliseconds;
 redis_client::ClientOptions ClientOptionsFromConfig(
     const RedisTableConfig& config) {
   redis_client::ClientOptions options;
-  options.mode = static_cast<redis_client::Mode>(config.redis_connection_mode);
+  options.mode = config.redis_connection_mode;
   options.endpoints.clear();
   for (size_t i = 0; i < config.redis_host_ip.size(); ++i) {
     options.endpoints.push_back(
@@ -79,7 +79,7 @@ Result<std::vector<SlotRange>> ClusterMasters(redis_client::RedisClient& client)
 
 Result<std::vector<SlotRange>> MastersForHashTags(
     const RedisTableConfig& config, redis_client::RedisClient& client) {
-  if (config.redis_connection_mode != ConnectionMode::kCluster ||
+  if (config.redis_connection_mode != redis_client::Mode::kCluster ||
       config.redis_hash_tags_hypodispersion) {
     return std::vector<SlotRange>();
   }

@@ -15,13 +15,13 @@ namespace redis_table {
 namespace {
 
 namespace client_util = redis_client::test_util;
-using client_util::ServerMode;
+using redis_client::Mode;
 using redis_client::Access;
 using redis_client::Command;
 
 // Opens tables through the whole opening sequence (config file, client,
 // layout, migration, TTLs) against a real deployment.
-class RedisTableOpenerTest : public ::testing::TestWithParam<ServerMode> {
+class RedisTableOpenerTest : public ::testing::TestWithParam<Mode> {
  protected:
   void SetUp() override {
     servers_ = client_util::StartServers(GetParam());
@@ -29,12 +29,12 @@ class RedisTableOpenerTest : public ::testing::TestWithParam<ServerMode> {
     client_ = client_util::MakeClient(client_util::OptionsFor(*servers_));
     ASSERT_NE(client_, nullptr);
     config_path_ = std::string(std::getenv("TEST_TMPDIR")) + "/" +
-                   redis_client::testing::ModeName(GetParam()) + "_config.json";
+                   redis_client::ModeName(GetParam()) + "_config.json";
     WriteConfig();
   }
 
   void WriteConfig() {
-    const bool cluster = GetParam() == ServerMode::kCluster;
+    const bool cluster = GetParam() == Mode::kCluster;
     std::string ips, ports;
     for (const auto& node : servers_->nodes()) {
       if (node.role != "master") continue;
@@ -109,9 +109,8 @@ TEST_P(RedisTableOpenerTest, OpeningAgainClearsTtlsAndOtherwiseWritesNothing) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModes, RedisTableOpenerTest,
-                         ::testing::Values(ServerMode::kStandalone,
-                                           ServerMode::kCluster),
-                         client_util::ServerModeTestName);
+                         ::testing::Values(Mode::kStandalone, Mode::kCluster),
+                         client_util::ModeTestName);
 
 }  // namespace
 }  // namespace redis_table

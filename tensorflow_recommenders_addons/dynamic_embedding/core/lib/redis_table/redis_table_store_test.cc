@@ -15,7 +15,7 @@ namespace redis_table {
 namespace {
 
 namespace client_util = redis_client::test_util;
-using client_util::ServerMode;
+using redis_client::Mode;
 using test_util::Int64Keys;
 
 using RedisTableStoreTest = test_util::StoreTest;
@@ -143,8 +143,8 @@ TEST_P(RedisTableStoreTest, ClearDeletesEveryBucket) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModes, RedisTableStoreTest,
-                         client_util::AllServerModes(),
-                         client_util::ServerModeTestName);
+                         client_util::EveryMode(),
+                         client_util::ModeTestName);
 
 }  // namespace
 }  // namespace redis_table

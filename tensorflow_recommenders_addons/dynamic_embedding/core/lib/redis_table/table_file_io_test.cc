@@ -70,7 +70,7 @@ std::string FloatRow(float a, float b) {
 class TableFileIoTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    servers_ = client_util::StartServers(client_util::ServerMode::kStandalone)
+    servers_ = client_util::StartServers(redis_client::Mode::kStandalone)
                    .release();
   }
   static void TearDownTestSuite() {

@@ -1,7 +1,8 @@
-// Errors as values for the TF-free table logic (lib/redis_table). Deliberately a
-// separate, smaller type than redis_client::Status: the table layer speaks in
-// the categories a TensorFlow user acts on (fix the config, retry later, ...),
-// and the kernel maps both status types to tensorflow::Status in one place.
+// Errors as values for the TF-free table logic (lib/redis_table).
+// Deliberately a separate, smaller type than redis_client::Status: the table
+// layer speaks in the categories a TensorFlow user acts on (fix the config,
+// retry later, ...), and the kernel maps both status types to
+// tensorflow::Status in one place.
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_TABLE_STATUS_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_TABLE_STATUS_H_
 

@@ -159,18 +159,6 @@ std::vector<std::string> LauncherArgv(Mode mode, const StartOptions& options,
 
 }  // namespace
 
-const char* ModeName(Mode mode) {
-  switch (mode) {
-    case Mode::kStandalone:
-      return "standalone";
-    case Mode::kCluster:
-      return "cluster";
-    case Mode::kSentinel:
-      return "sentinel";
-  }
-  return "unknown";
-}
-
 bool ParseDescription(const std::string& json_line, Description* out,
                       std::string* error) {
   JsonPtr root = ParseAnswer(json_line, error);

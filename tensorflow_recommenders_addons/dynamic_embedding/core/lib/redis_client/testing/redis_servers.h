@@ -5,7 +5,8 @@
 // removes their temp dir when this object is destroyed, and also when this
 // process dies, since it sees EOF on its stdin.
 //
-// Kept independent of the client's Status type so that it can test any layer.
+// Kept independent of the client's Status type (it shares only its Mode) so
+// that it can test any layer.
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_TESTING_REDIS_SERVERS_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_TESTING_REDIS_SERVERS_H_
 
@@ -14,16 +15,15 @@
 #include <string>
 #include <vector>
 
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/mode.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/testing/child_process.h"
 
 namespace tfra {
 namespace redis_client {
 namespace testing {
 
-enum class Mode { kStandalone, kCluster, kSentinel };
-
-// "standalone", "cluster" or "sentinel": the launcher's --mode value.
-const char* ModeName(Mode mode);
+// Deployments are named by the client's Mode; ModeName(mode) is the
+// launcher's --mode value.
 
 struct StartOptions {
   std::string password;           // Empty: no requirepass.
