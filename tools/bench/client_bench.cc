@@ -160,11 +160,11 @@ Step OneByOne(RedisClient& client, const Data& data, bool write, int count) {
   };
 }
 
-// Commands for keys [begin, begin + count) (cyclic): one BucketBatch per
+// Commands for keys [begin, begin + count) (cyclic): one RoutedCommands per
 // bucket, each key in the bucket `k mod K`, `fields` fields per command.
-std::vector<BucketBatch> BuildBatches(const Data& data, size_t begin,
-                                      int count, int fields, bool write) {
-  std::vector<BucketBatch> batches(data.buckets.size());
+std::vector<RoutedCommands> BuildBatches(const Data& data, size_t begin,
+                                         int count, int fields, bool write) {
+  std::vector<RoutedCommands> batches(data.buckets.size());
   std::vector<int> in_command(data.buckets.size(), fields);
   for (size_t b = 0; b < batches.size(); ++b)
     batches[b].routing_key = data.buckets[b];
@@ -207,7 +207,7 @@ Step Pipelined(RedisClient& client, const Data& data, bool write, int count,
                int fields) {
   auto next = std::make_shared<size_t>(0);
   return [&client, &data, write, count, fields, next]() -> Result<int> {
-    const std::vector<BucketBatch> batches =
+    const std::vector<RoutedCommands> batches =
         BuildBatches(data, *next, count, fields, write);
     *next += count;
     Result<std::vector<std::vector<Reply>>> replies =

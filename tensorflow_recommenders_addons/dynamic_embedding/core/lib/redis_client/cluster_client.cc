@@ -19,13 +19,13 @@ Result<std::vector<Reply>> ClusterClient::RunPipeline(
   return router_.Execute(routed, access == Access::kRead, nullptr);
 }
 
-Status ClusterClient::StreamPipelines(const std::vector<BucketBatch>& batches,
+Status ClusterClient::StreamPipelines(const std::vector<RoutedCommands>& groups,
                                       Access access, Executor* executor,
                                       const ReplyFn& on_reply) {
   std::vector<SlotCommand> routed;
-  for (const BucketBatch& batch : batches) {
-    const uint16_t slot = HashSlot(batch.routing_key);
-    for (const Command& command : batch.commands)
+  for (const RoutedCommands& group : groups) {
+    const uint16_t slot = HashSlot(group.routing_key);
+    for (const Command& command : group.commands)
       routed.push_back({slot, &command});
   }
   return router_.Execute(routed, access == Access::kRead, executor, on_reply);

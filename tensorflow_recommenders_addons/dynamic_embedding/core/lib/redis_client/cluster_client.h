@@ -26,7 +26,7 @@ class ClusterClient : public RedisClient {
                                          const std::vector<Command>& commands,
                                          Access access) override;
   // One pipeline per node per attempt, nodes in parallel on `executor`.
-  Status StreamPipelines(const std::vector<BucketBatch>& batches,
+  Status StreamPipelines(const std::vector<RoutedCommands>& groups,
                          Access access, Executor* executor,
                          const ReplyFn& on_reply) override;
   Status ForEachMaster(const std::function<Status(NodeSession&)>& fn) override;

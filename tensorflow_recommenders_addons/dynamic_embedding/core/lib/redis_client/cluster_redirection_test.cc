@@ -202,8 +202,8 @@ TEST_F(ClusterRedirectionTest, StreamedRepliesAreFinalAndHandedOverOnce) {
   const std::string bucket = "{streamed}:bucket";
   // Every command is first answered MOVED; only the retried replies count.
   HandSlotToAnotherMaster(bucket);
-  std::vector<BucketBatch> batches(2);
-  for (BucketBatch& batch : batches) {
+  std::vector<RoutedCommands> batches(2);
+  for (RoutedCommands& batch : batches) {
     batch.routing_key = bucket;
     for (int i = 0; i < 20; ++i)
       batch.commands.push_back(Command{"RPUSH", bucket, "x"});

@@ -32,31 +32,31 @@ Status ReadScanPage(const Reply& reply, std::string* cursor,
 
 }  // namespace
 
-std::vector<std::vector<Reply>> SplitPerBatch(
-    const std::vector<BucketBatch>& batches, std::vector<Reply> flat) {
-  std::vector<std::vector<Reply>> per_batch(batches.size());
+std::vector<std::vector<Reply>> SplitPerGroup(
+    const std::vector<RoutedCommands>& groups, std::vector<Reply> flat) {
+  std::vector<std::vector<Reply>> per_group(groups.size());
   size_t next = 0;
-  for (size_t b = 0; b < batches.size(); ++b) {
-    per_batch[b].reserve(batches[b].commands.size());
-    for (size_t i = 0; i < batches[b].commands.size() && next < flat.size();
+  for (size_t b = 0; b < groups.size(); ++b) {
+    per_group[b].reserve(groups[b].commands.size());
+    for (size_t i = 0; i < groups[b].commands.size() && next < flat.size();
          ++i) {
-      per_batch[b].push_back(std::move(flat[next++]));
+      per_group[b].push_back(std::move(flat[next++]));
     }
   }
-  return per_batch;
+  return per_group;
 }
 
 Result<std::vector<std::vector<Reply>>> RedisClient::RunPipelines(
-    const std::vector<BucketBatch>& batches, Access access,
+    const std::vector<RoutedCommands>& groups, Access access,
     Executor* executor) {
   size_t count = 0;
-  for (const BucketBatch& batch : batches) count += batch.commands.size();
+  for (const RoutedCommands& group : groups) count += group.commands.size();
   Result<std::vector<Reply>> replies =
       CollectReplies(count, [&](const ReplyFn& on_reply) {
-        return StreamPipelines(batches, access, executor, on_reply);
+        return StreamPipelines(groups, access, executor, on_reply);
       });
   if (!replies.ok()) return replies.status();
-  return SplitPerBatch(batches, std::move(replies).value());
+  return SplitPerGroup(groups, std::move(replies).value());
 }
 
 Result<Reply> RedisClient::Run(std::string_view routing_key,

@@ -1,8 +1,10 @@
-// The narrow interface the table layer talks to. A table addresses Redis by
-// bucket: every command of one pipeline touches the same hash-tagged key (the
-// routing key), so a cluster can route the whole pipeline by one slot and a
-// single node simply ignores the key. Modes differ only behind this interface
-// (single_node_client for standalone/sentinel, cluster_client for cluster).
+// The narrow interface the table layer talks to. Commands come with a
+// routing key: every command of one pipeline touches the same (hash-tagged)
+// key, so a cluster can route the whole pipeline by one slot and a single
+// node simply ignores the key. (The table layer's routing keys are its bucket
+// keys; this layer knows nothing of buckets.) Modes differ only behind this
+// interface (single_node_client for standalone/sentinel, cluster_client for
+// cluster).
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_REDIS_CLIENT_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_REDIS_CLIENT_H_
 
@@ -25,8 +27,8 @@ namespace redis_client {
 // set (replicas lag: use it only for reads that tolerate staleness).
 enum class Access { kWrite, kRead };
 
-// Commands that all touch `routing_key` (one table bucket).
-struct BucketBatch {
+// Commands that all touch `routing_key`, so they go to one node.
+struct RoutedCommands {
   std::string_view routing_key;  // borrowed, like the commands' arguments
   std::vector<Command> commands;
 };
@@ -48,21 +50,21 @@ class RedisClient {
       std::string_view routing_key, const std::vector<Command>& commands,
       Access access) = 0;
 
-  // Runs many buckets' pipelines and hands each final reply to `on_reply` as
-  // soon as it is read (a caller decodes it while it is in cache); `index`
-  // counts all batches' commands in batch order. Redirections and replies
-  // that are retried are never handed over. The cluster client groups
-  // batches per node and sends to the nodes in parallel through `executor`
-  // (nullptr: one after another), so `on_reply` may run concurrently, for
-  // different indexes. On failure, the replies handed over are of commands
-  // that ran.
-  virtual Status StreamPipelines(const std::vector<BucketBatch>& batches,
+  // Runs the commands of many routing keys and hands each final reply to
+  // `on_reply` as soon as it is read (a caller decodes it while it is in
+  // cache); `index` counts all groups' commands in group order. Redirections
+  // and replies that are retried are never handed over. The cluster client
+  // merges the groups per node and sends to the nodes in parallel through
+  // `executor` (nullptr: interleaved from the calling thread), so `on_reply`
+  // may run concurrently, for different indexes. On failure, the replies
+  // handed over are of commands that ran.
+  virtual Status StreamPipelines(const std::vector<RoutedCommands>& groups,
                                  Access access, Executor* executor,
                                  const ReplyFn& on_reply) = 0;
 
-  // StreamPipelines with the replies collected; indexed like `batches`.
+  // StreamPipelines with the replies collected; indexed like `groups`.
   Result<std::vector<std::vector<Reply>>> RunPipelines(
-      const std::vector<BucketBatch>& batches, Access access,
+      const std::vector<RoutedCommands>& groups, Access access,
       Executor* executor);
 
   // Calls `fn` once per master node (one for standalone/sentinel), stopping
@@ -92,10 +94,10 @@ class RedisClient {
   Status Ping();
 };
 
-// Cuts the replies of all batches' commands, sent in batch order, back into
-// one vector per batch (for RunPipelines implementations).
-std::vector<std::vector<Reply>> SplitPerBatch(
-    const std::vector<BucketBatch>& batches, std::vector<Reply> flat);
+// Cuts the replies of all groups' commands, sent in group order, back into
+// one vector per group (for RunPipelines implementations).
+std::vector<std::vector<Reply>> SplitPerGroup(
+    const std::vector<RoutedCommands>& groups, std::vector<Reply> flat);
 
 }  // namespace redis_client
 }  // namespace tfra

@@ -102,7 +102,7 @@ TEST_P(RedisClientTest, RunPipelinesAnswersEveryBucketInOrder) {
   constexpr int kBuckets = 64;
   std::vector<std::string> keys;
   for (int b = 0; b < kBuckets; ++b) keys.push_back(TestKey(std::to_string(b)));
-  std::vector<BucketBatch> batches;
+  std::vector<RoutedCommands> batches;
   for (const std::string& key : keys) {
     batches.push_back(
         {key, {Hset(key, {"f"}, {key}), Hmget(key, {"f", "g"}), Hlen(key)}});
@@ -143,7 +143,7 @@ TEST_P(RedisClientTest, StreamedElementsArriveWithTheirCommandsTag) {
   for (Executor* executor : {static_cast<Executor*>(&threads),
                              static_cast<Executor*>(nullptr)}) {
     Collecting sink;
-    std::vector<BucketBatch> batches;
+    std::vector<RoutedCommands> batches;
     for (size_t b = 0; b < kBuckets; ++b) {
       Command hmget = Hmget(keys[b], {"f", "g"});
       hmget.SendElementsTo(&sink, 1000 + b);

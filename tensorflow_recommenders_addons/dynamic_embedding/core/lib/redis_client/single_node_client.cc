@@ -74,11 +74,11 @@ Result<std::vector<Reply>> SingleNodeClient::RunPipeline(
 }
 
 Status SingleNodeClient::StreamPipelines(
-    const std::vector<BucketBatch>& batches, Access access,
+    const std::vector<RoutedCommands>& groups, Access access,
     Executor* /*executor*/, const ReplyFn& on_reply) {
   CommandRefs all;
-  for (const BucketBatch& batch : batches) {
-    for (const Command& command : batch.commands) all.push_back(&command);
+  for (const RoutedCommands& group : groups) {
+    for (const Command& command : group.commands) all.push_back(&command);
   }
   return Send(access, all, on_reply);
 }

@@ -30,9 +30,9 @@ class SingleNodeClient : public RedisClient {
   Result<std::vector<Reply>> RunPipeline(std::string_view routing_key,
                                          const std::vector<Command>& commands,
                                          Access access) override;
-  // All batches go out as one pipeline on one connection; `executor` is not
+  // All groups go out as one pipeline on one connection; `executor` is not
   // needed for a single node.
-  Status StreamPipelines(const std::vector<BucketBatch>& batches,
+  Status StreamPipelines(const std::vector<RoutedCommands>& groups,
                          Access access, Executor* executor,
                          const ReplyFn& on_reply) override;
   Status ForEachMaster(const std::function<Status(NodeSession&)>& fn) override;

@@ -7,7 +7,7 @@
 
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_rows.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/client_status.h"
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_grouping.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_chunks.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/transaction.h"
 
@@ -32,7 +32,7 @@ constexpr size_t kUnitKeys = 16384;
 // writers contend for the bucket, and the script cannot be starved.
 constexpr int kAttempts = 2;
 
-// Chunks [first, last) of the grouping: one transaction.
+// Chunks [first, last) of the chunked: one transaction.
 struct Unit {
   size_t first = 0;
   size_t last = 0;
@@ -109,15 +109,15 @@ bool UnitRows::ApplyKey(size_t k, bool is_nil, std::string_view stored) {
 // index) to UnitRows as they are parsed; one connection, so in key order.
 class UnitReadSink : public redis_client::ElementSink {
  public:
-  UnitReadSink(const KeyGrouping& grouping, UnitRows* rows)
-      : grouping_(grouping), rows_(rows) {}
+  UnitReadSink(const KeyChunks& chunked, UnitRows* rows)
+      : chunked_(chunked), rows_(rows) {}
 
   void OnElement(size_t chunk, size_t index, bool is_nil,
                  std::string_view stored) override {
-    const KeyChunk& keys = grouping_.chunks[chunk];
+    const KeyChunk& keys = chunked_.chunks[chunk];
     if (!usable_) return;
     usable_ = keys.begin + index < keys.end &&
-              rows_->ApplyKey(grouping_.order[keys.begin + index], is_nil,
+              rows_->ApplyKey(chunked_.order[keys.begin + index], is_nil,
                               stored);
   }
 
@@ -132,7 +132,7 @@ class UnitReadSink : public redis_client::ElementSink {
   bool usable() const { return usable_; }
 
  private:
-  const KeyGrouping& grouping_;
+  const KeyChunks& chunked_;
   UnitRows* const rows_;
   bool usable_ = true;
 };
@@ -152,8 +152,8 @@ enum class UnitResult { kCommitted, kConflict, kLeftToScript };
 class BucketRun {
  public:
   BucketRun(const AccumTarget& target, const AccumRequest& request,
-            const KeyGrouping& grouping)
-      : target_(target), request_(request), grouping_(grouping) {}
+            const KeyChunks& chunked)
+      : target_(target), request_(request), chunked_(chunked) {}
 
   // Runs `units` until one is left to the script; marks committed keys.
   Status Run(const std::vector<Unit>& units, std::vector<uint8_t>* committed);
@@ -165,7 +165,7 @@ class BucketRun {
 
   const AccumTarget& target_;
   const AccumRequest& request_;
-  const KeyGrouping& grouping_;
+  const KeyChunks& chunked_;
 };
 
 redis_client::Status BucketRun::Attempt(Connection& connection,
@@ -173,21 +173,21 @@ redis_client::Status BucketRun::Attempt(Connection& connection,
                                         UnitResult* result) const {
   *result = UnitResult::kLeftToScript;
   const std::string& bucket =
-      (*target_.bucket_keys)[grouping_.chunks[unit.first].bucket];
+      (*target_.bucket_keys)[chunked_.chunks[unit.first].bucket];
   UnitRows rows(request_, unit.keys, unit.bytes);
-  UnitReadSink sink(grouping_, &rows);
+  UnitReadSink sink(chunked_, &rows);
   std::vector<Command> reads;
   for (size_t c = unit.first; c < unit.last; ++c) {
-    const KeyChunk& chunk = grouping_.chunks[c];
+    const KeyChunk& chunk = chunked_.chunks[c];
     reads.push_back(redis_client::Hmget(
-        bucket, ChunkViews(request_.keys->fields, grouping_.order, chunk.begin,
+        bucket, ChunkViews(request_.keys->fields, chunked_.order, chunk.begin,
                            chunk.end)));
     reads.back().SendElementsTo(&sink, c);
   }
   redis_client::Status watched = redis_client::WatchAndRead(
       connection, bucket, redis_client::RefsOf(reads),
       [&](size_t index, Reply&& reply) {
-        sink.CheckReply(reply, grouping_.chunks[unit.first + index]);
+        sink.CheckReply(reply, chunked_.chunks[unit.first + index]);
       });
   const bool usable = sink.usable();
   // Nothing was written yet: whatever went wrong, the script path retries
@@ -220,7 +220,7 @@ Status BucketRun::Run(const std::vector<Unit>& units,
                       std::vector<uint8_t>* committed) {
   for (const Unit& unit : units) {
     const std::string& bucket =
-        (*target_.bucket_keys)[grouping_.chunks[unit.first].bucket];
+        (*target_.bucket_keys)[chunked_.chunks[unit.first].bucket];
     UnitResult result = UnitResult::kConflict;
     for (int attempt = 0;
          attempt < kAttempts && result == UnitResult::kConflict; ++attempt) {
@@ -236,9 +236,9 @@ Status BucketRun::Run(const std::vector<Unit>& units,
     }
     if (result != UnitResult::kCommitted) return Status::Ok();
     for (size_t c = unit.first; c < unit.last; ++c) {
-      const KeyChunk& chunk = grouping_.chunks[c];
+      const KeyChunk& chunk = chunked_.chunks[c];
       for (size_t i = chunk.begin; i < chunk.end; ++i) {
-        (*committed)[grouping_.order[i]] = 1;
+        (*committed)[chunked_.order[i]] = 1;
       }
     }
   }
@@ -246,16 +246,16 @@ Status BucketRun::Run(const std::vector<Unit>& units,
 }
 
 // Units of each bucket that has keys, in chunk order.
-std::vector<std::vector<Unit>> PlanUnits(const KeyGrouping& grouping,
+std::vector<std::vector<Unit>> PlanUnits(const KeyChunks& chunked,
                                          const AccumRequest& request) {
   std::vector<std::vector<Unit>> buckets;
-  for (size_t c = 0; c < grouping.chunks.size(); ++c) {
-    const KeyChunk& chunk = grouping.chunks[c];
+  for (size_t c = 0; c < chunked.chunks.size(); ++c) {
+    const KeyChunk& chunk = chunked.chunks[c];
     const size_t keys = chunk.end - chunk.begin;
     const size_t bytes =
-        keys * (*request.deltas)[grouping.order[chunk.begin]].size();
+        keys * (*request.deltas)[chunked.order[chunk.begin]].size();
     const bool new_bucket =
-        c == 0 || grouping.chunks[c - 1].bucket != chunk.bucket;
+        c == 0 || chunked.chunks[c - 1].bucket != chunk.bucket;
     if (new_bucket) buckets.emplace_back();
     if (new_bucket || buckets.back().back().bytes >= kUnitBytes ||
         buckets.back().back().keys + keys > kUnitKeys) {
@@ -276,15 +276,15 @@ Status AccumByTransactions(const AccumTarget& target,
                            redis_client::Executor* executor,
                            std::vector<uint8_t>* committed) {
   if (request.keys->size() == 0) return Status::Ok();
-  const KeyGrouping grouping = GroupKeysByBucket(
+  const KeyChunks chunked = ChunkKeysByBucket(
       request.keys->buckets,
       static_cast<uint32_t>(target.bucket_keys->size()),
       target.keys_per_command);
   const std::vector<std::vector<Unit>> buckets =
-      PlanUnits(grouping, request);
+      PlanUnits(chunked, request);
   std::vector<Status> results(buckets.size());
   auto run_bucket = [&](size_t b) {
-    results[b] = BucketRun(target, request, grouping).Run(buckets[b], committed);
+    results[b] = BucketRun(target, request, chunked).Run(buckets[b], committed);
   };
   if (executor == nullptr || buckets.size() == 1) {
     for (size_t b = 0; b < buckets.size(); ++b) run_bucket(b);

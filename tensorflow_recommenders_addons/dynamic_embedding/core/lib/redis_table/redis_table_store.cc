@@ -8,7 +8,7 @@
 
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_transaction.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/client_status.h"
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_grouping.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_chunks.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
 
 namespace tfra {
@@ -60,24 +60,24 @@ class ChunkElementSink : public redis_client::ElementSink {
   FirstError* const errors_;
 };
 
-// One command per chunk [first, last) of `grouping`, made by `build`; with a
+// One command per chunk [first, last) of `chunked`, made by `build`; with a
 // sink, each command streams its reply's elements to it.
 template <class Builder>
-std::vector<redis_client::BucketBatch> LaneBatches(
-    const KeyGrouping& grouping, size_t first, size_t last,
+std::vector<redis_client::RoutedCommands> LaneCommands(
+    const KeyChunks& chunked, size_t first, size_t last,
     const std::vector<std::string>& bucket_keys, const Builder& build,
     redis_client::ElementSink* sink) {
-  std::vector<redis_client::BucketBatch> batches(last - first);
+  std::vector<redis_client::RoutedCommands> lane(last - first);
   for (size_t c = first; c < last; ++c) {
-    const KeyChunk& chunk = grouping.chunks[c];
+    const KeyChunk& chunk = chunked.chunks[c];
     const std::string& bucket_key = bucket_keys[chunk.bucket];
-    batches[c - first].routing_key = bucket_key;
+    lane[c - first].routing_key = bucket_key;
     redis_client::Command command =
-        build(bucket_key, grouping.order, chunk.begin, chunk.end);
+        build(bucket_key, chunked.order, chunk.begin, chunk.end);
     if (sink != nullptr) command.SendElementsTo(sink, chunk.begin);
-    batches[c - first].commands.push_back(std::move(command));
+    lane[c - first].commands.push_back(std::move(command));
   }
-  return batches;
+  return lane;
 }
 
 // Most lanes (parallel pipelines) of one op, in all and per bucket: one lane
@@ -118,36 +118,36 @@ Status RedisTableStore::RunChunked(const KeyBatch& keys, std::string_view what,
       static_cast<uint32_t>(settings_.bucket_keys.size()),
       settings_.keys_sending_size, executor == nullptr ? 1 : kMaxLanes,
       kMaxLanesPerBucket);
-  const KeyGrouping& grouping = plan.grouping;
+  const KeyChunks& chunked = plan.chunked;
   // A lane whose pipeline failed as a whole (which commands ran is unknown)
   // outranks error replies of single commands in the status returned.
   FirstError lane_failure;
   FirstError first_error;
   std::optional<ChunkElementSink> sink;
   if (on_element != nullptr) {
-    sink.emplace(grouping.order, *on_element, &first_error);
+    sink.emplace(chunked.order, *on_element, &first_error);
   }
   // A lane's chunks go out as one pipeline (per node) and each reply is
   // decoded as soon as it is read, while it is still in cache; decoding
   // overlaps other lanes' I/O, with no second fan-out.
   auto run_lane = [&](size_t lane) {
     const auto [first, last] = plan.lanes[lane];
-    const std::vector<redis_client::BucketBatch> batches =
-        LaneBatches(grouping, first, last, settings_.bucket_keys, build,
-                    sink.has_value() ? &*sink : nullptr);
+    const std::vector<redis_client::RoutedCommands> commands =
+        LaneCommands(chunked, first, last, settings_.bucket_keys, build,
+                     sink.has_value() ? &*sink : nullptr);
     // Good replies after an error reply are handled too: those commands ran
     // (a caller resending failed chunks must know).
     auto on_chunk_reply = [&](size_t index, Reply&& reply) {
       Status status = FromClientStatus(reply.ToStatus(), Context(what));
       if (status.ok()) {
-        const KeyChunk& chunk = grouping.chunks[first + index];
-        status = on_reply(reply, grouping.order, chunk.begin, chunk.end);
+        const KeyChunk& chunk = chunked.chunks[first + index];
+        status = on_reply(reply, chunked.order, chunk.begin, chunk.end);
       }
       first_error.Record(std::move(status));
     };
     // A lone lane may still span nodes: let the client fan out over them.
     redis_client::Status sent = client_->StreamPipelines(
-        batches, access, plan.lanes.size() == 1 ? executor : nullptr,
+        commands, access, plan.lanes.size() == 1 ? executor : nullptr,
         on_chunk_reply);
     lane_failure.Record(FromClientStatus(sent, Context(what)));
   };
@@ -303,22 +303,22 @@ Status RedisTableStore::Remove(const KeyBatch& keys,
 Result<std::vector<Reply>> RedisTableStore::RunPerBucket(
     std::string_view what, Access access,
     const std::function<Command(std::string_view)>& build) const {
-  std::vector<redis_client::BucketBatch> batches;
-  batches.reserve(settings_.bucket_keys.size());
+  std::vector<redis_client::RoutedCommands> per_bucket;
+  per_bucket.reserve(settings_.bucket_keys.size());
   for (const std::string& bucket_key : settings_.bucket_keys) {
-    redis_client::BucketBatch batch;
-    batch.routing_key = bucket_key;
-    batch.commands.push_back(build(bucket_key));
-    batches.push_back(std::move(batch));
+    redis_client::RoutedCommands commands;
+    commands.routing_key = bucket_key;
+    commands.commands.push_back(build(bucket_key));
+    per_bucket.push_back(std::move(commands));
   }
-  auto replies = client_->RunPipelines(batches, access, nullptr);
+  auto replies = client_->RunPipelines(per_bucket, access, nullptr);
   if (!replies.ok()) return FromClientStatus(replies.status(), Context(what));
   std::vector<Reply> flat;
-  flat.reserve(batches.size());
-  for (auto& per_batch : *replies) {
+  flat.reserve(per_bucket.size());
+  for (auto& bucket_replies : *replies) {
     TFRA_TABLE_RETURN_IF_ERROR(
-        FromClientStatus(per_batch.front().ToStatus(), Context(what)));
-    flat.push_back(std::move(per_batch.front()));
+        FromClientStatus(bucket_replies.front().ToStatus(), Context(what)));
+    flat.push_back(std::move(bucket_replies.front()));
   }
   return flat;
 }

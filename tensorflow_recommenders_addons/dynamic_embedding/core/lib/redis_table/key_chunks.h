@@ -1,8 +1,13 @@
-// Groups one op's keys by table bucket and cuts each bucket's keys into
-// chunks of at most `keys_sending_size`, so every Redis command touches one
-// bucket (one hash tag, hence one cluster slot) and stays bounded in size.
-#ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_KEY_GROUPING_H_
-#define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_KEY_GROUPING_H_
+// How one op's keys become Redis commands, in three words:
+//   KeyBatch  (key_batch.h) the op's keys: field bytes and bucket of each;
+//   KeyChunk  keys of one bucket, at most keys_sending_size of them: one
+//             command (one hash tag, hence one cluster slot; bounded size);
+//   lane      consecutive chunks sent as one pipeline (LanePlan); the lanes
+//             of one op run in parallel.
+// KeyChunks groups a batch's keys by bucket and cuts them into chunks;
+// LanePlan adds the lanes.
+#ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_KEY_CHUNKS_H_
+#define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_KEY_CHUNKS_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -20,7 +25,7 @@ struct KeyChunk {
 };
 
 // A plain value; build on one thread, then read from any number.
-struct KeyGrouping {
+struct KeyChunks {
   // Key positions (indices into the op's key list), bucket by bucket; within
   // a bucket the input order is kept, so for duplicate keys in one batch the
   // last one written wins, as in upstream.
@@ -36,23 +41,22 @@ std::vector<std::string_view> ChunkViews(
 
 // `bucket_of_key[i]` < `bucket_count` is key i's bucket; `max_keys_per_chunk`
 // >= 1. Linear in the number of keys (a counting sort).
-KeyGrouping GroupKeysByBucket(const std::vector<uint32_t>& bucket_of_key,
-                              uint32_t bucket_count,
-                              size_t max_keys_per_chunk);
+KeyChunks ChunkKeysByBucket(const std::vector<uint32_t>& bucket_of_key,
+                            uint32_t bucket_count, size_t max_keys_per_chunk);
 
 // Chunks grouped into lanes: each lane is one pipeline on its own connection,
 // and the lanes of one op run in parallel, so a big batch on one node uses
 // several connections at once (as a raw client with two connections does)
 // and each lane decodes its replies as soon as they arrive.
 struct LanePlan {
-  // `chunks[i].bucket` is the table bucket of the chunk.
-  KeyGrouping grouping;
+  // `chunked.chunks[i].bucket` is the table bucket of the chunk.
+  KeyChunks chunked;
   // Chunks [lanes[l].first, lanes[l].second) form lane l; lanes are
   // contiguous, in chunk order, and never empty.
   std::vector<std::pair<size_t, size_t>> lanes;
 };
 
-// Groups keys by bucket (as GroupKeysByBucket) and plans at most `max_lanes`
+// Groups keys by bucket (as ChunkKeysByBucket) and plans at most `max_lanes`
 // lanes. A bucket holding more than one chunk's worth of keys is split over
 // up to min(max_lanes / bucket_count, max_lanes_per_bucket) lanes by a hash
 // of the field, never by position: copies of one key stay in one lane, in
@@ -68,4 +72,4 @@ LanePlan PlanLanes(const std::vector<std::string_view>& fields,
 }  // namespace redis_table
 }  // namespace tfra
 
-#endif  // TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_KEY_GROUPING_H_
+#endif  // TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_KEY_CHUNKS_H_

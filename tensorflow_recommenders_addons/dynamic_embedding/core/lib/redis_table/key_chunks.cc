@@ -1,4 +1,4 @@
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_grouping.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_chunks.h"
 
 #include <algorithm>
 #include <cassert>
@@ -17,9 +17,9 @@ std::vector<std::string_view> ChunkViews(
   return views;
 }
 
-KeyGrouping GroupKeysByBucket(const std::vector<uint32_t>& bucket_of_key,
-                              uint32_t bucket_count,
-                              size_t max_keys_per_chunk) {
+KeyChunks ChunkKeysByBucket(const std::vector<uint32_t>& bucket_of_key,
+                            uint32_t bucket_count,
+                            size_t max_keys_per_chunk) {
   assert(bucket_count >= 1 && max_keys_per_chunk >= 1);
   // Counting sort: start[b] is where bucket b's keys begin in `order`.
   std::vector<size_t> start(static_cast<size_t>(bucket_count) + 1, 0);
@@ -29,20 +29,20 @@ KeyGrouping GroupKeysByBucket(const std::vector<uint32_t>& bucket_of_key,
   }
   for (uint32_t b = 0; b < bucket_count; ++b) start[b + 1] += start[b];
 
-  KeyGrouping grouping;
-  grouping.order.resize(bucket_of_key.size());
+  KeyChunks chunked;
+  chunked.order.resize(bucket_of_key.size());
   std::vector<size_t> next(start.begin(), start.end() - 1);
   for (size_t i = 0; i < bucket_of_key.size(); ++i) {
-    grouping.order[next[bucket_of_key[i]]++] = i;
+    chunked.order[next[bucket_of_key[i]]++] = i;
   }
   for (uint32_t b = 0; b < bucket_count; ++b) {
     for (size_t begin = start[b]; begin < start[b + 1];
          begin += max_keys_per_chunk) {
       const size_t end = std::min(start[b + 1], begin + max_keys_per_chunk);
-      grouping.chunks.push_back(KeyChunk{b, begin, end});
+      chunked.chunks.push_back(KeyChunk{b, begin, end});
     }
   }
-  return grouping;
+  return chunked;
 }
 
 namespace {
@@ -92,8 +92,8 @@ LanePlan PlanLanes(const std::vector<std::string_view>& fields,
                       max_lanes, max_lanes_per_bucket);
   LanePlan plan;
   if (splits == 1) {
-    plan.grouping =
-        GroupKeysByBucket(bucket_of_key, bucket_count, max_keys_per_chunk);
+    plan.chunked =
+        ChunkKeysByBucket(bucket_of_key, bucket_count, max_keys_per_chunk);
   } else {
     std::vector<uint32_t> group_of_key(fields.size());
     const std::hash<std::string_view> hash;
@@ -101,19 +101,19 @@ LanePlan PlanLanes(const std::vector<std::string_view>& fields,
       group_of_key[i] = bucket_of_key[i] * splits +
                         static_cast<uint32_t>(hash(fields[i]) % splits);
     }
-    plan.grouping = GroupKeysByBucket(group_of_key, bucket_count * splits,
-                                      max_keys_per_chunk);
+    plan.chunked = ChunkKeysByBucket(group_of_key, bucket_count * splits,
+                                     max_keys_per_chunk);
   }
   // One past the last chunk of each non-empty group, in chunk order.
   std::vector<size_t> group_end;
-  for (size_t c = 0; c < plan.grouping.chunks.size(); ++c) {
-    const KeyChunk& chunk = plan.grouping.chunks[c];
+  for (size_t c = 0; c < plan.chunked.chunks.size(); ++c) {
+    const KeyChunk& chunk = plan.chunked.chunks[c];
     const bool last_of_group =
-        c + 1 == plan.grouping.chunks.size() ||
-        plan.grouping.chunks[c + 1].bucket != chunk.bucket;
+        c + 1 == plan.chunked.chunks.size() ||
+        plan.chunked.chunks[c + 1].bucket != chunk.bucket;
     if (last_of_group) group_end.push_back(c + 1);
   }
-  for (KeyChunk& chunk : plan.grouping.chunks) chunk.bucket /= splits;
+  for (KeyChunk& chunk : plan.chunked.chunks) chunk.bucket /= splits;
   plan.lanes = LaneRanges(group_end, max_lanes);
   return plan;
 }

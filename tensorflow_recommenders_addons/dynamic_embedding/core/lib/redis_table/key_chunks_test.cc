@@ -1,4 +1,4 @@
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_grouping.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_chunks.h"
 
 #include <set>
 #include <string>
@@ -11,39 +11,39 @@ namespace tfra {
 namespace redis_table {
 namespace {
 
-TEST(GroupKeysByBucketTest, GroupsByBucketKeepingInputOrder) {
-  const KeyGrouping grouping = GroupKeysByBucket({1, 0, 1, 2, 0}, 3, 10);
-  EXPECT_EQ(grouping.order, (std::vector<size_t>{1, 4, 0, 2, 3}));
-  ASSERT_EQ(grouping.chunks.size(), 3u);
-  EXPECT_EQ(grouping.chunks[0].bucket, 0u);
-  EXPECT_EQ(grouping.chunks[0].begin, 0u);
-  EXPECT_EQ(grouping.chunks[0].end, 2u);
-  EXPECT_EQ(grouping.chunks[1].bucket, 1u);
-  EXPECT_EQ(grouping.chunks[2].bucket, 2u);
-  EXPECT_EQ(grouping.chunks[2].end, 5u);
+TEST(ChunkKeysByBucketTest, GroupsByBucketKeepingInputOrder) {
+  const KeyChunks chunked = ChunkKeysByBucket({1, 0, 1, 2, 0}, 3, 10);
+  EXPECT_EQ(chunked.order, (std::vector<size_t>{1, 4, 0, 2, 3}));
+  ASSERT_EQ(chunked.chunks.size(), 3u);
+  EXPECT_EQ(chunked.chunks[0].bucket, 0u);
+  EXPECT_EQ(chunked.chunks[0].begin, 0u);
+  EXPECT_EQ(chunked.chunks[0].end, 2u);
+  EXPECT_EQ(chunked.chunks[1].bucket, 1u);
+  EXPECT_EQ(chunked.chunks[2].bucket, 2u);
+  EXPECT_EQ(chunked.chunks[2].end, 5u);
 }
 
-TEST(GroupKeysByBucketTest, CutsBucketsIntoChunksOfAtMostTheLimit) {
+TEST(ChunkKeysByBucketTest, CutsBucketsIntoChunksOfAtMostTheLimit) {
   std::vector<uint32_t> buckets(7, 0);
   buckets.push_back(1);
-  const KeyGrouping grouping = GroupKeysByBucket(buckets, 2, 3);
-  ASSERT_EQ(grouping.chunks.size(), 4u);
-  EXPECT_EQ(grouping.chunks[0].end - grouping.chunks[0].begin, 3u);
-  EXPECT_EQ(grouping.chunks[1].end - grouping.chunks[1].begin, 3u);
-  EXPECT_EQ(grouping.chunks[2].end - grouping.chunks[2].begin, 1u);
-  EXPECT_EQ(grouping.chunks[3].bucket, 1u);
+  const KeyChunks chunked = ChunkKeysByBucket(buckets, 2, 3);
+  ASSERT_EQ(chunked.chunks.size(), 4u);
+  EXPECT_EQ(chunked.chunks[0].end - chunked.chunks[0].begin, 3u);
+  EXPECT_EQ(chunked.chunks[1].end - chunked.chunks[1].begin, 3u);
+  EXPECT_EQ(chunked.chunks[2].end - chunked.chunks[2].begin, 1u);
+  EXPECT_EQ(chunked.chunks[3].bucket, 1u);
 }
 
-TEST(GroupKeysByBucketTest, EmptyBucketsGetNoChunk) {
-  const KeyGrouping grouping = GroupKeysByBucket({3, 3}, 4, 1024);
-  ASSERT_EQ(grouping.chunks.size(), 1u);
-  EXPECT_EQ(grouping.chunks[0].bucket, 3u);
+TEST(ChunkKeysByBucketTest, EmptyBucketsGetNoChunk) {
+  const KeyChunks chunked = ChunkKeysByBucket({3, 3}, 4, 1024);
+  ASSERT_EQ(chunked.chunks.size(), 1u);
+  EXPECT_EQ(chunked.chunks[0].bucket, 3u);
 }
 
-TEST(GroupKeysByBucketTest, NoKeysNoChunks) {
-  const KeyGrouping grouping = GroupKeysByBucket({}, 2, 1024);
-  EXPECT_TRUE(grouping.order.empty());
-  EXPECT_TRUE(grouping.chunks.empty());
+TEST(ChunkKeysByBucketTest, NoKeysNoChunks) {
+  const KeyChunks chunked = ChunkKeysByBucket({}, 2, 1024);
+  EXPECT_TRUE(chunked.order.empty());
+  EXPECT_TRUE(chunked.chunks.empty());
 }
 
 // n distinct 8-byte fields "k0000000", "k0000001", ... and their storage.
@@ -65,14 +65,14 @@ void ExpectCoversAllKeys(const LanePlan& plan, size_t keys) {
     EXPECT_EQ(first, next_chunk);
     EXPECT_LT(first, last);
     for (size_t c = first; c < last; ++c) {
-      const KeyChunk& chunk = plan.grouping.chunks[c];
+      const KeyChunk& chunk = plan.chunked.chunks[c];
       for (size_t i = chunk.begin; i < chunk.end; ++i) {
-        seen.insert(plan.grouping.order[i]);
+        seen.insert(plan.chunked.order[i]);
       }
     }
     next_chunk = last;
   }
-  EXPECT_EQ(next_chunk, plan.grouping.chunks.size());
+  EXPECT_EQ(next_chunk, plan.chunked.chunks.size());
   ASSERT_EQ(seen.size(), keys);
   for (size_t i = 0; i < keys; ++i) EXPECT_EQ(seen.count(i), 1u);
 }
@@ -82,7 +82,7 @@ TEST(PlanLanesTest, SmallBatchOnOneBucketIsOneLane) {
   const LanePlan plan = PlanLanes(
       Fields(1024, &own), std::vector<uint32_t>(1024, 0), 1, 1024, 4, 4);
   ASSERT_EQ(plan.lanes.size(), 1u);
-  EXPECT_EQ(plan.grouping.chunks.size(), 1u);
+  EXPECT_EQ(plan.chunked.chunks.size(), 1u);
   ExpectCoversAllKeys(plan, 1024);
 }
 
@@ -92,7 +92,7 @@ TEST(PlanLanesTest, BigBatchOnOneBucketIsSplitOverLanes) {
   const LanePlan plan =
       PlanLanes(Fields(n, &own), std::vector<uint32_t>(n, 0), 1, 1024, 4, 4);
   EXPECT_EQ(plan.lanes.size(), 4u);
-  for (const KeyChunk& chunk : plan.grouping.chunks) {
+  for (const KeyChunk& chunk : plan.chunked.chunks) {
     EXPECT_EQ(chunk.bucket, 0u);
     EXPECT_LE(chunk.end - chunk.begin, 1024u);
   }
@@ -112,9 +112,9 @@ TEST(PlanLanesTest, CopiesOfAKeyStayInOneLaneInInputOrder) {
   std::set<size_t> lanes_of_copies;
   for (size_t l = 0; l < plan.lanes.size(); ++l) {
     for (size_t c = plan.lanes[l].first; c < plan.lanes[l].second; ++c) {
-      const KeyChunk& chunk = plan.grouping.chunks[c];
+      const KeyChunk& chunk = plan.chunked.chunks[c];
       for (size_t i = chunk.begin; i < chunk.end; ++i) {
-        const size_t key = plan.grouping.order[i];
+        const size_t key = plan.chunked.order[i];
         if (key == 7 || key == 3000 || key == 8000) {
           order_of_copies.push_back(key);
           lanes_of_copies.insert(l);
@@ -144,7 +144,7 @@ TEST(PlanLanesTest, FewBucketsGetALaneEach) {
   ASSERT_EQ(plan.lanes.size(), 3u);
   for (size_t l = 0; l < 3; ++l) {
     for (size_t c = plan.lanes[l].first; c < plan.lanes[l].second; ++c) {
-      EXPECT_EQ(plan.grouping.chunks[c].bucket, l);
+      EXPECT_EQ(plan.chunked.chunks[c].bucket, l);
     }
   }
   ExpectCoversAllKeys(plan, 3000);
@@ -156,7 +156,7 @@ TEST(PlanLanesTest, ManyBucketsShareAtMostMaxLanes) {
   for (size_t i = 0; i < 1000; ++i) buckets.push_back(i % 64);
   const LanePlan plan = PlanLanes(Fields(1000, &own), buckets, 64, 1024, 4, 4);
   EXPECT_EQ(plan.lanes.size(), 4u);
-  EXPECT_EQ(plan.grouping.chunks.size(), 64u);
+  EXPECT_EQ(plan.chunked.chunks.size(), 64u);
   ExpectCoversAllKeys(plan, 1000);
 }
 
@@ -166,7 +166,7 @@ TEST(PlanLanesTest, OneLaneWhenMaxLanesIsOne) {
   for (size_t i = 0; i < 5000; ++i) buckets.push_back(i % 2);
   const LanePlan plan = PlanLanes(Fields(5000, &own), buckets, 2, 100, 1, 1);
   ASSERT_EQ(plan.lanes.size(), 1u);
-  EXPECT_EQ(plan.grouping.chunks.size(), 50u);
+  EXPECT_EQ(plan.chunked.chunks.size(), 50u);
   ExpectCoversAllKeys(plan, 5000);
 }
 
