@@ -122,7 +122,7 @@ absl::Status TableImport(OpKernelContext* ctx, TfraLookupTable* table) {
 }
 
 template <bool kSave>
-TableFileSystemOp<kSave>::TableFileSystemOp(OpKernelConstruction* ctx)
+KvFileSystemOp<kSave>::KvFileSystemOp(OpKernelConstruction* ctx)
     : TableOpKernel(ctx) {
   OP_REQUIRES_OK(ctx, ctx->GetAttr("dirpath_env", &attrs_.dirpath_env));
   OP_REQUIRES_OK(ctx, ctx->GetAttr("buffer_size", &attrs_.buffer_size));
@@ -132,9 +132,9 @@ TableFileSystemOp<kSave>::TableFileSystemOp(OpKernelConstruction* ctx)
 }
 
 template <bool kSave>
-void TableFileSystemOp<kSave>::Compute(OpKernelContext* ctx) {
+void KvFileSystemOp<kSave>::Compute(OpKernelContext* ctx) {
   WithTable(ctx, [this, ctx](TfraLookupTable* table) -> absl::Status {
-    TableFileRequest request = attrs_;
+    KvFileRequest request = attrs_;
     TF_RETURN_IF_ERROR(ScalarInput(ctx, "dirpath", &request.dirpath));
     TF_RETURN_IF_ERROR(ScalarInput(ctx, "file_name", &request.file_name));
     return kSave ? table->SaveToFileSystem(ctx, request)
@@ -142,8 +142,8 @@ void TableFileSystemOp<kSave>::Compute(OpKernelContext* ctx) {
   });
 }
 
-template class TableFileSystemOp<true>;
-template class TableFileSystemOp<false>;
+template class KvFileSystemOp<true>;
+template class KvFileSystemOp<false>;
 
 }  // namespace recommenders_addons
 }  // namespace tensorflow

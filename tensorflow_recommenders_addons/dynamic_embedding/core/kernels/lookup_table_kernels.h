@@ -63,13 +63,13 @@ absl::Status TableImport(OpKernelContext* ctx, TfraLookupTable* table);
 // file_name; attrs dirpath_env, buffer_size and append_to_file (save) or
 // load_entire_dir (load).
 template <bool kSave>
-class TableFileSystemOp : public TableOpKernel {
+class KvFileSystemOp : public TableOpKernel {
  public:
-  explicit TableFileSystemOp(OpKernelConstruction* ctx);
+  explicit KvFileSystemOp(OpKernelConstruction* ctx);
   void Compute(OpKernelContext* ctx) override;
 
  private:
-  TableFileRequest attrs_;  // the attrs; inputs are filled per call
+  KvFileRequest attrs_;  // the attrs; inputs are filled per call
 };
 
 }  // namespace recommenders_addons

@@ -35,9 +35,9 @@ TFRA_REGISTER_GENERIC("TFRA>RedisTableExport", TableOp<TableExport>)
 TFRA_REGISTER_GENERIC("TFRA>RedisTableExportRows", TableOp<TableExportRows>)
 TFRA_REGISTER_GENERIC("TFRA>RedisTableImport", TableOp<TableImport>)
 TFRA_REGISTER_GENERIC("TFRA>RedisTableSaveToFileSystem",
-                      TableFileSystemOp</*kSave=*/true>)
+                      KvFileSystemOp</*kSave=*/true>)
 TFRA_REGISTER_GENERIC("TFRA>RedisTableLoadFromFileSystem",
-                      TableFileSystemOp</*kSave=*/false>)
+                      KvFileSystemOp</*kSave=*/false>)
 #undef TFRA_REGISTER_GENERIC
 
 }  // namespace recommenders_addons

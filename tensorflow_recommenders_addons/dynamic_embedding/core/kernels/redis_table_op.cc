@@ -9,10 +9,10 @@
 #include "tensorflow/core/platform/logging.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_script.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/bucket_hash.h"
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_files.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/bucket_dump_files.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/value_codec.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_table_dtypes.h"
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/table_file_system.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/kv_file_system.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/tf_executor.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/tf_status.h"
 
@@ -356,10 +356,10 @@ absl::Status RedisTableOfTensors<K, V>::ImportValues(OpKernelContext* ctx,
   return absl::OkStatus();
 }
 
-// Files hold the bytes Redis holds (table_file_io.h).
+// Files hold the bytes Redis holds (kv_files.h).
 template <class K, class V>
-rt::FileRecordFormat FileFormatOf(int64_t dim) {
-  return rt::FileRecordFormat{
+rt::KvRecordFormat KvRecordFormatOf(int64_t dim) {
+  return rt::KvRecordFormat{
       KeyKindOf<K>(),
       std::is_same_v<V, tstring> ? 0 : static_cast<size_t>(dim) * sizeof(V),
       static_cast<size_t>(dim)};
@@ -367,17 +367,18 @@ rt::FileRecordFormat FileFormatOf(int64_t dim) {
 
 template <class K, class V>
 absl::Status RedisTableOfTensors<K, V>::SaveToFileSystem(
-    OpKernelContext* ctx, const TableFileRequest& request) {
-  return SaveTableToFileSystem(ctx->env(), *table_, FileFormatOf<K, V>(dim_),
-                               request);
+    OpKernelContext* ctx, const KvFileRequest& request) {
+  return SaveTableToFileSystem(ctx->env(), *table_,
+                               KvRecordFormatOf<K, V>(dim_), request);
 }
 
 template <class K, class V>
 absl::Status RedisTableOfTensors<K, V>::LoadFromFileSystem(
-    OpKernelContext* ctx, const TableFileRequest& request) {
+    OpKernelContext* ctx, const KvFileRequest& request) {
   TfExecutor executor(ctx);
   return LoadTableFromFileSystem(ctx->env(), *table_,
-                                 FileFormatOf<K, V>(dim_), request, &executor);
+                                 KvRecordFormatOf<K, V>(dim_), request,
+                                 &executor);
 }
 
 #define TFRA_INSTANTIATE_REDIS_TABLE(K, V) \

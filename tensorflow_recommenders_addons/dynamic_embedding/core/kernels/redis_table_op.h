@@ -49,9 +49,9 @@ class RedisTableOfTensors final : public TfraLookupTable {
   absl::Status ImportValues(OpKernelContext* ctx, const Tensor& keys,
                             const Tensor& values) override;
   absl::Status SaveToFileSystem(OpKernelContext* ctx,
-                                const TableFileRequest& request) override;
+                                const KvFileRequest& request) override;
   absl::Status LoadFromFileSystem(OpKernelContext* ctx,
-                                  const TableFileRequest& request) override;
+                                  const KvFileRequest& request) override;
 
   // LookupInterface::size() cannot report errors; it returns the size the
   // last successful TFRA>RedisTableSize op measured (only DebugString uses

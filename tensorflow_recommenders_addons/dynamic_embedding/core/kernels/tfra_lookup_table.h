@@ -15,7 +15,7 @@ namespace recommenders_addons {
 
 // One save_to_file_system / load_from_file_system call: the op's inputs
 // (dirpath, file_name) and attrs.
-struct TableFileRequest {
+struct KvFileRequest {
   std::string dirpath;
   std::string file_name;
   std::string dirpath_env;  // name of the env var that overrides dirpath
@@ -49,11 +49,11 @@ class TfraLookupTable : public lookup::LookupInterface {
 
   // Writes every row to <dir>/<file_name>-keys and -values.
   virtual absl::Status SaveToFileSystem(OpKernelContext* ctx,
-                                        const TableFileRequest& request) = 0;
+                                        const KvFileRequest& request) = 0;
   // Upserts the rows of such files (of every matching file pair in the
   // folder with load_entire_dir).
   virtual absl::Status LoadFromFileSystem(OpKernelContext* ctx,
-                                          const TableFileRequest& request) = 0;
+                                          const KvFileRequest& request) = 0;
 
  protected:
   ~TfraLookupTable() override = default;

@@ -1,4 +1,4 @@
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_file_io.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/kv_files.h"
 
 #include <algorithm>
 #include <cstring>
@@ -125,13 +125,13 @@ Result<OpenFiles> Open(const std::string& path, const OpenSourceFn& open) {
   return OpenFiles{std::move(keys).value(), std::move(values).value()};
 }
 
-RecordReader KeyReader(const FileRecordFormat& format, const std::string& path,
+RecordReader KeyReader(const KvRecordFormat& format, const std::string& path,
                        ByteSource* source) {
   return RecordReader(source, KeysFilePath(path),
                       KeyRecordSize(format.key_kind), 1);
 }
 
-RecordReader ValueReader(const FileRecordFormat& format,
+RecordReader ValueReader(const KvRecordFormat& format,
                          const std::string& path, ByteSource* source) {
   return RecordReader(source, ValuesFilePath(path), format.value_bytes,
                       format.dim);
@@ -161,7 +161,7 @@ Result<int64_t> CountByReading(RecordReader reader) {
   return reader.records();
 }
 
-Result<int64_t> CountRecords(const FileRecordFormat& format,
+Result<int64_t> CountRecords(const KvRecordFormat& format,
                              const std::string& path, bool keys_file,
                              ByteSource* source) {
   const size_t fixed =
@@ -177,7 +177,7 @@ Result<int64_t> CountRecords(const FileRecordFormat& format,
 }
 
 // Checks that both files hold the same number of whole records; returns it.
-Result<int64_t> CheckFiles(const FileRecordFormat& format,
+Result<int64_t> CheckFiles(const KvRecordFormat& format,
                            const std::string& path, const OpenSourceFn& open) {
   auto files = Open(path, open);
   if (!files.ok()) return files.status();
@@ -187,7 +187,7 @@ Result<int64_t> CheckFiles(const FileRecordFormat& format,
   if (!values.ok()) return values.status();
   if (*keys != *values) {
     return InvalidArgumentError(
-        "saved table files disagree: " + KeysFilePath(path) + " holds " +
+        "saved key/value files disagree: " + KeysFilePath(path) + " holds " +
         std::to_string(*keys) + " keys (" +
         std::to_string(files->keys->size()) + " bytes) but " +
         ValuesFilePath(path) + " holds " + std::to_string(*values) +
@@ -228,7 +228,7 @@ std::vector<std::string_view> Views(
 }
 
 // Appends one exported row to the two buffers in file format.
-Status AppendRecord(const FileRecordFormat& format, std::string_view field,
+Status AppendRecord(const KvRecordFormat& format, std::string_view field,
                     std::string_view stored, std::string* keys,
                     std::string* values) {
   const size_t key_size = KeyRecordSize(format.key_kind);
@@ -259,7 +259,7 @@ Status AppendRecord(const FileRecordFormat& format, std::string_view field,
   return Status::Ok();
 }
 
-Status CheckFormat(const FileRecordFormat& format, size_t buffer_size) {
+Status CheckFormat(const KvRecordFormat& format, size_t buffer_size) {
   if (format.dim == 0) {
     return InvalidArgumentError(
         "tables with dim 0 cannot be saved to or loaded from files");
@@ -270,9 +270,9 @@ Status CheckFormat(const FileRecordFormat& format, size_t buffer_size) {
 
 }  // namespace
 
-Status SaveTableRows(const RedisTableStore& store,
-                     const FileRecordFormat& format, size_t buffer_size,
-                     ByteSink* keys, ByteSink* values, int64_t* rows_saved) {
+Status SaveKvFiles(const RedisTableStore& store, const KvRecordFormat& format,
+                   size_t buffer_size, ByteSink* keys, ByteSink* values,
+                   int64_t* rows_saved) {
   TFRA_TABLE_RETURN_IF_ERROR(CheckFormat(format, buffer_size));
   std::string key_buffer;
   std::string value_buffer;
@@ -298,11 +298,10 @@ Status SaveTableRows(const RedisTableStore& store,
   return Status::Ok();
 }
 
-Status LoadTableRows(const RedisTableStore& store,
-                     const FileRecordFormat& format,
-                     const FieldBucketer& bucketer, size_t buffer_size,
-                     const std::string& path, const OpenSourceFn& open,
-                     redis_client::Executor* executor, int64_t* rows_loaded) {
+Status LoadKvFiles(const RedisTableStore& store, const KvRecordFormat& format,
+                   const FieldBucketer& bucketer, size_t buffer_size,
+                   const std::string& path, const OpenSourceFn& open,
+                   redis_client::Executor* executor, int64_t* rows_loaded) {
   TFRA_TABLE_RETURN_IF_ERROR(CheckFormat(format, buffer_size));
   auto expected = CheckFiles(format, path, open);
   if (!expected.ok()) return expected.status();
@@ -322,7 +321,8 @@ Status LoadTableRows(const RedisTableStore& store,
                                          &value_data, &value_bounds));
     if (key_bounds.size() != value_bounds.size()) {
       return FailedPreconditionError(
-          "saved table files " + path + "-keys/-values changed while loading");
+          "saved key/value files " + path +
+          "-keys/-values changed while loading");
     }
     if (key_bounds.empty()) break;
     KeyBatch batch;
@@ -337,7 +337,7 @@ Status LoadTableRows(const RedisTableStore& store,
     loaded += static_cast<int64_t>(key_bounds.size());
   }
   if (loaded != *expected) {
-    return FailedPreconditionError("saved table files " + path +
+    return FailedPreconditionError("saved key/value files " + path +
                                    "-keys/-values changed while loading");
   }
   *rows_loaded = loaded;

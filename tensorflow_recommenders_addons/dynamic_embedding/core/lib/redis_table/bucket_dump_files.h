@@ -1,6 +1,7 @@
-// table_store_mode 1: a table saved as one Redis DUMP payload per bucket,
-// in <model_lib_abs_dir>/<model_tag>/<bucket key>.rdb, as upstream TFRA
-// names them; restored with RESTORE ... REPLACE.
+// DUMP files (table_store_mode 1): a table saved as one Redis DUMP payload
+// per bucket, in <model_lib_abs_dir>/<model_tag>/<bucket key>.rdb, as
+// upstream TFRA names them; restored with RESTORE ... REPLACE. Not to be
+// confused with the key/value files of save_to_file_system (kv_files.h).
 //
 // Unlike upstream: files are written completely (temp file, fsync, rename)
 // before the save returns; a restore pairs file i with runtime bucket i and
@@ -9,8 +10,8 @@
 // file fails the restore instead of being skipped with a warning. A DUMP
 // payload only restores on a Redis whose RDB version is at least the saving
 // server's.
-#ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_TABLE_FILES_H_
-#define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_TABLE_FILES_H_
+#ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_BUCKET_DUMP_FILES_H_
+#define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_BUCKET_DUMP_FILES_H_
 
 #include <string>
 #include <string_view>
@@ -21,10 +22,10 @@
 namespace tfra {
 namespace redis_table {
 
-// File name of a bucket: the key itself when it is printable and has no
+// DUMP file name of a bucket: the key itself when it is printable and has no
 // '/', else every byte outside [A-Za-z0-9:_{}.-] as %XX (md5 prefixes are
 // binary).
-std::string BucketFileName(std::string_view bucket_key);
+std::string DumpFileName(std::string_view bucket_key);
 
 // Saves every runtime bucket under model_tag_runtime.
 Status SaveBucketDumpFiles(const OpenedTable& table);
@@ -35,4 +36,4 @@ Status RestoreBucketDumpFiles(const OpenedTable& table);
 }  // namespace redis_table
 }  // namespace tfra
 
-#endif  // TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_TABLE_FILES_H_
+#endif  // TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_BUCKET_DUMP_FILES_H_

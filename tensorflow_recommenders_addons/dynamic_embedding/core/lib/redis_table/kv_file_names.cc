@@ -1,4 +1,4 @@
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_file_names.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/kv_file_names.h"
 
 #include <map>
 #include <utility>
@@ -31,9 +31,9 @@ std::string ValuesFilePath(std::string_view path) {
   return std::string(path) + std::string(kValuesSuffix);
 }
 
-std::string ResolveFileDir(std::string_view dirpath_env,
-                           std::string_view dirpath,
-                           const GetEnvFunction& getenv_fn) {
+std::string ResolveKvFileDir(std::string_view dirpath_env,
+                             std::string_view dirpath,
+                             const GetEnvFunction& getenv_fn) {
   if (!dirpath_env.empty()) {
     const char* value = getenv_fn(std::string(dirpath_env).c_str());
     if (value != nullptr && value[0] != '\0') return value;
@@ -81,7 +81,8 @@ Result<std::vector<std::string>> SavedTablesInDir(
     tables.push_back(base);
   }
   if (tables.empty()) {
-    return NotFoundError("no saved table files for '" + std::string(file_name) +
+    return NotFoundError("no saved key/value files for '" +
+                         std::string(file_name) +
                          "' in " + std::string(dir) + " (looked for " +
                          prefix + "*-keys/-values)");
   }

@@ -1,4 +1,4 @@
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_file_io.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/kv_files.h"
 
 #include <cstring>
 #include <map>
@@ -67,7 +67,7 @@ std::string FloatRow(float a, float b) {
 }
 
 // One standalone server for the suite; each test has its own model tag.
-class TableFileIoTest : public ::testing::Test {
+class KvFilesTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     servers_ = client_util::StartServers(redis_client::Mode::kStandalone)
@@ -124,11 +124,11 @@ class TableFileIoTest : public ::testing::Test {
   std::string tag_;
 };
 
-redis_client::testing::RedisServers* TableFileIoTest::servers_ = nullptr;
+redis_client::testing::RedisServers* KvFilesTest::servers_ = nullptr;
 
-constexpr FileRecordFormat kInt64Float2{KeyKind::kInt64, 8, 2};
+constexpr KvRecordFormat kInt64Float2{KeyKind::kInt64, 8, 2};
 
-TEST_F(TableFileIoTest, SavedFilesHoldRawKeysAndRowsInTheSameOrder) {
+TEST_F(KvFilesTest, SavedFilesHoldRawKeysAndRowsInTheSameOrder) {
   auto store = Store("a", 3);
   std::map<std::string, std::string> rows;
   for (int64_t key = -500; key < 500; ++key) {
@@ -139,7 +139,7 @@ TEST_F(TableFileIoTest, SavedFilesHoldRawKeysAndRowsInTheSameOrder) {
   StringSink key_sink(&keys), value_sink(&values);
   int64_t saved = 0;
   const Status status =
-      SaveTableRows(*store, kInt64Float2, 64, &key_sink, &value_sink, &saved);
+      SaveKvFiles(*store, kInt64Float2, 64, &key_sink, &value_sink, &saved);
   ASSERT_TRUE(status.ok()) << status.ToString();
   EXPECT_EQ(saved, 1000);
   ASSERT_EQ(keys.size(), 1000u * 8);
@@ -152,7 +152,7 @@ TEST_F(TableFileIoTest, SavedFilesHoldRawKeysAndRowsInTheSameOrder) {
   EXPECT_EQ(from_files, rows);
 }
 
-TEST_F(TableFileIoTest, LoadUpsertsIntoAnotherBucketLayoutInChunks) {
+TEST_F(KvFilesTest, LoadUpsertsIntoAnotherBucketLayoutInChunks) {
   auto source = Store("src", 3);
   std::map<std::string, std::string> rows;
   for (int64_t key = 0; key < 250; ++key) {
@@ -163,25 +163,25 @@ TEST_F(TableFileIoTest, LoadUpsertsIntoAnotherBucketLayoutInChunks) {
   StringSink key_sink(&files["/d/emb-keys"]);
   StringSink value_sink(&files["/d/emb-values"]);
   int64_t count = 0;
-  ASSERT_TRUE(SaveTableRows(*source, kInt64Float2, 1000, &key_sink,
-                            &value_sink, &count)
+  ASSERT_TRUE(SaveKvFiles(*source, kInt64Float2, 1000, &key_sink, &value_sink,
+                          &count)
                   .ok());
   auto target = Store("dst", 2);
   Put(*target, KeyKind::kInt64, 2, {{Int64Bytes(7), FloatRow(0, 0)},
                                     {Int64Bytes(9999), FloatRow(9, 9)}});
   const Status status =
-      LoadTableRows(*target, kInt64Float2, FieldBucketer(KeyKind::kInt64, 2,
-                                                         false),
-                    30, "/d/emb", OpenIn(&files), nullptr, &count);
+      LoadKvFiles(*target, kInt64Float2,
+                  FieldBucketer(KeyKind::kInt64, 2, false), 30, "/d/emb",
+                  OpenIn(&files), nullptr, &count);
   ASSERT_TRUE(status.ok()) << status.ToString();
   EXPECT_EQ(count, 250);
   rows[Int64Bytes(9999)] = FloatRow(9, 9);  // kept; key 7 overwritten
   EXPECT_EQ(Contents(*target), rows);
 }
 
-TEST_F(TableFileIoTest, StringKeysAndRowsAreLengthPrefixed) {
+TEST_F(KvFilesTest, StringKeysAndRowsAreLengthPrefixed) {
   auto store = Store("s", 2);
-  const FileRecordFormat format{KeyKind::kString, 0, 2};
+  const KvRecordFormat format{KeyKind::kString, 0, 2};
   const std::string_view row_a[] = {"x", ""};
   std::string stored_a;
   ASSERT_TRUE(AppendStringRow(row_a, 2, &stored_a).ok());
@@ -190,43 +190,43 @@ TEST_F(TableFileIoTest, StringKeysAndRowsAreLengthPrefixed) {
   StringSink key_sink(&files["p-keys"]), value_sink(&files["p-values"]);
   int64_t count = 0;
   ASSERT_TRUE(
-      SaveTableRows(*store, format, 10, &key_sink, &value_sink, &count).ok());
+      SaveKvFiles(*store, format, 10, &key_sink, &value_sink, &count).ok());
   EXPECT_EQ(files["p-keys"], std::string("\3\0\0\0k\0y", 7));
   EXPECT_EQ(files["p-values"], std::string("\1\0\0\0x\0\0\0\0", 9));
   auto copy = Store("s2", 1);
   const FieldBucketer bucketer(KeyKind::kString, 1, false);
-  ASSERT_TRUE(LoadTableRows(*copy, format, bucketer, 10, "p", OpenIn(&files),
-                            nullptr, &count)
+  ASSERT_TRUE(LoadKvFiles(*copy, format, bucketer, 10, "p", OpenIn(&files),
+                          nullptr, &count)
                   .ok());
   EXPECT_EQ(Contents(*copy), Contents(*store));
 }
 
-TEST_F(TableFileIoTest, EmptyTableSavesEmptyFilesThatLoad) {
+TEST_F(KvFilesTest, EmptyTableSavesEmptyFilesThatLoad) {
   auto store = Store("e", 1);
   Files files;
   StringSink key_sink(&files["p-keys"]), value_sink(&files["p-values"]);
   int64_t count = -1;
-  ASSERT_TRUE(SaveTableRows(*store, kInt64Float2, 10, &key_sink, &value_sink,
-                            &count)
+  ASSERT_TRUE(SaveKvFiles(*store, kInt64Float2, 10, &key_sink, &value_sink,
+                          &count)
                   .ok());
   EXPECT_EQ(count, 0);
   EXPECT_EQ(files["p-keys"], "");
-  ASSERT_TRUE(LoadTableRows(*store, kInt64Float2,
-                            FieldBucketer(KeyKind::kInt64, 1, false), 10, "p",
-                            OpenIn(&files), nullptr, &count)
+  ASSERT_TRUE(LoadKvFiles(*store, kInt64Float2,
+                          FieldBucketer(KeyKind::kInt64, 1, false), 10, "p",
+                          OpenIn(&files), nullptr, &count)
                   .ok());
   EXPECT_EQ(count, 0);
 }
 
 // Loads the table "p" of `files` into `store`, one row per insert.
-Status LoadFiles(const RedisTableStore& store, const FileRecordFormat& format,
+Status LoadFiles(const RedisTableStore& store, const KvRecordFormat& format,
                  const Files& files) {
   int64_t count = 0;
-  return LoadTableRows(store, format, FieldBucketer(format.key_kind, 1, false),
-                       1, "p", OpenIn(&files), nullptr, &count);
+  return LoadKvFiles(store, format, FieldBucketer(format.key_kind, 1, false), 1,
+                     "p", OpenIn(&files), nullptr, &count);
 }
 
-TEST_F(TableFileIoTest, LoadChecksBothFilesBeforeInserting) {
+TEST_F(KvFilesTest, LoadChecksBothFilesBeforeInserting) {
   auto store = Store("m", 1);
   Files files = {{"p-keys", Int64Bytes(1) + Int64Bytes(2) + Int64Bytes(3)},
                  {"p-values", FloatRow(1, 1) + FloatRow(2, 2)}};
@@ -247,9 +247,9 @@ TEST_F(TableFileIoTest, LoadChecksBothFilesBeforeInserting) {
   EXPECT_EQ(*store->Size(), 0);
 }
 
-TEST_F(TableFileIoTest, LoadRejectsTruncatedStringFramingBeforeInserting) {
+TEST_F(KvFilesTest, LoadRejectsTruncatedStringFramingBeforeInserting) {
   auto store = Store("t", 1);
-  const FileRecordFormat format{KeyKind::kString, 0, 1};
+  const KvRecordFormat format{KeyKind::kString, 0, 1};
   Files files = {{"p-keys", std::string("\1\0\0\0a\5\0\0\0b", 10)},
                  {"p-values", std::string("\1\0\0\0x\1\0\0\0y", 10)}};
   const Status status = LoadFiles(*store, format, files);
@@ -260,7 +260,7 @@ TEST_F(TableFileIoTest, LoadRejectsTruncatedStringFramingBeforeInserting) {
   EXPECT_EQ(*store->Size(), 0);
 }
 
-TEST_F(TableFileIoTest, LoadReportsAMissingFile) {
+TEST_F(KvFilesTest, LoadReportsAMissingFile) {
   auto store = Store("n", 1);
   const Status status = LoadFiles(
       *store, kInt64Float2, {{"p-keys", Int64Bytes(1)}});
@@ -268,15 +268,15 @@ TEST_F(TableFileIoTest, LoadReportsAMissingFile) {
   EXPECT_NE(status.message().find("p-values"), std::string::npos);
 }
 
-TEST_F(TableFileIoTest, SaveRejectsRowsOfAnotherDim) {
+TEST_F(KvFilesTest, SaveRejectsRowsOfAnotherDim) {
   auto store = Store("d", 1);
   Put(*store, KeyKind::kInt64, 1, {{Int64Bytes(1), FloatRow(1, 2)}});
   std::string keys, values;
   StringSink key_sink(&keys), value_sink(&values);
   int64_t count = 0;
-  const FileRecordFormat dim3{KeyKind::kInt64, 12, 3};
+  const KvRecordFormat dim3{KeyKind::kInt64, 12, 3};
   const Status status =
-      SaveTableRows(*store, dim3, 10, &key_sink, &value_sink, &count);
+      SaveKvFiles(*store, dim3, 10, &key_sink, &value_sink, &count);
   EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(status.message().find("a stored value has 8 bytes, the table's "
                                   "rows have 12"),

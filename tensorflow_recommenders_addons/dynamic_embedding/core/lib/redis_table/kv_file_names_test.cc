@@ -1,4 +1,4 @@
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_file_names.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/kv_file_names.h"
 
 #include <map>
 #include <string>
@@ -17,20 +17,20 @@ GetEnvFunction FakeEnv(std::map<std::string, std::string> vars) {
   };
 }
 
-TEST(TableFileNamesTest, FilesAreThePathWithKeysAndValuesSuffixes) {
+TEST(KvFileNamesTest, FilesAreThePathWithKeysAndValuesSuffixes) {
   EXPECT_EQ(KeysFilePath("/d/emb"), "/d/emb-keys");
   EXPECT_EQ(ValuesFilePath("/d/emb"), "/d/emb-values");
 }
 
-TEST(TableFileNamesTest, DirComesFromTheNamedEnvVarWhenItIsSet) {
+TEST(KvFileNamesTest, DirComesFromTheNamedEnvVarWhenItIsSet) {
   const auto env = FakeEnv({{"SAVED", "/from/env"}, {"EMPTY", ""}});
-  EXPECT_EQ(ResolveFileDir("SAVED", "/from/input", env), "/from/env");
-  EXPECT_EQ(ResolveFileDir("UNSET", "/from/input", env), "/from/input");
-  EXPECT_EQ(ResolveFileDir("EMPTY", "/from/input", env), "/from/input");
-  EXPECT_EQ(ResolveFileDir("", "/from/input", env), "/from/input");
+  EXPECT_EQ(ResolveKvFileDir("SAVED", "/from/input", env), "/from/env");
+  EXPECT_EQ(ResolveKvFileDir("UNSET", "/from/input", env), "/from/input");
+  EXPECT_EQ(ResolveKvFileDir("EMPTY", "/from/input", env), "/from/input");
+  EXPECT_EQ(ResolveKvFileDir("", "/from/input", env), "/from/input");
 }
 
-TEST(TableFileNamesTest, JoinAddsOneSlashAndKeepsUris) {
+TEST(KvFileNamesTest, JoinAddsOneSlashAndKeepsUris) {
   EXPECT_EQ(JoinFilePath("/tmp/x", "emb"), "/tmp/x/emb");
   EXPECT_EQ(JoinFilePath("/tmp/x/", "emb"), "/tmp/x/emb");
   EXPECT_EQ(JoinFilePath("/tmp/x", "/emb"), "/tmp/x/emb");
@@ -38,7 +38,7 @@ TEST(TableFileNamesTest, JoinAddsOneSlashAndKeepsUris) {
   EXPECT_EQ(JoinFilePath("", "emb"), "emb");
 }
 
-TEST(TableFileNamesTest, EntireDirTakesEveryShardAndRankOfAVariable) {
+TEST(KvFileNamesTest, EntireDirTakesEveryShardAndRankOfAVariable) {
   const std::vector<std::string> children = {
       "emb_mht_1of2_rank0_size2-keys", "emb_mht_1of2_rank0_size2-values",
       "emb_mht_2of2_rank1_size2-keys", "emb_mht_2of2_rank1_size2-values",
@@ -51,7 +51,7 @@ TEST(TableFileNamesTest, EntireDirTakesEveryShardAndRankOfAVariable) {
                                                "emb_mht_2of2_rank1_size2"}));
 }
 
-TEST(TableFileNamesTest, EntireDirOfAPlainNameNeverTakesALongerName) {
+TEST(KvFileNamesTest, EntireDirOfAPlainNameNeverTakesALongerName) {
   // Upstream globbed a 4-character prefix here ("emb_" -> every table).
   const std::vector<std::string> children = {
       "emb-keys",         "emb-values",          "emb_mht_1of1-keys",
@@ -62,7 +62,7 @@ TEST(TableFileNamesTest, EntireDirOfAPlainNameNeverTakesALongerName) {
   EXPECT_EQ(*tables, (std::vector<std::string>{"emb", "emb_mht_1of1"}));
 }
 
-TEST(TableFileNamesTest, EntireDirFailsOnAHalfSavedTable) {
+TEST(KvFileNamesTest, EntireDirFailsOnAHalfSavedTable) {
   auto tables = SavedTablesInDir("/d", {"emb-keys"}, "emb");
   ASSERT_FALSE(tables.ok());
   EXPECT_EQ(tables.status().code(), StatusCode::kNotFound);
@@ -71,12 +71,13 @@ TEST(TableFileNamesTest, EntireDirFailsOnAHalfSavedTable) {
       << tables.status().message();
 }
 
-TEST(TableFileNamesTest, EntireDirFailsWhenNothingMatches) {
+TEST(KvFileNamesTest, EntireDirFailsWhenNothingMatches) {
   auto tables = SavedTablesInDir("/d", {"x-keys", "x-values"}, "emb");
   ASSERT_FALSE(tables.ok());
   EXPECT_EQ(tables.status().code(), StatusCode::kNotFound);
-  EXPECT_NE(tables.status().message().find("no saved table files for 'emb'"),
-            std::string::npos)
+  EXPECT_NE(
+      tables.status().message().find("no saved key/value files for 'emb'"),
+      std::string::npos)
       << tables.status().message();
 }
 

@@ -1,9 +1,9 @@
-// Where save_to_file_system / load_from_file_system put a table: the
-// folder (an env var or the op's input), the two file names of one saved
-// table, and the tables load_entire_dir picks from a folder. Pure functions;
-// TF-free.
-#ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_TABLE_FILE_NAMES_H_
-#define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_TABLE_FILE_NAMES_H_
+// Where save_to_file_system / load_from_file_system put a table's key/value
+// files (kv_files.h): the folder (an env var or the op's input), the two
+// file names of one saved table, and the tables load_entire_dir picks from a
+// folder. Pure functions; TF-free.
+#ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_KV_FILE_NAMES_H_
+#define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_KV_FILE_NAMES_H_
 
 #include <string>
 #include <string_view>
@@ -20,9 +20,9 @@ std::string ValuesFilePath(std::string_view path);  // path + "-values"
 
 // The folder: the value of the variable named `dirpath_env` when that name
 // is non-empty and the variable is set to a non-empty value, else `dirpath`.
-std::string ResolveFileDir(std::string_view dirpath_env,
-                           std::string_view dirpath,
-                           const GetEnvFunction& getenv_fn);
+std::string ResolveKvFileDir(std::string_view dirpath_env,
+                             std::string_view dirpath,
+                             const GetEnvFunction& getenv_fn);
 
 // dir + "/" + file_name (no doubled '/'; a URI such as "s3://b/x" works).
 std::string JoinFilePath(std::string_view dir, std::string_view file_name);
@@ -42,4 +42,4 @@ Result<std::vector<std::string>> SavedTablesInDir(
 }  // namespace redis_table
 }  // namespace tfra
 
-#endif  // TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_TABLE_FILE_NAMES_H_
+#endif  // TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_KV_FILE_NAMES_H_

@@ -1,4 +1,4 @@
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/table_file_system.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/kv_file_system.h"
 
 #include <memory>
 #include <string>
@@ -78,7 +78,7 @@ class RandomAccessFileSource : public rt::ByteSource {
   uint64 offset_ = 0;
 };
 
-absl::Status CheckRequest(const TableFileRequest& request) {
+absl::Status CheckRequest(const KvFileRequest& request) {
   if (request.file_name.empty()) {
     return errors::InvalidArgument("file_name must not be empty");
   }
@@ -89,9 +89,9 @@ absl::Status CheckRequest(const TableFileRequest& request) {
   return absl::OkStatus();
 }
 
-std::string FolderOf(const TableFileRequest& request) {
-  return rt::ResolveFileDir(request.dirpath_env, request.dirpath,
-                            rt::ProcessEnvironment());
+std::string FolderOf(const KvFileRequest& request) {
+  return rt::ResolveKvFileDir(request.dirpath_env, request.dirpath,
+                              rt::ProcessEnvironment());
 }
 
 // The two files a save writes, open.
@@ -121,15 +121,15 @@ absl::Status SyncAndClose(WritableFile* file) {
 }
 
 absl::Status WriteRows(const rt::OpenedTable& table,
-                       const rt::FileRecordFormat& format,
-                       const TableFileRequest& request, SaveFiles* files,
+                       const rt::KvRecordFormat& format,
+                       const KvFileRequest& request, SaveFiles* files,
                        int64_t* rows) {
   WritableFileSink keys(files->keys.get());
   WritableFileSink values(files->values.get());
   TF_RETURN_IF_ERROR(ToTfStatus(
-      rt::SaveTableRows(*table.store, format,
-                        static_cast<size_t>(request.buffer_size), &keys,
-                        &values, rows)));
+      rt::SaveKvFiles(*table.store, format,
+                      static_cast<size_t>(request.buffer_size), &keys, &values,
+                      rows)));
   TF_RETURN_IF_ERROR(SyncAndClose(files->keys.get()));
   return SyncAndClose(files->values.get());
 }
@@ -150,7 +150,7 @@ rt::OpenSourceFn SourceOpener(Env* env) {
 }
 
 // The saved tables a load reads: one, or every match in the folder.
-absl::Status PathsToLoad(Env* env, const TableFileRequest& request,
+absl::Status PathsToLoad(Env* env, const KvFileRequest& request,
                          std::vector<std::string>* paths) {
   const std::string dir = FolderOf(request);
   if (!request.load_entire_dir) {
@@ -170,8 +170,8 @@ absl::Status PathsToLoad(Env* env, const TableFileRequest& request,
 }  // namespace
 
 absl::Status SaveTableToFileSystem(Env* env, const rt::OpenedTable& table,
-                                   const rt::FileRecordFormat& format,
-                                   const TableFileRequest& request) {
+                                   const rt::KvRecordFormat& format,
+                                   const KvFileRequest& request) {
   TF_RETURN_IF_ERROR(CheckRequest(request));
   const std::string path =
       rt::JoinFilePath(FolderOf(request), request.file_name);
@@ -196,8 +196,8 @@ absl::Status SaveTableToFileSystem(Env* env, const rt::OpenedTable& table,
 }
 
 absl::Status LoadTableFromFileSystem(Env* env, const rt::OpenedTable& table,
-                                     const rt::FileRecordFormat& format,
-                                     const TableFileRequest& request,
+                                     const rt::KvRecordFormat& format,
+                                     const KvFileRequest& request,
                                      tfra::redis_client::Executor* executor) {
   TF_RETURN_IF_ERROR(CheckRequest(request));
   std::vector<std::string> paths;
@@ -208,9 +208,9 @@ absl::Status LoadTableFromFileSystem(Env* env, const rt::OpenedTable& table,
   for (const std::string& path : paths) {
     int64_t rows = 0;
     TF_RETURN_IF_ERROR(ToTfStatus(
-        rt::LoadTableRows(*table.store, format, bucketer,
-                          static_cast<size_t>(request.buffer_size), path,
-                          SourceOpener(env), executor, &rows)));
+        rt::LoadKvFiles(*table.store, format, bucketer,
+                        static_cast<size_t>(request.buffer_size), path,
+                        SourceOpener(env), executor, &rows)));
     VLOG(1) << "loaded " << rows << " rows from " << path << "-keys/-values";
   }
   return absl::OkStatus();

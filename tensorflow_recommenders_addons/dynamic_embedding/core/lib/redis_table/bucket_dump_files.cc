@@ -1,4 +1,4 @@
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_files.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/bucket_dump_files.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -93,7 +93,7 @@ Result<std::string> ReadFile(const std::string& path) {
 
 }  // namespace
 
-std::string BucketFileName(std::string_view bucket_key) {
+std::string DumpFileName(std::string_view bucket_key) {
   std::string name;
   for (unsigned char c : bucket_key) {
     if (IsPlainFileByte(c)) {
@@ -122,7 +122,7 @@ Status SaveBucketDumpFiles(const OpenedTable& table) {
     const std::string_view payload =
         reply->is_nil() ? std::string_view() : reply->text();
     TFRA_TABLE_RETURN_IF_ERROR(
-        WriteFileAtomically(dir + "/" + BucketFileName(bucket), payload));
+        WriteFileAtomically(dir + "/" + DumpFileName(bucket), payload));
   }
   return Status::Ok();
 }
@@ -141,7 +141,7 @@ Status RestoreBucketDumpFiles(const OpenedTable& table) {
       JoinDir(table.config.model_lib_abs_dir, table.config.model_tag_import);
   for (size_t i = 0; i < runtime.size(); ++i) {
     auto payload =
-        ReadFile(dir + "/" + BucketFileName(table.import_bucket_keys[i]));
+        ReadFile(dir + "/" + DumpFileName(table.import_bucket_keys[i]));
     if (!payload.ok()) return payload.status();
     const redis_client::Command command =
         payload->empty()

@@ -1,6 +1,7 @@
-// save_to_file_system / load_from_file_system: a table as two files,
-// `<path>-keys` and `<path>-values`, record i of one belonging to record i of
-// the other (upstream TFRA's format, spec 5.5):
+// Key/value files: save_to_file_system / load_from_file_system write a table
+// as two files, `<path>-keys` and `<path>-values`, record i of one belonging
+// to record i of the other (upstream TFRA's format, spec 5.5). Not to be
+// confused with the DUMP files of table_store_mode 1 (bucket_dump_files.h).
 //   - int32/int64 keys: sizeof(K) little-endian bytes per key;
 //   - numeric rows: dim x sizeof(V) raw bytes per row (the bytes Redis holds).
 // Strings, where upstream wrote raw in-memory `tstring` objects (pointers
@@ -17,8 +18,8 @@
 //
 // TF-free: bytes go through ByteSink/ByteSource, which the kernel implements
 // over TensorFlow's FileSystem API (any TF filesystem works).
-#ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_TABLE_FILE_IO_H_
-#define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_TABLE_FILE_IO_H_
+#ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_KV_FILES_H_
+#define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_KV_FILES_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -30,7 +31,7 @@
 
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/field_bucketer.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_store.h"
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_file_names.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/kv_file_names.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/executor.h"
 
@@ -38,7 +39,7 @@ namespace tfra {
 namespace redis_table {
 
 // What one record of each file holds.
-struct FileRecordFormat {
+struct KvRecordFormat {
   KeyKind key_kind = KeyKind::kInt64;
   // Numeric rows: exactly dim * sizeof(V). 0 means string rows.
   size_t value_bytes = 0;
@@ -69,21 +70,20 @@ using OpenSourceFn =
 // Writes every row of `store` to the two sinks, at most `buffer_size`
 // records per Append. Rows whose stored bytes do not match `format` fail the
 // save (InvalidArgument): the files would be unreadable.
-Status SaveTableRows(const RedisTableStore& store,
-                     const FileRecordFormat& format, size_t buffer_size,
-                     ByteSink* keys, ByteSink* values, int64_t* rows_saved);
+Status SaveKvFiles(const RedisTableStore& store, const KvRecordFormat& format,
+                   size_t buffer_size, ByteSink* keys, ByteSink* values,
+                   int64_t* rows_saved);
 
 // Upserts the rows of `<path>-keys` / `<path>-values` into `store`, at most
 // `buffer_size` per insert. InvalidArgument, before any insert, when the
 // files disagree (record counts, sizes not a multiple of the record size,
 // truncated framing).
-Status LoadTableRows(const RedisTableStore& store,
-                     const FileRecordFormat& format,
-                     const FieldBucketer& bucketer, size_t buffer_size,
-                     const std::string& path, const OpenSourceFn& open,
-                     redis_client::Executor* executor, int64_t* rows_loaded);
+Status LoadKvFiles(const RedisTableStore& store, const KvRecordFormat& format,
+                   const FieldBucketer& bucketer, size_t buffer_size,
+                   const std::string& path, const OpenSourceFn& open,
+                   redis_client::Executor* executor, int64_t* rows_loaded);
 
 }  // namespace redis_table
 }  // namespace tfra
 
-#endif  // TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_TABLE_FILE_IO_H_
+#endif  // TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_KV_FILES_H_
