@@ -63,9 +63,6 @@ std::string_view AccumScript();
 // Lower-case hex SHA1 of AccumScript(): the name EVALSHA knows it by.
 std::string_view AccumScriptSha1();
 
-// Lower-case hex SHA1 of `bytes` (exposed for its test).
-std::string Sha1Hex(std::string_view bytes);
-
 // The command for keys order[begin, end) of one bucket: EVALSHA when
 // `by_sha`, else EVAL with the body (which also caches it on that node).
 // fields, deltas and exists are indexed by key; views are borrowed.

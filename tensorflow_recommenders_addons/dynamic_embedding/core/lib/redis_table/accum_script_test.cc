@@ -25,17 +25,6 @@ namespace {
 namespace client_util = redis_client::test_util;
 using redis_client::Mode;
 
-TEST(Sha1HexTest, MatchesFips180Vectors) {
-  EXPECT_EQ(Sha1Hex(""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-  EXPECT_EQ(Sha1Hex("abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
-  // 56 bytes: the length no longer fits the first block.
-  EXPECT_EQ(
-      Sha1Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
-      "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
-  EXPECT_EQ(Sha1Hex(std::string(1000000, 'a')),
-            "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
-}
-
 TEST(AccumElementTest, SizesAndFormats) {
   EXPECT_EQ(AccumElementBytes(AccumElement::kFloat), 4u);
   EXPECT_EQ(AccumElementBytes(AccumElement::kDouble), 8u);
