@@ -1,8 +1,11 @@
 """Build macros: the one place that holds the C++ compile flags.
 
-- tfra_cc_library / tfra_cc_test: TF-free C++ (Redis client, table logic).
-- custom_op_library: a TensorFlow op library (.so loaded by tf.load_op_library),
-  or, for linking into a TensorFlow Serving binary, an alwayslink cc_library.
+- tfra_cc_library / tfra_cc_test / tfra_cc_binary: TF-free C++ (Redis client,
+  table logic, tools).
+- tfra_tf_cc_library / tfra_tf_cc_test: C++ against TensorFlow's headers (ops,
+  kernels); the tests link TensorFlow's framework library.
+- custom_op_library: a TensorFlow op library (.so loaded by tf.load_op_library)
+  linking op and kernel libraries.
 """
 
 load("@local_config_tf//:build_defs.bzl", "TF_COPTS")
@@ -36,36 +39,51 @@ def tfra_cc_test(name, deps = [], copts = [], use_gtest_main = True, size = "sma
         **kwargs
     )
 
-def custom_op_library(name, srcs = [], deps = [], copts = [], for_serving = False, **kwargs):
-    """A TensorFlow op library.
-
-    Args:
-      name: `_<name>.so` for the Python-loadable library.
-      srcs: op registrations and kernels.
-      deps: TF-free cc_libraries linked in statically.
-      copts: extra compile flags.
-      for_serving: build an alwayslink cc_library instead of a .so, to link the
-        ops and kernels into a TensorFlow Serving binary.
-      **kwargs: passed to the underlying rule.
-    """
-    tf_deps = [
-        "@local_config_tf//:libtensorflow_framework",
-        "@local_config_tf//:tf_header_lib",
-    ]
-    if for_serving:
-        native.cc_library(
-            name = name,
-            srcs = srcs,
-            copts = TFRA_COPTS + copts,
-            deps = deps + ["@local_config_tf//:tf_header_lib"],
-            alwayslink = 1,
-            **kwargs
-        )
-        return
+def tfra_cc_binary(name, copts = [], linkopts = [], **kwargs):
+    """A TF-free tool (benchmarks, generators)."""
     native.cc_binary(
         name = name,
-        srcs = srcs,
         copts = TFRA_COPTS + copts,
+        linkopts = ["-pthread"] + linkopts,
+        **kwargs
+    )
+
+_TF_HEADERS = "@local_config_tf//:tf_header_lib"
+_TF_FRAMEWORK = "@local_config_tf//:libtensorflow_framework"
+
+def tfra_tf_cc_library(name, deps = [], copts = [], **kwargs):
+    """C++ against TensorFlow's headers (ops, kernels).
+
+    Links none of TensorFlow: the op library (or a serving binary) brings it.
+    Libraries that register ops or kernels set alwayslink = 1, since nothing
+    references a registration by symbol.
+    """
+    native.cc_library(
+        name = name,
+        copts = TFRA_COPTS + copts,
+        deps = deps + [_TF_HEADERS],
+        **kwargs
+    )
+
+def tfra_tf_cc_test(name, deps = [], **kwargs):
+    """A gtest of code against TensorFlow, linked with its framework library."""
+    tfra_cc_test(
+        name = name,
+        deps = deps + [_TF_FRAMEWORK, _TF_HEADERS],
+        **kwargs
+    )
+
+def custom_op_library(name, deps = [], **kwargs):
+    """A TensorFlow op library: `_<name>.so`, loaded by tf.load_op_library.
+
+    Args:
+      name: the library's file name.
+      deps: alwayslink libraries of ops and kernels (tfra_tf_cc_library), with
+        the TF-free libraries below them linked in statically.
+      **kwargs: passed to the underlying rule.
+    """
+    native.cc_binary(
+        name = name,
         linkshared = 1,
         linkopts = [
             "-pthread",
@@ -74,7 +92,7 @@ def custom_op_library(name, srcs = [], deps = [], copts = [], for_serving = Fals
             "-Wl,--exclude-libs,ALL",
             "-Wl,-z,defs",
         ],
-        deps = deps + tf_deps,
+        deps = deps + [_TF_FRAMEWORK, _TF_HEADERS],
         **kwargs
     )
 

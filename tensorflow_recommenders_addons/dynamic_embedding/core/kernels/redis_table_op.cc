@@ -7,14 +7,15 @@
 #include "tensorflow/core/framework/types.h"
 #include "tensorflow/core/platform/errors.h"
 #include "tensorflow/core/platform/logging.h"
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_script.h"
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/bucket_hash.h"
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/bucket_dump_files.h"
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/value_codec.h"
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_table_dtypes.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/default_values.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/kv_file_system.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/redis_table_dtypes.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/tf_executor.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/tf_status.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_script.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/bucket_dump_files.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/bucket_hash.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/value_codec.h"
 
 namespace tensorflow {
 namespace recommenders_addons {
@@ -192,14 +193,7 @@ absl::Status RedisTableOfTensors<K, V>::FindImpl(OpKernelContext* ctx,
   TF_RETURN_IF_ERROR(ToTfStatus(status));
   // Defaults only where no row was found: writing them for every key first
   // and then overwriting the found rows doubled the output writes.
-  const V* defaults = default_value.flat<V>().data();
-  // A default per key (dynamic defaults, N x dim) or one row for all.
-  const bool per_key = default_value.NumElements() == n * dim_ && n > 1;
-  for (int64_t i = 0; i < n; ++i) {
-    if (found[i]) continue;
-    const V* source = per_key ? defaults + i * dim_ : defaults;
-    std::copy(source, source + dim_, out + i * dim_);
-  }
+  FillDefaultValues(found, n, dim_, default_value, out);
   return absl::OkStatus();
 }
 

@@ -26,8 +26,11 @@ namespace recommenders_addons {
 // 1k-key lookup was 12 ms with a plain pool ParallelFor on 2 cores).
 class TfExecutor : public tfra::redis_client::Executor {
  public:
+  // TF's CPU worker pool of the op's device.
   explicit TfExecutor(OpKernelContext* ctx)
-      : pool_(ctx->device()->tensorflow_cpu_worker_threads()->workers) {}
+      : TfExecutor(ctx->device()->tensorflow_cpu_worker_threads()->workers) {}
+  // `pool` may be null: everything then runs on the calling thread.
+  explicit TfExecutor(thread::ThreadPool* pool) : pool_(pool) {}
 
   void ParallelFor(size_t n, const std::function<void(size_t)>& fn) override {
     if (n <= 1 || pool_ == nullptr || pool_->NumThreads() < 1) {
