@@ -2,7 +2,8 @@
 # Cheap checks that keep the code's shape honest (STYLE.md section 5):
 # - no source file over 600 lines;
 # - no skipped test without a reason;
-# - no TensorFlow include in the TF-free Redis client;
+# - no TensorFlow in the TF-free layers under core/lib/ (the Redis client and
+#   the table logic): no TensorFlow include, no Bazel dependency on it;
 # - no download in any Bazel file.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -20,8 +21,12 @@ if git grep -nE 'pytest\.skip\(\s*\)|@pytest\.mark\.skip\s*$|skipTest\(\s*\)|GTE
   report "a test skips without a reason"
 fi
 
-if git grep -n '#include "tensorflow/' -- 'tensorflow_recommenders_addons/dynamic_embedding/core/lib/'; then
-  report "the Redis client must not include TensorFlow headers"
+tf_free='tensorflow_recommenders_addons/dynamic_embedding/core/lib/'
+if git grep -nE '#include [<"](tensorflow|tsl|third_party/eigen3|Eigen|unsupported/Eigen)/' -- "${tf_free}"; then
+  report "core/lib/ (Redis client, table logic) must not include TensorFlow headers"
+fi
+if git grep -n 'local_config_tf' -- "${tf_free}**/BUILD" "${tf_free}BUILD"; then
+  report "core/lib/ (Redis client, table logic) must not depend on TensorFlow"
 fi
 
 if git grep -nE 'http_archive|git_repository|urls *=' -- 'WORKSPACE' '*.bzl' '*BUILD*'; then
