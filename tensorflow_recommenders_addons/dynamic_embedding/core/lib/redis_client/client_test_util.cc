@@ -38,6 +38,17 @@ std::unique_ptr<RedisServers> StartServers(Mode mode,
   return StartServers(DeploymentSpec{mode, options});
 }
 
+DeploymentSpec ClusterWithReplicasTest::Spec() const {
+  DeploymentSpec spec{Mode::kCluster};
+  spec.wait_for_replicas = true;
+  return spec;
+}
+
+void ClusterWithReplicasTest::SetUp() {
+  ASSERT_NO_FATAL_FAILURE(ServersTest::SetUp());
+  options_ = OptionsFor(*servers_);
+}
+
 DeploymentSpec PasswordedSentinelTest::Spec() const {
   DeploymentSpec spec{Mode::kSentinel};
   spec.options.password = kDataPassword;

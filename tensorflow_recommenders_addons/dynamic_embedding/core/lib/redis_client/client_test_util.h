@@ -106,6 +106,16 @@ using ServersTest = SharedServersTest<::testing::Test>;
 using AllModesServersTest =
     SharedServersTest<::testing::TestWithParam<Mode>>;
 
+// For the cluster layer's tests: a cluster whose CLUSTER SLOTS lists every
+// replica, and `options_` reaching it.
+class ClusterWithReplicasTest : public ServersTest {
+ protected:
+  DeploymentSpec Spec() const override;
+  void SetUp() override;
+
+  ClientOptions options_;
+};
+
 // For the Sentinel layer's tests: a Sentinel deployment whose data nodes
 // and Sentinels both require passwords (kDataPassword, kSentinelPassword).
 class PasswordedSentinelTest : public ServersTest {

@@ -16,27 +16,14 @@ namespace {
 
 using test_util::TestKey;
 
-class ClusterRouterTest : public test_util::ServersTest {
+class ClusterRouterTest : public test_util::ClusterWithReplicasTest {
  protected:
-  test_util::DeploymentSpec Spec() const override {
-    test_util::DeploymentSpec spec{Mode::kCluster};
-    spec.wait_for_replicas = true;
-    return spec;
-  }
-
-  void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(SharedServersTest::SetUp());
-    options_ = test_util::OptionsFor(*servers_);
-  }
-
   // Reads `key` straight from `node`, without following redirections.
   static Result<Reply> GetFrom(const Endpoint& node, const std::string& key) {
     auto connection = Connection::Open(node, ConnectionOptions());
     if (!connection.ok()) return connection.status();
     return (*connection)->Run(Command{"GET", key});
   }
-
-  ClientOptions options_;
 };
 
 // With an executor the nodes' pipelines run on its threads; without one,

@@ -12,19 +12,8 @@ namespace tfra {
 namespace redis_client {
 namespace {
 
-class ClusterTopologyTest : public test_util::ServersTest {
+class ClusterTopologyTest : public test_util::ClusterWithReplicasTest {
  protected:
-  test_util::DeploymentSpec Spec() const override {
-    test_util::DeploymentSpec spec{Mode::kCluster};
-    spec.wait_for_replicas = true;
-    return spec;
-  }
-
-  void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(SharedServersTest::SetUp());
-    options_ = test_util::OptionsFor(*servers_);
-  }
-
   static int64_t ConnectionsReceived(int port) {
     auto connection =
         Connection::Open({"127.0.0.1", port}, ConnectionOptions());
@@ -37,8 +26,6 @@ class ClusterTopologyTest : public test_util::ServersTest {
     return at == std::string::npos ? -1
                                    : std::stoll(text.substr(at + field.size()));
   }
-
-  ClientOptions options_;
 };
 
 TEST_F(ClusterTopologyTest, RefreshBuildsAFullSlotMap) {
