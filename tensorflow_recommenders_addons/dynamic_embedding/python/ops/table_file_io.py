@@ -5,7 +5,7 @@ variable_file_system.py) call a table's own ops when they can (the Redis
 table's kernels stream rows in `buffer_size` batches). Rows of the
 in-process table, which has none, and rows a Variable splits by shard go
 through here, in the Redis kernel's format (core/lib/redis_table/
-table_file_io.h), which for numeric types is byte-identical to TFRA 0.8's:
+kv_files.h), which for numeric types is byte-identical to TFRA 0.8's:
 
   - `<dir>/<file_name>-keys`: int32/int64 keys as little-endian bytes; a
     string key as a 4-byte little-endian length plus its bytes;
