@@ -5,6 +5,8 @@ Built by the factories of redis_servers.py, which is what tests import.
 
 import atexit
 import collections
+import enum
+import json
 import shutil
 import signal
 import tempfile
@@ -17,6 +19,19 @@ from tools.testing.redis_process import START_TIMEOUT_S
 _DEFAULT = object()
 
 
+class ConnectionMode(enum.IntEnum):
+  """The three kinds of deployment, valued as the table config's
+  `redis_connection_mode` (docs/api_docs/tfra/dynamic_embedding/
+  RedisBackend.md); a deployment's `mode` is the lower-case name."""
+  CLUSTER = 0
+  SENTINEL = 1
+  STANDALONE = 2
+
+  @property
+  def mode(self):
+    return self.name.lower()
+
+
 class Deployment:
   """Redis processes on loopback ports, all files in one temp dir.
 
@@ -24,7 +39,12 @@ class Deployment:
   start() or `with`. Not thread-safe: drive a deployment from one thread.
   """
 
-  mode = None
+  connection_mode = None  # A ConnectionMode, set by each topology.
+
+  @property
+  def mode(self):
+    """"standalone", "cluster" or "sentinel"."""
+    return self.connection_mode.mode
 
   def __init__(self, password=None, acl_user=None, acl_password=None,
                master_name=None, sentinel_password=None):
@@ -82,6 +102,38 @@ class Deployment:
                 password=self.password, acl_user=self.acl_user,
                 acl_password=self.acl_password,
                 sentinel_password=self.sentinel_password)
+
+  def table_config(self, **overrides):
+    """A table's JSON config (a dict) that stores the table here.
+
+    The keys that reach this deployment: `redis_connection_mode`, the
+    addresses (the server; every Sentinel; every master as a Cluster seed),
+    the Sentinel master name and the credentials. Then `overrides` (any
+    other config key, or one of these replaced).
+    """
+    if self.connection_mode == ConnectionMode.SENTINEL:
+      ports = [s.port for s in self._sentinels]
+    else:
+      ports = self.node_ports("master")
+    config = {"redis_connection_mode": int(self.connection_mode),
+              "redis_host_ip": [self.host] * len(ports),
+              "redis_host_port": ports}
+    if self.connection_mode == ConnectionMode.SENTINEL:
+      config["redis_master_name"] = self.master_name
+    if self.sentinel_password is not None:
+      config["redis_sentinel_password"] = self.sentinel_password
+    if self.acl_user is not None:
+      config.update(redis_user=self.acl_user, redis_password=self.acl_password)
+    elif self.password is not None:
+      config["redis_password"] = self.password
+    config.update(overrides)
+    return config
+
+  def write_table_config(self, path, **overrides):
+    """Writes `table_config(**overrides)` to the file `path`; returns `path`."""
+    with open(path, "w", encoding="utf-8") as f:
+      json.dump(self.table_config(**overrides), f, indent=1)
+    return path
 
   def node_ports(self, role=None):
     """Data node ports; with `role` ("master", "replica") only those in it.
@@ -217,7 +269,7 @@ class Deployment:
 
 
 class Standalone(Deployment):
-  mode = "standalone"
+  connection_mode = ConnectionMode.STANDALONE
 
   def _start_topology(self):
     settings = self._node_settings([])
@@ -225,7 +277,7 @@ class Standalone(Deployment):
 
 
 class Cluster(Deployment):
-  mode = "cluster"
+  connection_mode = ConnectionMode.CLUSTER
 
   def __init__(self, masters, replicas_per_master, node_timeout_ms, **kwargs):
     super().__init__(**kwargs)
@@ -299,7 +351,7 @@ def _cluster_view(text):
 
 
 class Sentinel(Deployment):
-  mode = "sentinel"
+  connection_mode = ConnectionMode.SENTINEL
 
   def __init__(self, replicas, sentinels, down_after_ms, failover_timeout_ms,
                **kwargs):

@@ -11,9 +11,14 @@ processes.
 
     from tools.testing import redis_servers
     with redis_servers.sentinel(password="pw") as d:
+      config_path = d.write_table_config(path, storage_slice=2)  # for a table
       old = d.master_port()
       d.kill_node(old)
       d.wait_for(lambda: d.master_port() != old, 30, "a failover")
+
+`table_config(**overrides)` is the one place that turns a deployment into
+the JSON config of a table stored in it (`ConnectionMode` gives each kind of
+deployment its `redis_connection_mode`).
 
 Command line (driven by the C++ helper redis_client/testing/redis_servers.h):
 
@@ -44,6 +49,7 @@ if __name__ == "__main__" and not __package__:
 
 # pylint: disable=wrong-import-position,unused-import
 from tools.testing import redis_deployments
+from tools.testing.redis_deployments import ConnectionMode
 from tools.testing.redis_deployments import Deployment
 from tools.testing.redis_process import HOST
 from tools.testing.redis_process import RedisServersError
@@ -121,9 +127,9 @@ def _on_stop_signal(signum, frame):  # pylint: disable=unused-argument
 def _build(args):
   credentials = dict(password=args.password, acl_user=args.acl_user,
                      acl_password=args.acl_password)
-  if args.mode == "standalone":
+  if args.mode == ConnectionMode.STANDALONE.mode:
     return standalone(**credentials)
-  if args.mode == "cluster":
+  if args.mode == ConnectionMode.CLUSTER.mode:
     return cluster(args.masters, args.replicas, **credentials)
   return sentinel(args.replicas, args.sentinels, args.master_name,
                   sentinel_password=args.sentinel_password, **credentials)
@@ -181,7 +187,7 @@ def main(argv=None):
   serve = commands.add_parser("serve",
                               help="start a deployment, obey stdin commands")
   serve.add_argument("--mode", required=True,
-                     choices=["standalone", "cluster", "sentinel"])
+                     choices=[m.mode for m in ConnectionMode])
   for flag in ("--password", "--acl-user", "--acl-password",
                "--sentinel-password"):
     serve.add_argument(flag)
