@@ -47,6 +47,14 @@ class TrainableWrapper(keras.Variable):
   batches. It is never checkpointed: the tables are. Slot wrappers (made by
   `DynamicEmbeddingOptimizer`) share the primary wrapper's `ids`.
 
+  The `ids` (and, with `bp_v2`, `exists`) variables are one training step's
+  scratch buffers, not state: no checkpoint or SavedModel tracks them. A
+  SavedModel therefore holds inference lookups only, which read the tables
+  directly: trace served functions in `ModelMode.INFERENCE` (or call Keras
+  layers with `training=False`, as `model.export` does). Saving a function
+  that traced a training lookup fails with TensorFlow's "untracked resource"
+  error naming the `ids` variable.
+
   One wrapper serves one lookup per training step: a second lookup through the
   same wrapper before the optimizer step replaces the first one's rows (and
   would misdirect the first one's gradients). Inside one `tf.function` graph a
@@ -190,14 +198,6 @@ class TrainableWrapper(keras.Variable):
 
   def _serialize_to_tensors(self):
     return {}
-
-  def _trackable_children(self, save_type="checkpoint", **kwargs):
-    children = super()._trackable_children(save_type, **kwargs)
-    if save_type == "savedmodel":  # Functions tracing a lookup capture them.
-      children["ids"] = self._ids
-      if self._exists is not None:
-        children["exists"] = self._exists
-    return children
 
   def _restore_from_tensors(self, restored_tensors):
     del restored_tensors
