@@ -5,8 +5,8 @@ dump byte-for-byte into a private server (standalone) or 3-master cluster, point
 config at it, runs upstream_reader.py and compares values/exists with "inserted". The
 reverse check (tools/compat/reverse/) has the same shape with data our table wrote.
 
-    TF_USE_LEGACY_KERAS=1 "$(bash tools/compat/ensure_tfra081_venv.sh)" \
-        tools/compat/golden/check_upstream_reader.py [--golden DIR] \
+    TF_USE_LEGACY_KERAS=1 "$(bash tools/compat/ensure_tfra081_venv.sh)" \\
+        tools/compat/golden/check_upstream_reader.py [--golden DIR] \\
         [--cases a_standalone_default,...]
 
 Exit status 0 when every case matched; prints one line per case.

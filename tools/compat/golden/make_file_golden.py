@@ -2,7 +2,7 @@
 
 Run under the upstream virtualenv (tools/compat/README.md), from anywhere:
 
-    TF_USE_LEGACY_KERAS=1 "$(bash tools/compat/ensure_tfra081_venv.sh)" \
+    TF_USE_LEGACY_KERAS=1 "$(bash tools/compat/ensure_tfra081_venv.sh)" \\
         tools/compat/golden/make_file_golden.py [--out DIR]
 
 Each case builds an upstream `de.Variable`, upserts known rows and calls

@@ -2,8 +2,8 @@
 
 Run under the upstream virtualenv (tools/compat/README.md), from anywhere:
 
-    TF_USE_LEGACY_KERAS=1 "$(bash tools/compat/ensure_tfra081_venv.sh)" \
-        tools/compat/golden/make_redis_golden.py [--out DIR] \
+    TF_USE_LEGACY_KERAS=1 "$(bash tools/compat/ensure_tfra081_venv.sh)" \\
+        tools/compat/golden/make_redis_golden.py [--out DIR] \\
         [--cases a_standalone_default,c_cluster_s4_crc]
 
 The parent process (no TensorFlow) starts a private standalone server and a 3-master cluster

@@ -6,7 +6,7 @@ Python), then reads all of them with upstream TFRA 0.8.1 (one process, the upstr
 and compares lookups of every key plus a missing one, size() and export() exactly. Prints one
 line per case and a final PASS/FAIL line; exit status 0 only when every case matched.
 
-    python tools/compat/reverse/check.py --ours-python .venv/bin/python \
+    python tools/compat/reverse/check.py --ours-python .venv/bin/python \\
         --ours-pythonpath STAGE --tfra081-python "$(bash tools/compat/ensure_tfra081_venv.sh)"
 
 tools/compat/reverse/check.sh prepares STAGE and the upstream venv; use that.

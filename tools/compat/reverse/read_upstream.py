@@ -1,6 +1,6 @@
 """Reads every reverse-check table with upstream TFRA 0.8.1 (run under the upstream venv).
 
-    TF_USE_LEGACY_KERAS=1 "$(bash tools/compat/ensure_tfra081_venv.sh)" \
+    TF_USE_LEGACY_KERAS=1 "$(bash tools/compat/ensure_tfra081_venv.sh)" \\
         tools/compat/reverse/read_upstream.py CASES_JSON OUT_JSON
 
 One process for all cases (TensorFlow starts once), through upstream_reader.read: the
