@@ -6,8 +6,8 @@ deployment runs its own redis-server / redis-sentinel processes on free
 first), reaps them and removes the dir; it also runs at interpreter exit, and
 each server gets SIGKILL (`setpriv --pdeathsig`) when the thread that started
 it dies: start deployments from the main thread. This module is the entry
-point; redis_deployments.py holds the topologies, redis_process.py the
-processes.
+point; redis_deployments.py holds what deployments share,
+redis_topologies.py the three kinds, redis_process.py the processes.
 
     from tools.testing import redis_servers
     with redis_servers.sentinel(password="pw") as d:
@@ -48,7 +48,7 @@ if __name__ == "__main__" and not __package__:
       os.path.abspath(__file__)))))
 
 # pylint: disable=wrong-import-position,unused-import
-from tools.testing import redis_deployments
+from tools.testing import redis_topologies
 from tools.testing.redis_deployments import ConnectionMode
 from tools.testing.redis_deployments import Deployment
 from tools.testing.redis_process import HOST
@@ -61,14 +61,14 @@ _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 def standalone(password=None, acl_user=None, acl_password=None):
   """One master. `password` sets requirepass; `acl_user` gets every right."""
-  return redis_deployments.Standalone(password=password, acl_user=acl_user,
+  return redis_topologies.Standalone(password=password, acl_user=acl_user,
                                       acl_password=acl_password)
 
 
 def cluster(masters=3, replicas_per_master=1, password=None, acl_user=None,
             acl_password=None, node_timeout_ms=2000):
   """A Redis Cluster: `masters` masters, `replicas_per_master` replicas each."""
-  return redis_deployments.Cluster(masters, replicas_per_master,
+  return redis_topologies.Cluster(masters, replicas_per_master,
                                    node_timeout_ms, password=password,
                                    acl_user=acl_user, acl_password=acl_password)
 
@@ -82,7 +82,7 @@ def sentinel(replicas=1, sentinels=3, master_name="mymaster", password=None,
   masterauth and the sentinels' auth-pass; `sentinel_password` is what the
   sentinels themselves require.
   """
-  return redis_deployments.Sentinel(
+  return redis_topologies.Sentinel(
       replicas, sentinels, down_after_ms, failover_timeout_ms,
       master_name=master_name, password=password, acl_user=acl_user,
       acl_password=acl_password, sentinel_password=sentinel_password)

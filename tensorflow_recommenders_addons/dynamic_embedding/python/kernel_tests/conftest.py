@@ -53,9 +53,10 @@ class RedisSetup:
     """
     tag = "t" + uuid.uuid4().hex[:12]
     path = os.path.join(self._folder, "redis_%s.json" % uuid.uuid4().hex[:8])
-    return self.deployment.write_table_config(
-        path, **dict(dict(table_store_mode=0, model_tag_runtime=tag,
-                          model_tag_import=tag), **overrides))
+    settings = dict(table_store_mode=0, model_tag_runtime=tag,
+                    model_tag_import=tag)
+    settings.update(overrides)
+    return self.deployment.write_table_config(path, **settings)
 
   def creator(self, **overrides):
     """A `RedisTableCreator` over a fresh `write_config(**overrides)`."""

@@ -179,7 +179,7 @@ def test_backends_read_each_others_files(standalone_setup, tmp_path):
     assert file_rows(str(tmp_path / "local" / name)) == file_rows(
         str(tmp_path / "redis" / name))
 
-  back = new_variable(redis_creator, shards=2)
+  back = new_variable(standalone_setup.creator, shards=2)
   back.load_from_file_system(str(tmp_path / "local"))
   assert contents(back) == rows_of(keys, values)
 

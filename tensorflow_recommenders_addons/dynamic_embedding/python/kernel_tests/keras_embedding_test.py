@@ -209,6 +209,11 @@ def test_saved_model_serves_the_trained_table(unique_name, tmp_path):
   loaded = tf.saved_model.load(str(tmp_path / "served"))
   np.testing.assert_allclose(loaded(tf.constant(x)), model.predict(x, verbose=0),
                              rtol=1e-6)
+  # Only what loading restores is saved: no wrapper's per-step ids buffer
+  # (Keras' own default signature of the model was traced as inference).
+  saved = tf.train.list_variables(str(tmp_path / "served" / "variables" /
+                                      "variables"))
+  assert not [name for name, _ in saved if "ids" in name.split("/")], saved
 
 
 def test_keras_weight_files_refuse_instead_of_dropping_the_table(

@@ -1,10 +1,13 @@
-"""The package imports downward only.
+"""The package imports downward only, behind upstream's module paths.
 
 Read from source, no module imports one that (directly or through others)
-imports it back, deferred imports inside functions included; and in a fresh
-interpreter every module imports, in any order the test picks.
+imports it back, deferred imports inside functions included; in a fresh
+interpreter every module imports, in any order the test picks; and the
+module paths upstream TFRA 0.8 scripts import from still hold the public
+names (the same objects as `de.<name>`).
 """
 
+import importlib
 import os
 import subprocess
 import sys
@@ -47,6 +50,27 @@ def test_every_module_imports_in_a_fresh_interpreter(order):
       check=False, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
   assert result.returncode == 0, result.stderr[-3000:]
   assert result.stdout.strip().endswith("imported %d" % len(modules))
+
+
+_OPS = "tensorflow_recommenders_addons.dynamic_embedding.python.ops."
+# {module upstream scripts import from: names they import from it}.
+_UPSTREAM_PATHS = {
+    "dynamic_embedding_creator": [
+        "CuckooHashTableConfig", "CuckooHashTableCreator",
+        "DynamicEmbeddingSaver", "FileSystemSaver", "KVCreator",
+        "RedisTableConfig", "RedisTableCreator"
+    ],
+    "dynamic_embedding_variable": ["Variable", "get_variable"],
+    "redis_table_ops": ["RedisTable"],
+}
+
+
+@pytest.mark.parametrize("module", sorted(_UPSTREAM_PATHS))
+def test_upstream_module_paths_hold_the_public_names(module):
+  from tensorflow_recommenders_addons import dynamic_embedding as de  # pylint: disable=g-import-not-at-top
+  loaded = importlib.import_module(_OPS + module)
+  for name in _UPSTREAM_PATHS[module]:
+    assert getattr(loaded, name) is getattr(de, name), name
 
 
 if __name__ == "__main__":
