@@ -3,7 +3,8 @@
 1. Generates a deterministic, skewed synthetic click log (data.py).
 2. Trains user/item embeddings (in Redis, with their Adam slots) and a small
    MLP with `model.fit`, showing Keras' progress bar.
-3. Evaluates AUC on held-out clicks and draws the training curve (PNG).
+3. Evaluates AUC on held-out clicks and draws the training curve (PNG): the
+   loss of every batch with a smoothed line, and AUC per epoch.
 4. Exports a SavedModel and serves it from a second process (serve.py),
    which must predict exactly what this process predicts.
 5. Prints a summary: keys in Redis, Redis memory, examples/s.
