@@ -19,6 +19,10 @@ _LIBRARY_PREFIX = "libtensorflow_framework.so"
 
 def _tensorflow_settings():
   """Asks the installed TensorFlow where it lives and how it was built."""
+  # Only paths and flags are read: keep TensorFlow's C++ start-up notices
+  # (INFO lines, the oneDNN notice) off the console.
+  os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+  os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
 
   compile_flags = [

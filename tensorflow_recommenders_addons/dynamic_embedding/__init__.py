@@ -6,12 +6,12 @@ on first use.
 """
 
 from tensorflow_recommenders_addons.dynamic_embedding.python import keras
-from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_creator import CuckooHashTableConfig
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.creator_options import CuckooHashTableConfig
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.creator_options import DynamicEmbeddingSaver
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.creator_options import FileSystemSaver
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.creator_options import RedisTableConfig
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_creator import CuckooHashTableCreator
-from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_creator import DynamicEmbeddingSaver
-from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_creator import FileSystemSaver
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_creator import KVCreator
-from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_creator import RedisTableConfig
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_creator import RedisTableCreator
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_ops import embedding_lookup
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_ops import embedding_lookup_sparse
@@ -29,13 +29,17 @@ from tensorflow_recommenders_addons.dynamic_embedding.python.ops.embedding_weigh
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.in_process_table_ops import CuckooHashTable
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.in_process_table_ops import InProcessHashTable
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.kv_table import KVTable
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.redis_table_ops import RedisTable
 
 __all__ = [
     "CuckooHashTable",
     "CuckooHashTableConfig",
     "CuckooHashTableCreator",
     "DynamicEmbeddingOptimizer",
+    "DynamicEmbeddingSaver",
+    "FileSystemSaver",
     "InProcessHashTable",
+    "KVCreator",
     "KVTable",
     "ModelMode",
     "RedisTable",
@@ -55,11 +59,3 @@ __all__ = [
     "trainable_wrapper_filter",
 ]
 
-
-def __getattr__(name):
-  """`RedisTable` is imported on first access (PEP 562), so importing this
-  package does not need the Redis wrapper module."""
-  if name == "RedisTable":
-    from tensorflow_recommenders_addons.dynamic_embedding.python.ops.redis_table_ops import RedisTable  # pylint: disable=g-import-not-at-top
-    return RedisTable
-  raise AttributeError("module %r has no attribute %r" % (__name__, name))

@@ -144,18 +144,13 @@ def _fill(functions, dim, n_keys):
                         tf.fill([last - first, dim], 0.5))
 
 
-def _write_config(directory, mode, deployment):
-  """The table's JSON config: all masters, one bucket per master."""
-  ports = deployment.node_ports("master")
-  config = {"redis_connection_mode": 2 if mode == "standalone" else 0,
-            "redis_host_ip": ["127.0.0.1"] * len(ports),
-            "redis_host_port": ports, "storage_slice": len(ports),
-            "table_store_mode": 2, "keys_sending_size": 1024,
-            "model_tag_runtime": _MODEL_TAG, "model_tag_import": _MODEL_TAG}
-  path = os.path.join(directory, f"{mode}.json")
-  with open(path, "w", encoding="utf-8") as f:
-    json.dump(config, f)
-  return path
+def _write_config(directory, deployment):
+  """The table's JSON config file: one bucket per master."""
+  return deployment.write_table_config(
+      os.path.join(directory, f"{deployment.mode}.json"),
+      storage_slice=len(deployment.node_ports("master")), table_store_mode=2,
+      keys_sending_size=1024, model_tag_runtime=_MODEL_TAG,
+      model_tag_import=_MODEL_TAG)
 
 
 def _buckets(deployment, mode, embedding_name):
@@ -268,7 +263,7 @@ def _bench_dim(setup, mode, dim, args, budget, sink):
 
 
 def _bench_mode(mode, args, budget, directory, sink):
-  from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_creator import RedisTableConfig  # pylint: disable=g-import-not-at-top
+  from tensorflow_recommenders_addons.dynamic_embedding.python.ops.creator_options import RedisTableConfig  # pylint: disable=g-import-not-at-top
   start = (redis_servers.standalone if mode == "standalone" else
            lambda: redis_servers.cluster(masters=3, replicas_per_master=0))
   with start() as deployment:
@@ -278,7 +273,7 @@ def _bench_mode(mode, args, budget, directory, sink):
           f"{ping_then_op:.3f} ms (tf.identity alone {op:.3f} ms, p50s)",
           flush=True)
     config = RedisTableConfig(
-        redis_config_abs_dir=_write_config(directory, mode, deployment))
+        redis_config_abs_dir=_write_config(directory, deployment))
     for dim in args.dims:
       _bench_dim((deployment, config), mode, dim, args, budget, sink)
 

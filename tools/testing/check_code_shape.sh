@@ -4,7 +4,9 @@
 # - no skipped test without a reason;
 # - no TensorFlow in the TF-free layers under core/lib/ (the Redis client and
 #   the table logic): no TensorFlow include, no Bazel dependency on it;
-# - no download in any Bazel file.
+# - no download in any Bazel file;
+# - no absolute path of one machine in a tracked file;
+# - no import cycle among the Python modules.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -31,6 +33,18 @@ fi
 
 if git grep -nE 'http_archive|git_repository|urls *=' -- 'WORKSPACE' '*.bzl' '*BUILD*'; then
   report "Bazel files must not download anything"
+fi
+
+# Home and work folders, and the names of temp files a run made (pytest's,
+# Python's mkdtemp "tmpXXXXXXXX", a prefix plus a random suffix with a digit).
+# Generic examples (/tmp/, /tmp/kv) and upstream's fixed paths stay allowed.
+machine_path='(^|[^[:alnum:]_.~$-])/(home|root|work|Users)/|/tmp/pytest-of-|/tmp/tmp[a-z0-9_]{8}|/tmp/[[:alnum:]._-]*[-_.][[:alnum:]]*[0-9][[:alnum:]]*/'
+if git grep -nIE "${machine_path}" -- ':!tools/testing/check_code_shape.sh'; then
+  report "absolute paths of one machine; use repository-relative paths"
+fi
+
+if ! python3 tools/testing/import_graph.py tensorflow_recommenders_addons tools; then
+  report "Python modules import each other in a cycle"
 fi
 
 if ((problems)); then exit 1; fi

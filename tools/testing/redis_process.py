@@ -1,6 +1,7 @@
 """One redis-server or redis-sentinel process; ports, redis-cli and polling.
 
-The process floor under redis_deployments.py. Tests import redis_servers.py.
+The process floor under redis_deployments.py and redis_topologies.py. Tests
+import redis_servers.py.
 """
 
 import os

@@ -6,14 +6,19 @@ deployment runs its own redis-server / redis-sentinel processes on free
 first), reaps them and removes the dir; it also runs at interpreter exit, and
 each server gets SIGKILL (`setpriv --pdeathsig`) when the thread that started
 it dies: start deployments from the main thread. This module is the entry
-point; redis_deployments.py holds the topologies, redis_process.py the
-processes.
+point; redis_deployments.py holds what deployments share,
+redis_topologies.py the three kinds, redis_process.py the processes.
 
     from tools.testing import redis_servers
     with redis_servers.sentinel(password="pw") as d:
+      config_path = d.write_table_config(path, storage_slice=2)  # for a table
       old = d.master_port()
       d.kill_node(old)
       d.wait_for(lambda: d.master_port() != old, 30, "a failover")
+
+`table_config(**overrides)` is the one place that turns a deployment into
+the JSON config of a table stored in it (`ConnectionMode` gives each kind of
+deployment its `redis_connection_mode`).
 
 Command line (driven by the C++ helper redis_client/testing/redis_servers.h):
 
@@ -43,7 +48,8 @@ if __name__ == "__main__" and not __package__:
       os.path.abspath(__file__)))))
 
 # pylint: disable=wrong-import-position,unused-import
-from tools.testing import redis_deployments
+from tools.testing import redis_topologies
+from tools.testing.redis_deployments import ConnectionMode
 from tools.testing.redis_deployments import Deployment
 from tools.testing.redis_process import HOST
 from tools.testing.redis_process import RedisServersError
@@ -55,14 +61,14 @@ _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 def standalone(password=None, acl_user=None, acl_password=None):
   """One master. `password` sets requirepass; `acl_user` gets every right."""
-  return redis_deployments.Standalone(password=password, acl_user=acl_user,
+  return redis_topologies.Standalone(password=password, acl_user=acl_user,
                                       acl_password=acl_password)
 
 
 def cluster(masters=3, replicas_per_master=1, password=None, acl_user=None,
             acl_password=None, node_timeout_ms=2000):
   """A Redis Cluster: `masters` masters, `replicas_per_master` replicas each."""
-  return redis_deployments.Cluster(masters, replicas_per_master,
+  return redis_topologies.Cluster(masters, replicas_per_master,
                                    node_timeout_ms, password=password,
                                    acl_user=acl_user, acl_password=acl_password)
 
@@ -76,7 +82,7 @@ def sentinel(replicas=1, sentinels=3, master_name="mymaster", password=None,
   masterauth and the sentinels' auth-pass; `sentinel_password` is what the
   sentinels themselves require.
   """
-  return redis_deployments.Sentinel(
+  return redis_topologies.Sentinel(
       replicas, sentinels, down_after_ms, failover_timeout_ms,
       master_name=master_name, password=password, acl_user=acl_user,
       acl_password=acl_password, sentinel_password=sentinel_password)
@@ -121,9 +127,9 @@ def _on_stop_signal(signum, frame):  # pylint: disable=unused-argument
 def _build(args):
   credentials = dict(password=args.password, acl_user=args.acl_user,
                      acl_password=args.acl_password)
-  if args.mode == "standalone":
+  if args.mode == ConnectionMode.STANDALONE.mode:
     return standalone(**credentials)
-  if args.mode == "cluster":
+  if args.mode == ConnectionMode.CLUSTER.mode:
     return cluster(args.masters, args.replicas, **credentials)
   return sentinel(args.replicas, args.sentinels, args.master_name,
                   sentinel_password=args.sentinel_password, **credentials)
@@ -181,7 +187,7 @@ def main(argv=None):
   serve = commands.add_parser("serve",
                               help="start a deployment, obey stdin commands")
   serve.add_argument("--mode", required=True,
-                     choices=["standalone", "cluster", "sentinel"])
+                     choices=[m.mode for m in ConnectionMode])
   for flag in ("--password", "--acl-user", "--acl-password",
                "--sentinel-password"):
     serve.add_argument(flag)

@@ -92,6 +92,21 @@ def test_acl_user_has_full_rights_and_a_wrong_acl_password_is_refused(started):
   assert "NOAUTH" in d.redis_cli(port, "GET", "{t}k", **bad)
 
 
+def test_table_config_reaches_a_standalone_server_with_its_credentials(
+    started, tmp_path):
+  d = started(redis_servers.standalone(password="pw", acl_user="alice",
+                                       acl_password="apw"))
+  (port,) = d.node_ports()
+  path = d.write_table_config(str(tmp_path / "t.json"), storage_slice=2,
+                              redis_password="other")
+  with open(path, encoding="utf-8") as f:
+    assert json.load(f) == {
+        "redis_connection_mode": 2, "redis_host_ip": ["127.0.0.1"],
+        "redis_host_port": [port], "redis_user": "alice",
+        "redis_password": "other", "storage_slice": 2}
+  assert redis_servers.ConnectionMode(2).mode == d.mode == "standalone"
+
+
 def test_kill_stops_answers_and_restart_serves_the_same_port_again(started):
   d = started(redis_servers.standalone(password="pw"))
   (port,) = d.node_ports()
@@ -160,6 +175,15 @@ def test_cluster_has_three_masters_three_replicas_and_routes_keys(started):
   _stop_and_check(d)
 
 
+def test_table_config_seeds_a_cluster_table_with_every_master(started):
+  d = started(redis_servers.cluster(masters=3, replicas_per_master=0))
+  masters = d.node_ports("master")
+  assert len(masters) == 3
+  assert d.table_config() == {
+      "redis_connection_mode": 0, "redis_host_ip": ["127.0.0.1"] * 3,
+      "redis_host_port": masters}
+
+
 def test_cluster_password_is_required_on_every_node(started):
   d = started(redis_servers.cluster(password="cpw"))
   for port in d.node_ports():
@@ -212,6 +236,15 @@ def test_sentinel_password_is_required_by_the_sentinels(started):
   port = d.describe()["sentinels"][0]["port"]
   assert "NOAUTH" in d.redis_cli(port, "PING", password=None)
   assert d.redis_cli(port, "PING") == "PONG"
+
+
+def test_table_config_asks_every_sentinel_with_both_passwords(started):
+  d = started(redis_servers.sentinel(password="pw", sentinel_password="spw"))
+  assert d.table_config() == {
+      "redis_connection_mode": 1, "redis_host_ip": ["127.0.0.1"] * 3,
+      "redis_host_port": [s["port"] for s in d.describe()["sentinels"]],
+      "redis_master_name": "mymaster", "redis_sentinel_password": "spw",
+      "redis_password": "pw"}
 
 
 def _spawn_cli(*args):

@@ -45,9 +45,9 @@ done
 
 # ---- Reverse compatibility: upstream TFRA 0.8.1 (its own virtualenv, made on
 # first use under ~/.cache or $TFRA081_VENV) reads back what our table wrote
-# (tools/compat/reverse_check.sh; about 15 s, plus ~75 s the first time).
+# (tools/compat/reverse/check.sh; about 15 s, plus ~75 s the first time).
 echo "== reverse compatibility (TFRA 0.8.1 reads ours) =="
-if bash tools/compat/reverse_check.sh; then
+if bash tools/compat/reverse/check.sh; then
   reverse_result="passed"
 else
   reverse_result="FAILED"

@@ -148,15 +148,13 @@ _ROUND_TRIP = textwrap.dedent("""\
 def test_installed_wheel_round_trips_embeddings_through_redis(
     venv_python, tmp_path):
   with redis_servers.standalone() as deployment:
-    port = deployment.describe()["nodes"][0]["port"]
-    config = tmp_path / "redis.json"
-    config.write_text(json.dumps({
-        "redis_connection_mode": 2, "redis_host_ip": ["127.0.0.1"],
-        "redis_host_port": [port], "table_store_mode": 0}))
+    (port,) = deployment.node_ports()
+    config = deployment.write_table_config(str(tmp_path / "redis.json"),
+                                           table_store_mode=0)
     script = tmp_path / "round_trip.py"
     script.write_text(_ROUND_TRIP)
     # -I: no PYTHONPATH, no user site, no current directory: only the venv.
-    result = _run([venv_python, "-I", str(script), str(config)],
+    result = _run([venv_python, "-I", str(script), config],
                   cwd=str(tmp_path))
     report = json.loads(result.stdout.strip().splitlines()[-1])
     venv_root = os.path.dirname(os.path.dirname(venv_python))

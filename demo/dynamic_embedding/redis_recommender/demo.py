@@ -3,7 +3,8 @@
 1. Generates a deterministic, skewed synthetic click log (data.py).
 2. Trains user/item embeddings (in Redis, with their Adam slots) and a small
    MLP with `model.fit`, showing Keras' progress bar.
-3. Evaluates AUC on held-out clicks and draws the training curve (PNG).
+3. Evaluates AUC on held-out clicks and draws the training curve (PNG): the
+   loss of every batch with a smoothed line, and AUC per epoch.
 4. Exports a SavedModel and serves it from a second process (serve.py),
    which must predict exactly what this process predicts.
 5. Prints a summary: keys in Redis, Redis memory, examples/s.
@@ -15,20 +16,32 @@ or Cluster; see docs for the JSON keys) and tables under model tag "demo".
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
 import tempfile
 import time
 
+# Before TensorFlow loads (here and in the serving process, which inherits
+# the environment): no C++ INFO lines at start-up (warnings and errors still
+# print), and TensorFlow's own CPU kernels instead of oneDNN's, whose notice
+# ("oneDNN custom operations are on ...") no log level hides. Either can be
+# overridden by setting the variable.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+# pylint: disable=g-import-not-at-top,wrong-import-position
+import keras
 import numpy as np
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:
   sys.path.insert(0, _HERE)
 
-import data  # pylint: disable=g-import-not-at-top,wrong-import-position
-import model as demo_model  # pylint: disable=g-import-not-at-top,wrong-import-position
+import data
+import model as demo_model
+# pylint: enable=g-import-not-at-top,wrong-import-position
 
 
 def parse_args(argv):
@@ -58,35 +71,67 @@ def write_config(path, base, **overrides):
   return path
 
 
-class LossHistory:
-  """Collects per-batch training loss for the curve."""
+class BatchLosses(keras.callbacks.Callback):
+  """Records the loss of each training batch.
 
-  def __init__(self):
-    import keras  # pylint: disable=g-import-not-at-top
+  After batch b of an epoch Keras reports the mean loss of the epoch so far
+  (weighted by batch size), which drops back at every epoch start when
+  plotted. Batch b's own loss follows from two consecutive means:
+  (mean_b * seen_b - mean_b-1 * seen_b-1) / size_b.
+  """
 
-    history = self
+  def __init__(self, examples, batch_size):
+    super().__init__()
+    self._examples, self._batch_size = examples, batch_size
+    self._seen, self._total = 0, 0.0
+    self.losses = []
 
-    class _Callback(keras.callbacks.Callback):
+  def on_epoch_begin(self, epoch, logs=None):
+    self._seen, self._total = 0, 0.0
 
-      def on_train_batch_end(self, batch, logs=None):
-        history.batch_loss.append(float(logs["loss"]))
+  def on_train_batch_end(self, batch, logs=None):
+    size = min(self._batch_size, self._examples - self._seen)
+    seen = self._seen + size
+    total = float(logs["loss"]) * seen
+    self.losses.append((total - self._total) / size)
+    self._seen, self._total = seen, total
 
-    self.batch_loss = []
-    self.callback = _Callback()
+
+def _smoothed(values, weight=0.9):
+  """Exponential moving average, bias-corrected (as TensorBoard smooths)."""
+  smoothed, average = [], 0.0
+  for step, value in enumerate(values, 1):
+    average = weight * average + (1 - weight) * value
+    smoothed.append(average / (1 - weight**step))
+  return smoothed
 
 
-def plot_curve(path, batch_loss, epoch_auc):
+def plot_curve(path, batch_losses, batches_per_epoch, history):
+  """Per-batch training loss (and its smoothed line); AUC per epoch."""
   import matplotlib  # pylint: disable=g-import-not-at-top
   matplotlib.use("Agg")
   import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
-  fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-  left.plot(batch_loss, linewidth=1)
-  left.set(title="training loss (per batch)", xlabel="batch",
+  fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+  batches = range(1, len(batch_losses) + 1)
+  left.plot(batches, batch_losses, linewidth=0.7, alpha=0.5,
+            label="per batch")
+  left.plot(batches, _smoothed(batch_losses), linewidth=1.8,
+            label="smoothed")
+  for boundary in range(batches_per_epoch, len(batch_losses),
+                        batches_per_epoch):
+    left.axvline(boundary + 0.5, color="grey", linestyle=":", linewidth=1)
+  left.set(title="training loss (dotted: epoch ends)", xlabel="batch",
            ylabel="binary cross-entropy")
-  right.plot(range(1, len(epoch_auc) + 1), epoch_auc, marker="o")
+  left.legend()
+  epochs = range(1, len(history["val_auc"]) + 1)
+  right.plot(epochs, history["auc"], marker="o",
+             label="training batches (during the epoch)")
+  right.plot(epochs, history["val_auc"], marker="o",
+             label="held-out (after the epoch)")
   right.axhline(0.5, color="grey", linestyle="--", label="chance")
-  right.set(title="held-out AUC", xlabel="epoch", ylabel="AUC", ylim=(0.4, 1))
-  right.legend()
+  right.set(title="AUC per epoch", xlabel="epoch", ylabel="AUC",
+            ylim=(0.4, 1), xticks=list(epochs))
+  right.legend(loc="upper left")
   fig.tight_layout()
   fig.savefig(path, dpi=100)
   plt.close(fig)
@@ -133,15 +178,16 @@ def _run_in(workdir, args, connection, redis_memory):
   model = demo_model.build_model(creator)
   for variable in demo_model.embedding_variables(model).values():
     variable.clear()  # a rerun against your Redis starts afresh
-  history = LossHistory()
+  batch_losses = BatchLosses(args.examples, args.batch_size)
   start = time.time()
   fit = model.fit(train_x, train_y, batch_size=args.batch_size,
                   epochs=args.epochs, validation_data=(eval_x, eval_y),
-                  callbacks=[history.callback], verbose=1)
+                  callbacks=[batch_losses], verbose=1)
   train_seconds = time.time() - start
   _, auc = model.evaluate(eval_x, eval_y, batch_size=8192, verbose=0)
   curve = os.path.join(args.output_dir, "training_curve.png")
-  plot_curve(curve, history.batch_loss, fit.history["val_auc"])
+  plot_curve(curve, batch_losses.losses,
+             math.ceil(args.examples / args.batch_size), fit.history)
 
   saved_model = os.path.join(args.output_dir, "saved_model")
   # Traced in inference mode, the served function reads the tables directly
@@ -174,13 +220,11 @@ def main(argv):
   else:
     from tools.testing import redis_servers  # pylint: disable=g-import-not-at-top
     with redis_servers.standalone() as redis:
-      port = redis.describe()["nodes"][0]["port"]
+      (port,) = redis.node_ports()
       print("Started a private redis-server on 127.0.0.1:%d" % port)
-      connection = {"redis_connection_mode": 2, "redis_host_ip": ["127.0.0.1"],
-                    "redis_host_port": [port]}
       memory = lambda: redis.redis_cli(port, "INFO", "memory").split(
           "used_memory_human:")[1].split()[0]
-      summary = run(args, connection, memory)
+      summary = run(args, redis.table_config(), memory)
     print("Stopped the private redis-server")
   with open(os.path.join(args.output_dir, "summary.json"), "w") as out:
     json.dump(summary, out, indent=1)

@@ -25,6 +25,11 @@ def test_short_demo_trains_serves_and_reports(tmp_path):
   assert png.startswith(b"\x89PNG") and len(png) > 10_000
   assert os.path.isdir(out / "saved_model")
   assert "Stopped the private redis-server" in run.stdout
+  # Quiet and honest: no C++ start-up notices, no checkpoint warnings.
+  output = run.stdout + run.stderr
+  for noise in ("oneDNN custom operations", "cpu_feature_guard",
+                "absl::InitializeLog", "could not be found in the restored"):
+    assert noise not in output, output[-3000:]
 
 
 if __name__ == "__main__":

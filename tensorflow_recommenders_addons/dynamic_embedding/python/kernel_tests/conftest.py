@@ -1,93 +1,90 @@
-"""Shared pytest fixtures: private Redis deployments and config files.
+"""Shared pytest fixtures: private Redis deployments, table configs, creators.
 
 Every deployment comes from the one launcher, tools/testing/redis_servers.py,
 on free loopback ports; it is stopped (and its folder removed) when the test
-module ends, also when a test fails.
+module ends, also when a test fails. The launcher's `table_config` turns a
+deployment into a table config; `RedisSetup.write_config` adds what keeps
+tests apart (a model tag of their own) and writes it to a file.
+
+Backends: a test that takes `kv_creator` (one creator) or `make_creator` (a
+function returning fresh creators) runs once per entry of `CREATOR_BACKENDS`;
+`pytest.mark.parametrize("make_creator", [...], indirect=True)` picks others
+("cluster" too).
+Modules whose tests build Keras objects declare
+`pytestmark = pytest.mark.usefixtures("fresh_session")`.
 """
 
-import json
 import os
 import uuid
 
+import keras
 import pytest
 
+from tensorflow_recommenders_addons import dynamic_embedding as de
+from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests import training_util
 from tools.testing import redis_servers
 
-MODES = ("standalone", "cluster", "sentinel")
-
-
-def _start(mode):
-  if mode == "standalone":
-    return redis_servers.standalone()
-  if mode == "cluster":
-    return redis_servers.cluster()
-  return redis_servers.sentinel()
+MODES = tuple(m.mode for m in redis_servers.ConnectionMode)
+# The backends a creator fixture gives by default: the in-process one and a
+# standalone Redis (Sentinel and Cluster change how a table reaches Redis,
+# which the table tests cover in every mode).
+CREATOR_BACKENDS = ("in_process", "standalone")
 
 
 class RedisSetup:
-  """A running deployment plus a writer of table config files for it."""
+  """A running deployment plus a writer of table config files for it.
 
-  def __init__(self, mode, deployment, folder):
-    self.mode = mode
+  Attributes:
+    mode: "standalone", "cluster" or "sentinel".
+    deployment: the launcher's `Deployment`.
+  """
+
+  def __init__(self, deployment, folder):
+    self.mode = deployment.mode
     self.deployment = deployment
     self._folder = folder
 
-  def connection_config(self):
-    """The JSON keys that point a table at this deployment."""
-    description = self.deployment.describe()
-    if self.mode == "standalone":
-      ports = [description["nodes"][0]["port"]]
-      mode = 2
-    elif self.mode == "cluster":
-      ports = [n["port"] for n in description["nodes"] if n["role"] == "master"]
-      mode = 0
-    else:
-      ports = [s["port"] for s in description["sentinels"]]
-      mode = 1
-    config = {
-        "redis_connection_mode": mode,
-        "redis_host_ip": ["127.0.0.1"] * len(ports),
-        "redis_host_port": ports,
-        "table_store_mode": 0,
-        # A fresh model tag per config keeps tests sharing a server apart.
-        "model_tag_runtime": "t" + uuid.uuid4().hex[:12],
-    }
-    config["model_tag_import"] = config["model_tag_runtime"]
-    if self.mode == "sentinel":
-      config["redis_master_name"] = description["master_name"]
-    return config
-
   def write_config(self, **overrides):
-    """Writes a config file (connection keys + `overrides`); returns its path."""
-    config = self.connection_config()
-    config.update(overrides)
+    """Writes a table config file; returns its path.
+
+    The deployment's `table_config`, with rows in checkpoints
+    (`table_store_mode` 0) and a fresh model tag, so tests sharing a server
+    never see each other's rows; then `overrides`.
+    """
+    tag = "t" + uuid.uuid4().hex[:12]
     path = os.path.join(self._folder, "redis_%s.json" % uuid.uuid4().hex[:8])
-    with open(path, "w") as out:
-      json.dump(config, out)
-    return path
+    settings = dict(table_store_mode=0, model_tag_runtime=tag,
+                    model_tag_import=tag)
+    settings.update(overrides)
+    return self.deployment.write_table_config(path, **settings)
+
+  def creator(self, **overrides):
+    """A `RedisTableCreator` over a fresh `write_config(**overrides)`."""
+    return training_util.creator_for(self.write_config(**overrides))
 
   def keys(self, pattern="*"):
     """Redis key names matching `pattern` on every master (binary-safe)."""
-    description = self.deployment.describe()
     names = set()
-    for node in description["nodes"]:
-      if node["role"] != "master":
-        continue
-      out = self.deployment.redis_cli(node["port"], "--scan", "--pattern",
-                                      pattern)
+    for port in self.deployment.node_ports("master"):
+      out = self.deployment.redis_cli(port, "--scan", "--pattern", pattern)
       names.update(line for line in out.splitlines() if line)
     return names
 
 
+_LAUNCH = {"standalone": redis_servers.standalone,
+           "cluster": redis_servers.cluster,
+           "sentinel": redis_servers.sentinel}
+
+
 def _running(mode, tmp_path_factory):
   """Yields a `RedisSetup` of a fresh `mode` deployment, stopped afterwards."""
-  with _start(mode) as deployment:
-    yield RedisSetup(mode, deployment,
-                     str(tmp_path_factory.mktemp("redis_config")))
+  with _LAUNCH[mode]() as deployment:
+    yield RedisSetup(deployment, str(tmp_path_factory.mktemp("redis_config")))
 
 
 @pytest.fixture(scope="module", params=MODES)
 def redis_setup(request, tmp_path_factory):
+  """Each kind of deployment in turn (table tests)."""
   yield from _running(request.param, tmp_path_factory)
 
 
@@ -101,13 +98,40 @@ def cluster_setup(tmp_path_factory):
   yield from _running("cluster", tmp_path_factory)
 
 
-@pytest.fixture(params=["in_process", "standalone", "cluster"])
+@pytest.fixture(params=["standalone", "cluster"])
+def training_setup(request):
+  """Standalone, then Cluster: what the training tests run against (Sentinel
+  differs only in how a connection is found, which `redis_setup` covers)."""
+  return request.getfixturevalue(request.param + "_setup")
+
+
+@pytest.fixture(params=CREATOR_BACKENDS)
 def make_creator(request):
   """A function returning a fresh creator: the in-process default, or Redis
-  (standalone, Cluster) with a model tag of its own on every call."""
-  from tensorflow_recommenders_addons import dynamic_embedding as de  # pylint: disable=g-import-not-at-top
+  with a model tag of its own on every call (so every creator starts empty)."""
   if request.param == "in_process":
     return de.CuckooHashTableCreator
-  setup = request.getfixturevalue(request.param + "_setup")
-  return lambda: de.RedisTableCreator(
-      de.RedisTableConfig(redis_config_abs_dir=setup.write_config()))
+  return request.getfixturevalue(request.param + "_setup").creator
+
+
+@pytest.fixture
+def kv_creator(make_creator):
+  """A `KVCreator` of each backend in turn."""
+  return make_creator()
+
+
+@pytest.fixture
+def unique_name():
+  """A name no other test uses, so tables on a shared server never collide."""
+  return "t%s" % uuid.uuid4().hex[:10]
+
+
+@pytest.fixture
+def fresh_session():
+  """Starts a test with no stored variables, in TRAIN mode (see the module
+  doc for how a module asks for it)."""
+  keras.backend.clear_session()
+  de.enable_train_mode()
+  yield
+  de.enable_train_mode()
+  keras.backend.clear_session()

@@ -1,7 +1,8 @@
 """de.Variable.save_to_file_system / load_from_file_system.
 
 Every test runs with the in-process backend and with Redis in standalone and
-Cluster mode (a private deployment each, from conftest.py).
+Cluster mode (conftest's `make_creator`, here also over a Cluster: the
+shards of a variable then share a table spread over several masters).
 """
 
 import os
@@ -14,6 +15,8 @@ import tensorflow as tf
 from tensorflow_recommenders_addons import dynamic_embedding as de
 
 DIM = 4
+_EVERY_BACKEND = pytest.mark.parametrize(
+    "make_creator", ["in_process", "standalone", "cluster"], indirect=True)
 
 
 def new_variable(make_creator, name="emb", shards=2, key_dtype=tf.int64,
@@ -48,6 +51,7 @@ def file_rows(path, key_dtype=np.int64, value_dtype=np.float32):
   return {k: tuple(v) for k, v in zip(keys.tolist(), values.tolist())}
 
 
+@_EVERY_BACKEND
 @pytest.mark.parametrize("shards", [1, 3])
 def test_round_trip_into_a_fresh_variable(make_creator, tmp_path, shards):
   var = new_variable(make_creator, shards=shards)
@@ -69,6 +73,7 @@ def test_round_trip_into_a_fresh_variable(make_creator, tmp_path, shards):
   np.testing.assert_array_equal(found.numpy(), values.numpy())
 
 
+@_EVERY_BACKEND
 def test_each_shard_saves_its_own_rows_once(make_creator, tmp_path):
   """Shard i's files hold exactly the rows whose keys map to shard i, also
   on Redis, where all shards share one table (upstream wrote that whole table
@@ -85,6 +90,7 @@ def test_each_shard_saves_its_own_rows_once(make_creator, tmp_path):
   assert sum(len(rows) for rows in per_file) == 90
 
 
+@_EVERY_BACKEND
 def test_rank_and_size_in_file_names(make_creator, tmp_path):
   var = new_variable(make_creator, shards=2)
   keys, values = sample_rows(0, 40)
@@ -105,6 +111,7 @@ def test_rank_and_size_in_file_names(make_creator, tmp_path):
         str(tmp_path), proc_size=3, proc_rank=1)
 
 
+@_EVERY_BACKEND
 def test_load_entire_dir_reads_every_rank_and_shard_count(make_creator,
                                                           tmp_path):
   keys, values = sample_rows(0, 60)
@@ -127,6 +134,7 @@ def test_load_entire_dir_reads_every_rank_and_shard_count(make_creator,
   np.testing.assert_array_equal(found.numpy(), values.numpy())
 
 
+@_EVERY_BACKEND
 def test_file_name_list_env_dir_and_append(make_creator, tmp_path,
                                            monkeypatch):
   var = new_variable(make_creator, shards=2)
@@ -154,10 +162,8 @@ def test_file_name_list_env_dir_and_append(make_creator, tmp_path,
 def test_backends_read_each_others_files(standalone_setup, tmp_path):
   """Files saved from Redis load into the in-process backend with every row
   in the shard its key maps to, and back; both write the same files."""
-  redis_creator = lambda: de.RedisTableCreator(
-      de.RedisTableConfig(redis_config_abs_dir=standalone_setup.write_config()))
   keys, values = sample_rows(0, 50)
-  redis_var = new_variable(redis_creator, shards=2)
+  redis_var = new_variable(standalone_setup.creator, shards=2)
   redis_var.upsert(keys, values)
   redis_var.save_to_file_system(str(tmp_path / "redis"))
 
@@ -173,7 +179,7 @@ def test_backends_read_each_others_files(standalone_setup, tmp_path):
     assert file_rows(str(tmp_path / "local" / name)) == file_rows(
         str(tmp_path / "redis" / name))
 
-  back = new_variable(redis_creator, shards=2)
+  back = new_variable(standalone_setup.creator, shards=2)
   back.load_from_file_system(str(tmp_path / "local"))
   assert contents(back) == rows_of(keys, values)
 
@@ -182,6 +188,7 @@ def test_backends_read_each_others_files(standalone_setup, tmp_path):
     (tf.int32, tf.float64), (tf.int64, tf.bfloat16), (tf.int64, tf.int8),
     (tf.string, tf.float32),
 ])
+@_EVERY_BACKEND
 def test_other_dtypes_round_trip(make_creator, tmp_path, key_dtype,
                                  value_dtype):
   var = new_variable(make_creator, shards=2, key_dtype=key_dtype,
@@ -199,6 +206,7 @@ def test_other_dtypes_round_trip(make_creator, tmp_path, key_dtype,
   assert contents(fresh) == rows_of(keys, values)
 
 
+@_EVERY_BACKEND
 def test_graph_mode_returns_ops(make_creator, tmp_path):
   with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
     var = new_variable(make_creator, name="g", shards=2)
@@ -219,6 +227,7 @@ def test_graph_mode_returns_ops(make_creator, tmp_path):
     np.testing.assert_array_equal(found, sess.run(values))
 
 
+@_EVERY_BACKEND
 def test_mismatched_files_fail(make_creator, tmp_path):
   var = new_variable(make_creator, shards=1)
   var.upsert(*sample_rows(0, 5))

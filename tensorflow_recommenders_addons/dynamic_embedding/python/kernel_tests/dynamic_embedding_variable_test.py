@@ -8,7 +8,9 @@ import pytest
 import tensorflow as tf
 
 from tensorflow_recommenders_addons import dynamic_embedding as de
-from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests.creator_cases import fresh_session, kv_creator, sorted_export, unique_name  # pylint: disable=unused-import
+from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests.training_util import sorted_export
+
+pytestmark = pytest.mark.usefixtures("fresh_session")
 
 
 def _keys(*keys):

@@ -8,7 +8,9 @@ import pytest
 import tensorflow as tf
 
 from tensorflow_recommenders_addons import dynamic_embedding as de
-from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests.creator_cases import fresh_session, kv_creator, sorted_export, unique_name  # pylint: disable=unused-import
+from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests.training_util import sorted_export
+
+pytestmark = pytest.mark.usefixtures("fresh_session")
 
 _VOCAB = 40
 
@@ -207,6 +209,11 @@ def test_saved_model_serves_the_trained_table(unique_name, tmp_path):
   loaded = tf.saved_model.load(str(tmp_path / "served"))
   np.testing.assert_allclose(loaded(tf.constant(x)), model.predict(x, verbose=0),
                              rtol=1e-6)
+  # Only what loading restores is saved: no wrapper's per-step ids buffer
+  # (Keras' own default signature of the model was traced as inference).
+  saved = tf.train.list_variables(str(tmp_path / "served" / "variables" /
+                                      "variables"))
+  assert not [name for name, _ in saved if "ids" in name.split("/")], saved
 
 
 def test_keras_weight_files_refuse_instead_of_dropping_the_table(

@@ -20,14 +20,10 @@ import tensorflow as tf
 
 from tensorflow_recommenders_addons import dynamic_embedding as de
 from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests import training_util as tu
-from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests.creator_cases import fresh_session, unique_name  # pylint: disable=unused-import
+
+pytestmark = pytest.mark.usefixtures("fresh_session")
 
 _STEPS = 6  # K.
-
-
-@pytest.fixture(params=["standalone", "cluster"])
-def deployment(request):
-  return request.getfixturevalue(request.param + "_setup")
 
 
 def _halves():
@@ -71,9 +67,9 @@ def _train_save_and_lose_work(config, name, ckpt_prefix):
 
 @pytest.mark.parametrize("store_mode", [0, 1])
 def test_restart_holds_exactly_the_saved_rows_and_continues_identically(
-    deployment, unique_name, tmp_path, store_mode):
-  ref_losses, ref_final = _reference(deployment, unique_name, tmp_path)
-  config = _config(deployment, store_mode, tmp_path)
+    training_setup, unique_name, tmp_path, store_mode):
+  ref_losses, ref_final = _reference(training_setup, unique_name, tmp_path)
+  config = _config(training_setup, store_mode, tmp_path)
   path, saved, _ = _train_save_and_lose_work(config, unique_name,
                                              str(tmp_path / "ckpt"))
   restarted = tu.Trainer(unique_name, tu.creator_for(config))
@@ -99,8 +95,8 @@ def test_only_store_mode_0_puts_rows_in_the_checkpoint(standalone_setup,
 
 
 def test_store_mode_1_writes_one_dump_file_per_bucket_and_table(
-    deployment, unique_name, tmp_path):
-  config = _config(deployment, 1, tmp_path)
+    training_setup, unique_name, tmp_path):
+  config = _config(training_setup, 1, tmp_path)
   _train_save_and_lose_work(config, unique_name, str(tmp_path / "ckpt"))
   tag = _runtime_tag(config)
   files = sorted(os.listdir(tmp_path / tag))

@@ -22,15 +22,11 @@ import tensorflow as tf
 from tensorflow_recommenders_addons import dynamic_embedding as de
 from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests import concurrent_trainer as ct
 from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests import training_util as tu
-from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests.creator_cases import fresh_session, unique_name  # pylint: disable=unused-import
+
+pytestmark = pytest.mark.usefixtures("fresh_session")
 
 _WORKERS = 2
 _STEPS = 200  # Long enough (~0.5 s) for the phases to overlap for sure.
-
-
-@pytest.fixture(params=["standalone", "cluster"])
-def deployment(request):
-  return request.getfixturevalue(request.param + "_setup")
 
 
 def _run_trainers(config, name, tmp_path):
@@ -73,8 +69,8 @@ def _rows(name, creator, ids):
 
 
 def test_two_trainer_processes_share_one_model_and_lose_no_delta(
-    deployment, unique_name, tmp_path):
-  config = deployment.write_config(storage_slice=2)
+    training_setup, unique_name, tmp_path):
+  config = training_setup.write_config(storage_slice=2)
   reports = _run_trainers(config, unique_name, tmp_path)
   _assert_overlap(reports, "delta_phase")
   _assert_overlap(reports, "model_phase")

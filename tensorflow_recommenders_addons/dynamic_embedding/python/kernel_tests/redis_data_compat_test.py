@@ -2,7 +2,7 @@
 writes the same bytes where the layouts agree.
 
 The golden files in testdata/tfra081/ were recorded from the real upstream
-0.8.1 wheel by tools/compat/make_tfra081_golden.py: every Redis key it wrote,
+0.8.1 wheel by tools/compat/golden/make_redis_golden.py: every Redis key it wrote,
 with raw field and value bytes. Each test loads such a dump into a private
 deployment of the same kind (a 3-master cluster has the same slot ranges as
 the recording), opens the table with our RedisTable, and compares.
@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tensorflow_recommenders_addons.dynamic_embedding.python.ops import dynamic_embedding_creator as creator
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import creator_options
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import redis_table_ops
-from tools.compat import resp_client
+from tools.compat import redis_keys
 from tools.testing import redis_servers
 
 _GOLDEN_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -49,59 +49,20 @@ def deployments():
       yield {"standalone": standalone, "cluster": cluster}
 
 
-def _master_ports(deployment):
-  return [n["port"] for n in deployment.describe()["nodes"]
-          if n["role"] == "master"]
-
-
-def _run(ports, *args):
-  """Runs a command on the node serving its key (follows MOVED)."""
-  port = ports[0]
-  for _ in range(3):
-    with resp_client.RespClient(port) as client:
-      try:
-        return client.command(*args)
-      except resp_client.RespError as error:
-        text = str(error)
-        if not text.startswith("MOVED"):
-          raise
-        port = int(text.split()[-1].rsplit(":", 1)[1])
-  raise AssertionError("too many redirections for %r" % (args[:2],))
-
-
-def _flush(ports):
-  for port in ports:
-    with resp_client.RespClient(port) as client:
-      client.command("FLUSHALL")
-
-
-def _load_dump(ports, case):
-  for key_hex, entry in case["redis"].items():
-    assert entry["type"] == "hash", entry
-    for field_hex, value_hex in entry["fields"].items():
-      _run(ports, "HSET", bytes.fromhex(key_hex), bytes.fromhex(field_hex),
-           bytes.fromhex(value_hex))
-
-
 def _dump_tables(ports):
   """{key: {field: value}} of every hash but our layout records."""
-  dump = {}
-  for port in ports:
-    with resp_client.RespClient(port) as client:
-      for key in client.command("KEYS", "*"):
-        if key.endswith(b"{tfra_layout}"):
-          continue
-        flat = client.command("HGETALL", key)
-        dump[key] = dict(zip(flat[0::2], flat[1::2]))
-  return dump
+  return {
+      bytes.fromhex(key): {bytes.fromhex(f): bytes.fromhex(v)
+                           for f, v in entry["fields"].items()}
+      for key, entry in redis_keys.dump_keys(ports).items()
+      if not bytes.fromhex(key).endswith(b"{tfra_layout}")
+  }
 
 
-def _config_file(case, ports, tmp_path):
-  config = dict(case["config"])
-  config["redis_host_ip"] = ["127.0.0.1"] * len(ports)
-  config["redis_host_port"] = ports
-  config["model_lib_abs_dir"] = str(tmp_path / "model_lib") + "/"
-  config["table_store_mode"] = 2
+def _config_file(case, deployment, tmp_path):
+  """The recorded config, pointed at `deployment`, with rows kept in Redis."""
+  config = dict(case["config"], **deployment.table_config(
+      model_lib_abs_dir=str(tmp_path / "model_lib") + "/", table_store_mode=2))
   path = tmp_path / "config.json"
   path.write_text(json.dumps(config))
   return str(path)
@@ -130,15 +91,17 @@ def _table(case, config_path):
   return redis_table_ops.RedisTable(
       tf.as_dtype(case["key_dtype"]), value_dtype, default,
       name=case["embedding_name"],
-      config=creator.RedisTableConfig(redis_config_abs_dir=config_path))
+      config=creator_options.RedisTableConfig(redis_config_abs_dir=config_path))
 
 
 @pytest.mark.parametrize("case", _cases())
 def test_upstream_data_reads_back_exactly(case, deployments, tmp_path):
-  ports = _master_ports(deployments[case["deployment"]])
-  _flush(ports)
-  _load_dump(ports, case)
-  table = _table(case, _config_file(case, ports, tmp_path))
+  deployment = deployments[case["deployment"]]
+  ports = deployment.node_ports("master")
+  redis_keys.flush_all(ports)
+  assert {e["type"] for e in case["redis"].values()} == {"hash"}
+  redis_keys.load_hashes(ports, case["redis"])
+  table = _table(case, _config_file(case, deployment, tmp_path))
   keys, values = _keys_and_values(case)
   found, exists = table.lookup(keys, return_exists=True)
   assert exists.numpy().all()
@@ -157,9 +120,10 @@ def _same_layout_as_upstream(case):
 @pytest.mark.parametrize(
     "case", [c for c in _cases() if _same_layout_as_upstream(c.values[0])])
 def test_ours_writes_the_bytes_upstream_wrote(case, deployments, tmp_path):
-  ports = _master_ports(deployments[case["deployment"]])
-  _flush(ports)
-  table = _table(case, _config_file(case, ports, tmp_path))
+  deployment = deployments[case["deployment"]]
+  ports = deployment.node_ports("master")
+  redis_keys.flush_all(ports)
+  table = _table(case, _config_file(case, deployment, tmp_path))
   keys, values = _keys_and_values(case)
   table.insert(keys, values)
   golden = {

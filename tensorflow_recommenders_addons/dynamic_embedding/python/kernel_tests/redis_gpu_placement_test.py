@@ -65,9 +65,7 @@ def test_graph_places_each_shards_redis_ops_on_its_workers_cpu(tmp_path):
 
 def test_function_traced_in_a_gpu_scope_asks_for_the_tables_cpu(
     standalone_setup):
-  config = creator.RedisTableConfig(
-      redis_config_abs_dir=standalone_setup.write_config())
-  kv_creator = de.RedisTableCreator(config)
+  kv_creator = standalone_setup.creator()
   with tf.device("/GPU:0"):
     emb = de.get_variable("traced_on_gpu", key_dtype=tf.int64, dim=2,
                           devices=["/GPU:0"], kv_creator=kv_creator)

@@ -226,12 +226,12 @@ def test_missing_config_file_is_a_value_error_naming_it(tmp_path):
 
 def test_unreachable_redis_fails_instead_of_returning_defaults(tmp_path):
   from tools.testing import redis_servers  # pylint: disable=g-import-not-at-top
-  with redis_servers.standalone() as deployment:
-    from conftest import RedisSetup  # pylint: disable=g-import-not-at-top
-    setup = RedisSetup("standalone", deployment, str(tmp_path))
-    table = make_table(setup, dim=2)
+  with redis_servers.standalone() as deployment:  # Its own: a node dies.
+    table = make_table(None, dim=2, config_path=deployment.write_table_config(
+        str(tmp_path / "redis.json")))
     table.insert(tf.constant([1], tf.int64), tf.ones([1, 2]))
-    deployment.kill_node(deployment.describe()["nodes"][0]["port"])
+    (port,) = deployment.node_ports()
+    deployment.kill_node(port)
     with pytest.raises(tf.errors.UnavailableError):
       table.lookup(tf.constant([1], tf.int64))
 

@@ -15,28 +15,21 @@ import pytest
 
 from tensorflow_recommenders_addons import dynamic_embedding as de
 from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests import training_util as tu
-from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests.creator_cases import fresh_session, unique_name  # pylint: disable=unused-import
 
-
-@pytest.fixture(params=["standalone", "cluster"])
-def deployment(request):
-  return request.getfixturevalue(request.param + "_setup")
+pytestmark = pytest.mark.usefixtures("fresh_session")
 
 
 def _masters_holding(setup, pattern):
   """Ports of the masters that hold a Redis key matching `pattern`."""
-  ports = []
-  for node in setup.deployment.describe()["nodes"]:
-    if node["role"] == "master" and setup.deployment.redis_cli(
-        node["port"], "--scan", "--pattern", pattern).strip():
-      ports.append(node["port"])
-  return ports
+  return [port for port in setup.deployment.node_ports("master")
+          if setup.deployment.redis_cli(port, "--scan", "--pattern",
+                                        pattern).strip()]
 
 
 @pytest.mark.parametrize("optimizer_name", sorted(tu.OPTIMIZERS))
-def test_loss_falls_and_stored_rows_and_slots_change(deployment, unique_name,
+def test_loss_falls_and_stored_rows_and_slots_change(training_setup, unique_name,
                                                      optimizer_name):
-  config = deployment.write_config(storage_slice=4)
+  config = training_setup.write_config(storage_slice=4)
   trainer = tu.Trainer(unique_name, tu.creator_for(config), optimizer_name)
   data = tu.batches(30, seed=5)
   first = trainer.train(data[:5])
@@ -56,9 +49,9 @@ def test_loss_falls_and_stored_rows_and_slots_change(deployment, unique_name,
     tag = json.load(f)["model_tag_runtime"]
   for table in tables:
     name = table.tables[0].embedding_name
-    masters = _masters_holding(deployment, "%s:%s{*" % (tag, name))
+    masters = _masters_holding(training_setup, "%s:%s{*" % (tag, name))
     # A cluster spreads a table's 4 buckets over its masters.
-    if deployment.mode == "standalone":
+    if training_setup.mode == "standalone":
       assert len(masters) == 1
     else:
       assert len(masters) > 1, masters
@@ -66,11 +59,11 @@ def test_loss_falls_and_stored_rows_and_slots_change(deployment, unique_name,
 
 @pytest.mark.parametrize("optimizer_name", sorted(tu.OPTIMIZERS))
 def test_in_process_backend_computes_exactly_what_redis_computes(
-    deployment, unique_name, optimizer_name):
+    training_setup, unique_name, optimizer_name):
   data = tu.batches(12, seed=3) + tu.batches(6, seed=4, first_id=30)
   results = []
   for creator in (de.CuckooHashTableCreator(),
-                  tu.creator_for(deployment.write_config(storage_slice=2))):
+                  training_setup.creator(storage_slice=2)):
     trainer = tu.Trainer(unique_name + type(creator).__name__, creator,
                          optimizer_name)
     initial_rows = trainer.layer.params.lookup(data[0][0])  # Reads only.

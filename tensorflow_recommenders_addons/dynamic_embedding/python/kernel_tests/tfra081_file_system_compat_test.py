@@ -1,12 +1,12 @@
 """Files written by upstream TFRA 0.8.1's save_to_file_system load into ours.
 
-testdata/tfra081_files/ was recorded once by tools/compat/make_tfra081_files.py
+testdata/tfra081_files/ was recorded once by tools/compat/golden/make_file_golden.py
 with the real upstream package (its own venv): per case a folder of the
 files upstream's `Variable.save_to_file_system` wrote, and index.json with
 the variable, the save arguments and the rows each file holds. Here only our
 build runs: it loads those files and must find exactly those rows. (The
 other direction, upstream reading files we write, is in
-tools/compat/reverse_check.py.)
+tools/compat/reverse/check.py.)
 """
 
 import json

@@ -1,7 +1,7 @@
 """A small seeded model, its data and table snapshots for the training tests.
 
-Used by redis_training_test.py, redis_checkpoint_test.py and the trainer
-processes of redis_concurrent_training_test.py. Everything is seeded, so two
+Used by the training-side tests, conftest.py and the trainer processes of
+redis_concurrent_training_test.py. Everything is seeded, so two
 `Trainer`s built alike and fed the same batches compute the same numbers
 whatever backend holds their rows.
 """
@@ -11,7 +11,6 @@ import numpy as np
 import tensorflow as tf
 
 from tensorflow_recommenders_addons import dynamic_embedding as de
-from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests.creator_cases import sorted_export
 
 DIM = 4
 WIDTH = 2  # Ids per example.
@@ -38,6 +37,13 @@ def batches(steps, seed, first_id=0, vocab=40):
     y = np.sin(0.7 * ids).sum(axis=1, keepdims=True).astype(np.float32)
     out.append((tf.constant(ids, tf.int64), tf.constant(y)))
   return out
+
+
+def sorted_export(table):
+  """`(keys, values)` of a table or `de.Variable` as numpy arrays, by key."""
+  keys, values = table.export()
+  order = np.argsort(keys.numpy(), kind="stable")
+  return keys.numpy()[order], values.numpy()[order]
 
 
 def creator_for(config_path):

@@ -4,35 +4,21 @@ A `de.Variable` calls `kv_creator.create(...)` once per shard, and again for
 every optimizer slot variable (slots reuse the primary variable's creator), so
 one creator object configures every table of a model. Creators keep only their
 constructor arguments; `create` stores nothing on `self`.
+
+The configs and savers creators take live in `creator_options` (imported here
+from below, and re-exported: upstream's scripts import them from this module).
 """
 
 import dataclasses
 
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import in_process_table_ops
-
-
-class DynamicEmbeddingSaver:
-  """Base of the savers a `KVCreator` accepts (see `FileSystemSaver`)."""
-
-
-@dataclasses.dataclass(frozen=True)
-class FileSystemSaver(DynamicEmbeddingSaver):
-  """Settings for saving tables as key/value files beside checkpoints.
-
-  Accepted for API compatibility with upstream TFRA. Nothing in this package
-  writes such files yet: tables are saved through their checkpoint entries.
-  Immutable, like the creators that hold it.
-
-  Args:
-    proc_size: number of processes sharing the files (None: 1).
-    proc_rank: this process's rank (None: 0).
-    save_path: directory for the files (None: next to the checkpoint).
-    buffer_size: rows per file write.
-  """
-  proc_size: int = None
-  proc_rank: int = None
-  save_path: str = None
-  buffer_size: int = 4096
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import redis_table_ops
+# pylint: disable=unused-import
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.creator_options import CuckooHashTableConfig
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.creator_options import DynamicEmbeddingSaver
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.creator_options import FileSystemSaver
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.creator_options import RedisTableConfig
+# pylint: enable=unused-import
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,13 +111,6 @@ class KVCreator:
                               type(self).__name__)
 
 
-class CuckooHashTableConfig:
-  """Settings of the in-process backend: there are none.
-
-  Upstream's name, kept so code written for TFRA runs unchanged.
-  """
-
-
 class CuckooHashTableCreator(KVCreator):
   """Makes in-process tables (`InProcessHashTable`); the default creator.
 
@@ -150,24 +129,6 @@ class CuckooHashTableCreator(KVCreator):
         name=arguments.name or "InProcessHashTable",
         checkpoint=True if arguments.checkpoint is None else
         arguments.checkpoint).as_kwargs())
-
-
-@dataclasses.dataclass(frozen=True)
-class RedisTableConfig:
-  """Where a Redis table finds its JSON configuration file.
-
-  Immutable: tables read it, never rewrite it (upstream's RedisTable mutated
-  it). The path resolution order (env var named here, then
-  `TFRA_REDIS_CONFIG_PATH`, then `redis_config_abs_dir`) is applied by the
-  table.
-
-  Args:
-    redis_config_abs_dir: path of the JSON configuration file.
-    redis_config_abs_dir_env: name of an environment variable holding that
-      path.
-  """
-  redis_config_abs_dir: str = None
-  redis_config_abs_dir_env: str = None
 
 
 class RedisTableCreator(KVCreator):
@@ -189,22 +150,14 @@ class RedisTableCreator(KVCreator):
     """Makes one `RedisTable`; `init_size` is ignored by Redis.
 
     Raises:
-      TypeError: `config` (or the creator's config) is not a
-        `RedisTableConfig`.
+      TypeError: `config` (or the creator's config) is neither None nor a
+        `RedisTableConfig` (checked by `RedisTable`).
     """
-    config = arguments.config
-    if config is None:
-      config = RedisTableConfig()
-    if not isinstance(config, RedisTableConfig):
-      raise TypeError("RedisTableCreator needs a RedisTableConfig, got %r" %
-                      (config,))
-    from tensorflow_recommenders_addons.dynamic_embedding.python.ops import redis_table_ops  # pylint: disable=g-import-not-at-top
     kwargs = dataclasses.replace(
         arguments,
         name=arguments.name or "RedisTable",
         checkpoint=False if arguments.checkpoint is None else
-        arguments.checkpoint,
-        config=config).as_kwargs()
+        arguments.checkpoint).as_kwargs()
     del kwargs["init_size"]  # Redis tables grow on demand.
     return redis_table_ops.RedisTable(**kwargs)
 

@@ -3,10 +3,8 @@
 Rows live in key-value tables made by a `KVCreator` (in-process by default,
 Redis with `RedisTableCreator`), one table per entry of `devices`; keys are
 split over the tables by a partition function. `get_variable` adds TF1-style
-variable-scope naming and reuse.
+variable-scope naming and reuse (its store: `variable_store`).
 """
-
-import inspect
 
 import tensorflow as tf
 
@@ -15,6 +13,7 @@ from tensorflow_recommenders_addons.dynamic_embedding.python.ops import dynamic_
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import embedding_weights
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import sharding
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import variable_file_system
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import variable_store
 
 default_partition_fn = sharding.default_partition_fn
 
@@ -26,12 +25,8 @@ _ALLOWED_VALUE_DTYPES = {
                 tf.int64, tf.float64, tf.bool),
 }
 
-# Graph collection holding the {full name: Variable} store of `get_variable`;
-# `tf.compat.v1.reset_default_graph()` (Keras' clear_session) empties it.
-_STORE_COLLECTION = "__tfra_dynamic_embedding_variable_store"
-
-
-class Variable(tf.__internal__.tracking.Trackable):
+class Variable(tf.__internal__.tracking.Trackable,
+               variable_file_system.FileSystemMethods):
   """A sharded key -> row table that grows as new keys are trained.
 
   Lookups never write: absent keys read default rows made by `initializer`.
@@ -304,91 +299,6 @@ class Variable(tf.__internal__.tracking.Trackable):
     del num_reserved, kwargs
     tf.get_logger().warning("%s has no restrict policy", self.name)
 
-  def save_to_file_system(self,
-                          dirpath,
-                          proc_size=1,
-                          proc_rank=0,
-                          file_name_list=None,
-                          dirpath_env="TFRA_SAVED_KV",
-                          append_to_file=False,
-                          buffer_size=4194304,
-                          name=None):
-    """Writes every row to key/value files, one pair per shard.
-
-    Shard i's files, `<table name with _mht_XofY -> _mht_<i+1>of<n>_rank<r>
-    _size<s>>-keys` / `-values` (TFRA 0.8's names and numeric byte layout),
-    hold the rows whose keys map to shard i, each row once, on every backend
-    (TFRA 0.8 wrote a shared Redis table whole into every shard's files).
-    See `variable_file_system`.
-
-    Example:
-      >>> var.save_to_file_system("/tmp/kv")  # emb_mht_1of1_rank0_size1-keys
-      >>> fresh.load_from_file_system("/tmp/kv")
-
-    Args:
-      dirpath: the folder; the env var named `dirpath_env`, when set to a
-        non-empty value, overrides it. Any TensorFlow file system.
-      proc_size: number of processes (e.g. Horovod) saving this variable.
-      proc_rank: rank of this process; with `proc_size` part of the names.
-      file_name_list: one file name per shard instead of the default names.
-      dirpath_env: name of the env var that overrides `dirpath`.
-      append_to_file: append to existing files instead of replacing them.
-      buffer_size: rows per write.
-      name: optional name scope.
-
-    Returns:
-      An op that saves every shard (eagerly None: it has run).
-
-    Raises:
-      ValueError: `file_name_list` does not hold one name per shard.
-    """
-    names = variable_file_system.shard_file_names(self, proc_size, proc_rank,
-                                                  file_name_list)
-    with tf.name_scope(name or "%s_save_to_file_system" % self._scope_name):
-      return variable_file_system.save(self, dirpath, names, dirpath_env,
-                                       append_to_file, buffer_size)
-
-  def load_from_file_system(self,
-                            dirpath,
-                            proc_size=1,
-                            proc_rank=0,
-                            file_name_list=None,
-                            dirpath_env="TFRA_SAVED_KV",
-                            load_entire_dir=False,
-                            buffer_size=4194304,
-                            name=None):
-    """Upserts the rows of files written by `save_to_file_system`.
-
-    Every shard's files are read; each row goes to the shard its key maps
-    to, so files of either backend or of TFRA 0.8 load.
-
-    Args:
-      dirpath: the folder; the env var named `dirpath_env`, when set to a
-        non-empty value, overrides it.
-      proc_size: number of processes that saved (part of the file names).
-      proc_rank: rank whose files to load (part of the file names).
-      file_name_list: one file name per shard instead of the default names.
-      dirpath_env: name of the env var that overrides `dirpath`.
-      load_entire_dir: load every saved file pair of this variable in the
-        folder (all shard counts, ranks and sizes: names that share the
-        shard's file name up to its last "_mht_").
-      buffer_size: rows per insert (tables with file ops of their own).
-      name: optional name scope.
-
-    Returns:
-      An op that loads every shard (eagerly None: it has run).
-
-    Raises:
-      ValueError: `file_name_list` does not hold one name per shard.
-      NotFoundError: a file is missing (eagerly; in a graph when run).
-      InvalidArgumentError: a keys file and its values file disagree.
-    """
-    names = variable_file_system.shard_file_names(self, proc_size, proc_rank,
-                                                  file_name_list)
-    with tf.name_scope(name or "%s_load_from_file_system" % self._scope_name):
-      return variable_file_system.load(self, dirpath, names, dirpath_env,
-                                       load_entire_dir, buffer_size)
-
   @property
   def _scope_name(self):
     return self.name.replace("/", "_")
@@ -424,102 +334,14 @@ def _check_dtypes(key_dtype, value_dtype):
                     (key_dtype.name, value_dtype.name))
 
 
-def _variable_store():
-  """The {full name: Variable} dict of the outermost default graph."""
-  with tf.init_scope():
-    store = tf.compat.v1.get_default_graph().get_collection_ref(
-        _STORE_COLLECTION)
-  if not store:
-    store.append({})
-  return store[0]
-
-
 def get_variable_by_full_name(full_name, reuse=tf.compat.v1.AUTO_REUSE,
                               **kwargs):
-  """Returns the stored variable `full_name`, or creates and stores it.
+  """Returns the stored `Variable` `full_name`, or creates and stores it.
 
-  Args:
-    full_name: the variable's complete name (no scope is prepended).
-    reuse: False makes an existing name an error; True / AUTO_REUSE return it.
-    **kwargs: `Variable` arguments other than `name`.
-
-  Raises:
-    ValueError: the name exists and `reuse` is False, or the existing variable
-      has other dtypes or dim.
+  See `variable_store.get_or_create`; optimizers name their slot variables
+  this way, with no scope prepended.
   """
-  store = _variable_store()
-  existing = store.get(full_name)
-  if existing is None:
-    store[full_name] = Variable(name=full_name, **kwargs)
-    return store[full_name]
-  if reuse is not True and reuse != tf.compat.v1.AUTO_REUSE:
-    raise ValueError(
-        "Variable %s already exists, disallowed. Did you mean to set "
-        "reuse=True or reuse=tf.AUTO_REUSE in VarScope?" % full_name)
-  for attr in ("key_dtype", "value_dtype", "dim"):
-    if attr in kwargs and getattr(existing, attr) != kwargs[attr]:
-      raise ValueError("Variable %s exists with %s=%r, requested %r" %
-                       (full_name, attr, getattr(existing, attr), kwargs[attr]))
-  return existing
+  return variable_store.get_or_create(Variable, full_name, reuse, **kwargs)
 
 
-def _get_variable_signature():
-  """`Variable`'s signature with `name` first and required, as upstream's
-  `get_variable` has it, and `shared_name` defaulting to "get_variable".
-
-  Derived rather than restated, so the two functions cannot drift apart.
-  """
-  parameters = [
-      p.replace(default="get_variable") if p.name == "shared_name" else p
-      for p in inspect.signature(Variable.__init__).parameters.values()
-      if p.name not in ("self", "name")
-  ]
-  name = inspect.Parameter("name", inspect.Parameter.POSITIONAL_OR_KEYWORD)
-  return inspect.Signature([name] + parameters)
-
-
-_GET_VARIABLE_SIGNATURE = _get_variable_signature()
-
-
-def get_variable(*args, **kwargs):
-  """Gets or creates a `Variable` named `<variable scope>/<name>`.
-
-  Signature: `get_variable(name, key_dtype=tf.int64, ...)`, the arguments of
-  `Variable` in the same order and with the same defaults, except that `name`
-  comes first and is required and `shared_name` defaults to "get_variable".
-  See `Variable.__init__` for what each one means; `short_file_name` also
-  drops the scope prefix.
-
-  Reuse follows `tf.compat.v1.variable_scope`: in a graph, an existing name
-  under `reuse=False` raises; eagerly and inside `tf.function` scopes always
-  reuse (AUTO_REUSE). The store lives with the default graph, so Keras'
-  `clear_session()` forgets every variable.
-
-  Example:
-    >>> with tf.compat.v1.variable_scope("user"):
-    ...   emb = de.get_variable("emb", dim=8)
-    >>> emb.name
-    'user/emb'
-
-  Raises:
-    TypeError: arguments that do not fit the signature.
-    ValueError: the name exists in a non-reusing scope, or exists with other
-      dtypes or dim.
-  """
-  arguments = _GET_VARIABLE_SIGNATURE.bind(*args, **kwargs)
-  arguments.apply_defaults()
-  kwargs = dict(arguments.arguments)
-  name = kwargs.pop("name")
-  scope = tf.compat.v1.get_variable_scope()
-  full_name = name if kwargs["short_file_name"] or not scope.name else (
-      "%s/%s" % (scope.name, name))
-  reuse = scope.reuse
-  if tf.executing_eagerly() or tf.inside_function():
-    reuse = tf.compat.v1.AUTO_REUSE
-  kwargs.update(key_dtype=tf.as_dtype(kwargs["key_dtype"]),
-                value_dtype=tf.as_dtype(kwargs["value_dtype"]),
-                dim=int(kwargs["dim"]))
-  return get_variable_by_full_name(full_name, reuse=reuse, **kwargs)
-
-
-get_variable.__signature__ = _GET_VARIABLE_SIGNATURE
+get_variable = variable_store.make_get_variable(Variable)

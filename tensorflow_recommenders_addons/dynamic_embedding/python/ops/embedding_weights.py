@@ -15,6 +15,7 @@ import weakref
 import keras
 import numpy as np
 import tensorflow as tf
+from tensorflow.python.saved_model import save_context
 
 
 class ModelMode:
@@ -46,6 +47,15 @@ class TrainableWrapper(keras.Variable):
   kept in the `ids` variable); Keras sees `(0, dim)`, the size it has between
   batches. It is never checkpointed: the tables are. Slot wrappers (made by
   `DynamicEmbeddingOptimizer`) share the primary wrapper's `ids`.
+
+  The `ids` (and, with `bp_v2`, `exists`) variables are one training step's
+  scratch buffers, not state: no checkpoint or SavedModel tracks them. A
+  SavedModel therefore holds inference lookups only, which read the tables
+  directly: functions traced while it is written look up as in
+  `ModelMode.INFERENCE` (so does `training=False`, which `model.export`
+  passes). Saving a function traced earlier with a training lookup fails with
+  TensorFlow's "untracked resource" error naming the `ids` variable: trace it
+  in `ModelMode.INFERENCE`.
 
   One wrapper serves one lookup per training step: a second lookup through the
   same wrapper before the optimizer step replaces the first one's rows (and
@@ -110,7 +120,11 @@ class TrainableWrapper(keras.Variable):
       ValueError: a second TRAIN lookup in the same `tf.function` graph.
     """
     ids = _checked_ids(self._params, ids)
-    if get_model_mode() == ModelMode.INFERENCE:
+    if get_model_mode() == ModelMode.INFERENCE or (
+        save_context.in_save_context()):
+      # Also every function traced while a SavedModel is written (Keras then
+      # traces each model's default signature, `training` unset): served
+      # lookups read the tables and never touch the wrapper's buffers.
       # Absent ids get the fixed default row, so every process serving the
       # model predicts the same.
       rows = self._params.lookup(ids, dynamic_defaults=False)
@@ -190,14 +204,6 @@ class TrainableWrapper(keras.Variable):
 
   def _serialize_to_tensors(self):
     return {}
-
-  def _trackable_children(self, save_type="checkpoint", **kwargs):
-    children = super()._trackable_children(save_type, **kwargs)
-    if save_type == "savedmodel":  # Functions tracing a lookup capture them.
-      children["ids"] = self._ids
-      if self._exists is not None:
-        children["exists"] = self._exists
-    return children
 
   def _restore_from_tensors(self, restored_tensors):
     del restored_tensors

@@ -11,6 +11,7 @@ from tensorflow.python.framework import ops
 from tensorflow.python.ops import lookup_ops
 from tensorflow.python.training.saving import saveable_object
 
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import creator_options
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import kv_table
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import redis_config_path
 from tensorflow_recommenders_addons.utils.resource_loader import LazySO
@@ -73,11 +74,10 @@ class RedisTable(lookup_ops.LookupInterface, kv_table.KVTable):
                config=None,
                device="",
                shard_saveable_object_fn=None):
-    from tensorflow_recommenders_addons.dynamic_embedding.python.ops import dynamic_embedding_creator  # pylint: disable=g-import-not-at-top
     del shard_saveable_object_fn  # Unused, see Args.
     config = config if config is not None else (
-        dynamic_embedding_creator.RedisTableConfig())
-    if not isinstance(config, dynamic_embedding_creator.RedisTableConfig):
+        creator_options.RedisTableConfig())
+    if not isinstance(config, creator_options.RedisTableConfig):
       raise TypeError("config must be a RedisTableConfig, got %r" % (config,))
     self._default_value = tf.convert_to_tensor(default_value, dtype=value_dtype)
     self._value_shape = self._default_value.get_shape()

@@ -23,7 +23,7 @@ import re
 
 import tensorflow as tf
 
-from tensorflow_recommenders_addons.dynamic_embedding.python.ops import table_file_io
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import kv_file_io
 
 # The shard part of a table name (TFRA 0.8's pattern, greedy as there).
 _SHARD_SUFFIX = re.compile(r"_mht_([^/]*)of([^/]*)")
@@ -96,8 +96,8 @@ def save(var, dirpath, names, dirpath_env, append_to_file, buffer_size):
     parts = ([(keys, values)] if len(group) == 1 else
              _split_by_shard(var, group, keys, values))
     for index, (shard_keys, shard_values) in zip(group, parts):
-      saves.append(table_file_io.save_rows(shard_keys, shard_values,
-                                           **file_args(index)))
+      saves.append(kv_file_io.save_rows(shard_keys, shard_values,
+                                        **file_args(index)))
   return tf.group(*saves)
 
 
@@ -119,8 +119,100 @@ def load(var, dirpath, names, dirpath_env, load_entire_dir, buffer_size):
         dirpath, file_name=names[index], dirpath_env=dirpath_env,
         load_entire_dir=load_entire_dir, buffer_size=buffer_size))
   if own_files:
-    keys, values = table_file_io.load_rows(
+    keys, values = kv_file_io.load_rows(
         dirpath, own_files, dirpath_env, load_entire_dir, var.key_dtype,
         var.value_dtype, var.dim)
     loads.append(var.upsert(keys, values))
   return tf.group(*loads)
+
+
+class FileSystemMethods:
+  """`save_to_file_system` / `load_from_file_system` of `de.Variable`.
+
+  Mixed into `Variable`, which provides `name`, `shard_num`, `tables`,
+  `partition_fn`, `key_dtype`, `value_dtype`, `dim`, `upsert` and
+  `_scope_name`.
+  """
+
+  def save_to_file_system(self,
+                          dirpath,
+                          proc_size=1,
+                          proc_rank=0,
+                          file_name_list=None,
+                          dirpath_env="TFRA_SAVED_KV",
+                          append_to_file=False,
+                          buffer_size=4194304,
+                          name=None):
+    """Writes every row to key/value files, one pair per shard.
+
+    Shard i's files, `<table name with _mht_XofY -> _mht_<i+1>of<n>_rank<r>
+    _size<s>>-keys` / `-values` (TFRA 0.8's names and numeric byte layout),
+    hold the rows whose keys map to shard i, each row once, on every backend
+    (TFRA 0.8 wrote a shared Redis table whole into every shard's files).
+    See the module doc.
+
+    Example:
+      >>> var.save_to_file_system("/tmp/kv")  # emb_mht_1of1_rank0_size1-keys
+      >>> fresh.load_from_file_system("/tmp/kv")
+
+    Args:
+      dirpath: the folder; the env var named `dirpath_env`, when set to a
+        non-empty value, overrides it. Any TensorFlow file system.
+      proc_size: number of processes (e.g. Horovod) saving this variable.
+      proc_rank: rank of this process; with `proc_size` part of the names.
+      file_name_list: one file name per shard instead of the default names.
+      dirpath_env: name of the env var that overrides `dirpath`.
+      append_to_file: append to existing files instead of replacing them.
+      buffer_size: rows per write.
+      name: optional name scope.
+
+    Returns:
+      An op that saves every shard (eagerly None: it has run).
+
+    Raises:
+      ValueError: `file_name_list` does not hold one name per shard.
+    """
+    names = shard_file_names(self, proc_size, proc_rank, file_name_list)
+    with tf.name_scope(name or "%s_save_to_file_system" % self._scope_name):
+      return save(self, dirpath, names, dirpath_env, append_to_file,
+                  buffer_size)
+
+  def load_from_file_system(self,
+                            dirpath,
+                            proc_size=1,
+                            proc_rank=0,
+                            file_name_list=None,
+                            dirpath_env="TFRA_SAVED_KV",
+                            load_entire_dir=False,
+                            buffer_size=4194304,
+                            name=None):
+    """Upserts the rows of files written by `save_to_file_system`.
+
+    Every shard's files are read; each row goes to the shard its key maps
+    to, so files of either backend or of TFRA 0.8 load.
+
+    Args:
+      dirpath: the folder; the env var named `dirpath_env`, when set to a
+        non-empty value, overrides it.
+      proc_size: number of processes that saved (part of the file names).
+      proc_rank: rank whose files to load (part of the file names).
+      file_name_list: one file name per shard instead of the default names.
+      dirpath_env: name of the env var that overrides `dirpath`.
+      load_entire_dir: load every saved file pair of this variable in the
+        folder (all shard counts, ranks and sizes: names that share the
+        shard's file name up to its last "_mht_").
+      buffer_size: rows per insert (tables with file ops of their own).
+      name: optional name scope.
+
+    Returns:
+      An op that loads every shard (eagerly None: it has run).
+
+    Raises:
+      ValueError: `file_name_list` does not hold one name per shard.
+      NotFoundError: a file is missing (eagerly; in a graph when run).
+      InvalidArgumentError: a keys file and its values file disagree.
+    """
+    names = shard_file_names(self, proc_size, proc_rank, file_name_list)
+    with tf.name_scope(name or "%s_load_from_file_system" % self._scope_name):
+      return load(self, dirpath, names, dirpath_env, load_entire_dir,
+                  buffer_size)

@@ -3,8 +3,9 @@
 Lets a test check that upstream reads back data written by this project's implementation.
 Run under the upstream virtualenv (see tools/compat/README.md):
 
-    /root/tfra081-venv/bin/python tools/compat/read_with_tfra081.py --config cfg.json \\
-        --embedding-name emb --key-dtype int64 --value-dtype float32 --dim 4 --keys '[1, -2]'
+    TF_USE_LEGACY_KERAS=1 "$(bash tools/compat/ensure_tfra081_venv.sh)" \\
+        tools/compat/upstream_reader.py --config cfg.json --embedding-name emb \\
+        --key-dtype int64 --value-dtype float32 --dim 4 --keys '[1, -2]'
 
 Keys are JSON: integers, or hex strings for string keys (also via --keys-file). stdout gets
 one JSON object:

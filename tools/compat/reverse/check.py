@@ -1,44 +1,46 @@
 """Reverse compatibility: TFRA 0.8.1 reads back exactly what THIS project's table wrote.
 
-Starts a private standalone server and a private 3-master cluster (private_redis.py), writes
-every case of reverse_cases.py with our RedisTable (one process, our Python), then reads all
-of them with upstream TFRA 0.8.1 (one process, the upstream venv) and compares lookups of
-every key plus a missing one, size() and export() exactly. Prints one line per case and a
-final PASS/FAIL line; exit status 0 only when every case matched.
+Starts a private standalone server and a private 3-master cluster (tools/testing/
+redis_servers.py), writes every case of cases.py with our RedisTable (one process, our
+Python), then reads all of them with upstream TFRA 0.8.1 (one process, the upstream venv)
+and compares lookups of every key plus a missing one, size() and export() exactly. Prints one
+line per case and a final PASS/FAIL line; exit status 0 only when every case matched.
 
-    python tools/compat/reverse_check.py --ours-python .venv/bin/python \\
-        --ours-pythonpath STAGE --tfra081-python ~/.cache/tfra081-venv/bin/python
+    python tools/compat/reverse/check.py --ours-python .venv/bin/python \\
+        --ours-pythonpath STAGE --tfra081-python "$(bash tools/compat/ensure_tfra081_venv.sh)"
 
-tools/compat/reverse_check.sh prepares STAGE and the upstream venv; use that.
+tools/compat/reverse/check.sh prepares STAGE and the upstream venv; use that.
 """
 
 import argparse
 import json
 import os
+import pathlib
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
-from private_redis import PrivateRedis
-import reverse_cases
+if not __package__:
+  # Run as a script: `tools` is importable from the repository root.
+  sys.path.append(str(pathlib.Path(__file__).resolve().parents[3]))
+
+# pylint: disable=wrong-import-position
+from tools.compat.reverse import cases as reverse_cases
+from tools.testing import redis_servers
+# pylint: enable=wrong-import-position
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def write_configs(cases, ports, workdir):
+def write_configs(cases, deployments, workdir):
+  """Writes each case's table config, pointed at its deployment."""
   for case in cases:
-    deployment_ports = ports[case["deployment"]]
-    config = dict(case["config"],
-                  redis_connection_mode=0 if case["deployment"] == "cluster" else 2,
-                  redis_host_ip=["127.0.0.1"] * len(deployment_ports),
-                  redis_host_port=deployment_ports,
-                  model_lib_abs_dir=os.path.join(workdir, "model_lib") + "/")
-    case["config_path"] = os.path.join(workdir, case["name"] + ".json")
+    case["config_path"] = deployments[case["deployment"]].write_table_config(
+        os.path.join(workdir, case["name"] + ".json"), **case["config"],
+        model_lib_abs_dir=os.path.join(workdir, "model_lib") + "/")
     case["files_dir"] = os.path.join(workdir, "files")
-    with open(case["config_path"], "w") as f:
-      json.dump(config, f)
 
 
 def run(what, command, env, timeout_s):
@@ -77,22 +79,22 @@ def compare(case, result):
 
 def check(args, workdir):
   cases = reverse_cases.cases()
-  with PrivateRedis() as redis:
-    ports = {"standalone": [redis.start_standalone()], "cluster": redis.start_cluster(3)}
-    write_configs(cases, ports, workdir)
+  with redis_servers.standalone() as standalone, redis_servers.cluster(
+      masters=3, replicas_per_master=0) as cluster:
+    write_configs(cases, {"standalone": standalone, "cluster": cluster}, workdir)
     cases_path = os.path.join(workdir, "cases.json")
     with open(cases_path, "w") as f:
       json.dump(cases, f)
     ours_env = dict(os.environ, PYTHONPATH=args.ours_pythonpath)
     ours_env.pop("TFRA_SAVED_KV", None)
-    run("write with ours", [args.ours_python, os.path.join(HERE, "reverse_write_ours.py"),
+    run("write with ours", [args.ours_python, os.path.join(HERE, "write_ours.py"),
                             cases_path], ours_env, 600)
     results_path = os.path.join(workdir, "results.json")
     upstream_env = dict(os.environ, TF_USE_LEGACY_KERAS="1")
     for name in ("PYTHONPATH", "TFRA_SAVED_KV"):  # the files dir is given explicitly
       upstream_env.pop(name, None)
     run("read with TFRA 0.8.1",
-        [args.tfra081_python, os.path.join(HERE, "reverse_read_tfra081.py"), cases_path,
+        [args.tfra081_python, os.path.join(HERE, "read_upstream.py"), cases_path,
          results_path], upstream_env, 600)
   with open(results_path) as f:
     results = json.load(f)

@@ -1,9 +1,10 @@
 """Writes the reverse-check tables with THIS project's RedisTable (run under our Python).
 
-    python reverse_write_ours.py CASES_JSON
+    python tools/compat/reverse/write_ours.py CASES_JSON
 
-CASES_JSON: a list of cases (reverse_cases.py) each with "config_path". The package must be
-importable (PYTHONPATH holding tensorflow_recommenders_addons with its op library).
+CASES_JSON: a list of cases (cases.py) each with "config_path". The package must be
+importable (PYTHONPATH holding tensorflow_recommenders_addons with its op library). It
+imports the table and config through upstream's module paths, which must keep working.
 """
 
 import json

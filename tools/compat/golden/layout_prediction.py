@@ -1,8 +1,8 @@
 """Independent re-derivation of upstream TFRA 0.8's Redis key layout, to check golden data.
 
-Written from the behaviour description in /work/shared/spec/tfra-redis-backend.md (sections
-4.1 and 4.4), not from upstream code; make_tfra081_golden.py compares these predictions
-with what upstream actually wrote.
+Written from a description of the layout (bucket hash tags and bucket choice, as
+docs/design/redis_backend.md "Buckets and hash tags" states them), not from upstream code;
+make_redis_golden.py compares these predictions with what upstream actually wrote.
 """
 
 import struct

@@ -11,7 +11,8 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_recommenders_addons.dynamic_embedding as de
 
-from tfra081_cases import json_row, make_values
+from tools.compat.golden.redis_cases import json_row
+from tools.compat.golden.redis_cases import make_values
 
 KEYS = [1, 2, 3, -4, 2**32 + 5]
 DIM = 4

@@ -1,13 +1,13 @@
-"""Self-test of read_with_tfra081.py: load golden dumps into fresh Redis, read them with upstream.
+"""Self-test of upstream_reader.py: load golden dumps into fresh Redis, read them with upstream.
 
 For every golden case that inserted data (default: all in the golden dir), writes its Redis
 dump byte-for-byte into a private server (standalone) or 3-master cluster, points the case's
-config at it, runs read_with_tfra081.py and compares values/exists with "inserted". This is
-also the shape of the reverse-direction test: replace the golden dump by data written by
-this project's implementation.
+config at it, runs upstream_reader.py and compares values/exists with "inserted". The
+reverse check (tools/compat/reverse/) has the same shape with data our table wrote.
 
-    TF_USE_LEGACY_KERAS=1 /root/tfra081-venv/bin/python tools/compat/check_tfra081_reader.py \\
-        [--golden DIR] [--cases a_standalone_default,...]
+    TF_USE_LEGACY_KERAS=1 "$(bash tools/compat/ensure_tfra081_venv.sh)" \\
+        tools/compat/golden/check_upstream_reader.py [--golden DIR] \\
+        [--cases a_standalone_default,...]
 
 Exit status 0 when every case matched; prints one line per case.
 """
@@ -16,40 +16,29 @@ import argparse
 import glob
 import json
 import os
+import pathlib
 import shutil
 import subprocess
 import sys
 import tempfile
 
-from private_redis import PrivateRedis, flush_all, master_slot_ranges
-from resp_client import RespClient
-import tfra_layout
+if not __package__:
+  # Run as a script: `tools` is importable from the repository root. Appended, so that
+  # under the upstream venv its tensorflow_recommenders_addons wins over this checkout's.
+  sys.path.append(str(pathlib.Path(__file__).resolve().parents[3]))
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_GOLDEN = os.path.normpath(os.path.join(
-    HERE, os.pardir, os.pardir, "tensorflow_recommenders_addons", "dynamic_embedding", "python",
-    "kernel_tests", "testdata", "tfra081"))
+# pylint: disable=wrong-import-position
+from tools.compat import redis_keys
+from tools.compat.golden import make_redis_golden
+from tools.testing import redis_servers
+# pylint: enable=wrong-import-position
 
-
-def restore_dump(dump, ports):
-  """HSETs every hash of a golden dump onto the node owning its slot."""
-  owners = master_slot_ranges(ports[0]) if len(ports) > 1 else [[ports[0], 0, 16383]]
-  for key_hex, entry in dump.items():
-    if entry["type"] != "hash":
-      continue
-    key = bytes.fromhex(key_hex)
-    slot = tfra_layout.key_slot(key)
-    port = next(p for p, first, last in owners if first <= slot <= last)
-    args = ["HSET", key]
-    for field, value in entry["fields"].items():
-      args += [bytes.fromhex(field), bytes.fromhex(value)]
-    with RespClient(port) as client:
-      client.command(*args)
+UPSTREAM_READER = pathlib.Path(__file__).resolve().parents[1] / "upstream_reader.py"
 
 
-def read_back(case, ports, workdir):
-  cfg = dict(case["config"], redis_host_port=list(ports),
-             redis_host_ip=["127.0.0.1"] * len(ports), model_lib_abs_dir=workdir + "/")
+def read_back(case, connection, workdir):
+  """Upstream's reading of the case's keys, pointed by `connection` (a table_config())."""
+  cfg = dict(case["config"], **connection, model_lib_abs_dir=workdir + "/")
   if "redis_hash_tags_runtime" in cfg and "redis_hash_tags_import" not in cfg:
     # Upstream compares runtime buckets with *import* buckets (generated tags when this key is
     # absent); when they differ it re-buckets existing data at construction and corrupts it
@@ -60,7 +49,7 @@ def read_back(case, ports, workdir):
     json.dump(cfg, f)
   keys = [k for k, _ in case["inserted"]]
   missing = "61627365" if case["key_dtype"] == "string" else 999999
-  command = [sys.executable, os.path.join(HERE, "read_with_tfra081.py"), "--config", config_path,
+  command = [sys.executable, str(UPSTREAM_READER), "--config", config_path,
              "--embedding-name", case["embedding_name"], "--key-dtype", case["key_dtype"],
              "--value-dtype", case["value_dtype"], "--dim", str(case["dim"]),
              "--keys", json.dumps(keys + [missing])]
@@ -81,16 +70,17 @@ def compare(case, result):
   return problems
 
 
-def check_case(path, deployments, workroot):
+def check_case(path, servers, workroot):
+  """Problems of one golden case (None: not an insert case); `servers` by deployment kind."""
   with open(path) as f:
     case = json.load(f)
   if case.get("status") != "ok" or case.get("kind") != "insert":
     return None
-  ports = deployments[case["deployment"]]
-  flush_all(ports)
-  restore_dump(case["redis"], ports)
+  target = servers[case["deployment"]]
+  redis_keys.flush_all(target.ports)
+  redis_keys.load_hashes(target.ports, case["redis"])
   workdir = tempfile.mkdtemp(dir=workroot)
-  result, error = read_back(case, ports, workdir)
+  result, error = read_back(case, target.connection, workdir)
   if error:
     return [f"reader failed: {error}"]
   return compare(case, result)
@@ -98,7 +88,7 @@ def check_case(path, deployments, workroot):
 
 def main():
   parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-  parser.add_argument("--golden", default=DEFAULT_GOLDEN)
+  parser.add_argument("--golden", default=str(make_redis_golden.DEFAULT_OUT))
   parser.add_argument("--cases", default="")
   args = parser.parse_args()
   wanted = [c for c in args.cases.split(",") if c]
@@ -109,11 +99,12 @@ def main():
   failures = 0
   workroot = tempfile.mkdtemp(prefix="tfra081-reader-")
   try:
-    with PrivateRedis() as redis:
-      deployments = {"standalone": [redis.start_standalone()],
-                     "cluster": redis.start_cluster(3)}
+    with redis_servers.standalone() as standalone, redis_servers.cluster(
+        masters=3, replicas_per_master=0) as cluster:
+      servers = {"standalone": make_redis_golden.Servers(standalone),
+                 "cluster": make_redis_golden.Servers(cluster)}
       for path in paths:
-        problems = check_case(path, deployments, workroot)
+        problems = check_case(path, servers, workroot)
         name = os.path.basename(path)[:-5]
         if problems is None:
           print(f"{name}: skipped (not an insert case)")

@@ -1,5 +1,8 @@
 """Key/value files for tables that have no file ops of their own.
 
+Key/value files are what `save_to_file_system` writes: a `-keys` and a
+`-values` file per table (not the `DUMP` files of `table_store_mode` 1,
+which hold Redis' own serialization of a bucket).
 `Variable.save_to_file_system` / `load_from_file_system` (see
 variable_file_system.py) call a table's own ops when they can (the Redis
 table's kernels stream rows in `buffer_size` batches). Rows of the
@@ -172,7 +175,7 @@ def saved_tables(directory, file_name):
           (base, directory, next(iter(suffixes))))
   if not found:
     raise tf.errors.NotFoundError(
-        None, None, "no saved table files for '%s' in %s (looked for %s*-keys"
+        None, None, "no saved key/value files for '%s' in %s (looked for %s*-keys"
         "/-values)" % (file_name, directory, prefix))
   return sorted(found)
 

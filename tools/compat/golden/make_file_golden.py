@@ -1,33 +1,43 @@
 """Writes golden save_to_file_system files produced by upstream TFRA 0.8.1.
 
-Run under the upstream virtualenv (see tools/compat/README.md):
+Run under the upstream virtualenv (tools/compat/README.md), from anywhere:
 
-    TF_USE_LEGACY_KERAS=1 /root/tfra081-venv/bin/python tools/compat/make_tfra081_files.py [--out DIR]
+    TF_USE_LEGACY_KERAS=1 "$(bash tools/compat/ensure_tfra081_venv.sh)" \\
+        tools/compat/golden/make_file_golden.py [--out DIR]
 
 Each case builds an upstream `de.Variable`, upserts known rows and calls
 `Variable.save_to_file_system`; the files land in `<out>/<case>/` exactly as
-upstream named and wrote them, and `<out>/index.json` records per case the
+upstream named and wrote them (default out: the test data folder
+tensorflow_recommenders_addons/dynamic_embedding/python/kernel_tests/testdata/tfra081_files/),
+and `<out>/index.json` records per case the
 variable, the save arguments, the file names and the rows each file must hold
 (read back from the bytes with numpy, then checked against the upserted rows,
 so the index describes the files, not our expectations). Cases with a Redis
-creator use a private standalone server on a free loopback port, stopped on
-exit. The test that reads these files with our build is
+creator use a private standalone server (tools/testing/redis_servers.py),
+stopped on exit. The test that reads these files with our build is
 python/kernel_tests/tfra081_file_system_compat_test.py.
 """
 
 import argparse
 import json
 import os
+import pathlib
 import shutil
 import sys
 import tempfile
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_OUT = os.path.join(os.path.dirname(HERE), os.pardir, "tensorflow_recommenders_addons",
-                           "dynamic_embedding", "python", "kernel_tests", "testdata",
-                           "tfra081_files")
+if not __package__:
+  # Run as a script: `tools` is importable from the repository root. Appended, so that
+  # under the upstream venv its tensorflow_recommenders_addons wins over this checkout's.
+  sys.path.append(str(pathlib.Path(__file__).resolve().parents[3]))
+
+from tools.testing import redis_servers  # pylint: disable=wrong-import-position
+
+DEFAULT_OUT = pathlib.Path(__file__).resolve().parents[3].joinpath(
+    "tensorflow_recommenders_addons", "dynamic_embedding", "python", "kernel_tests",
+    "testdata", "tfra081_files")
 
 # name -> variable and save arguments. Keys include negatives and values
 # beyond 32 bits where the key type allows; shards split keys by `key mod n`.
@@ -64,16 +74,15 @@ def read_files(prefix, key_dtype, value_dtype, dim):
   return keys, values.reshape(keys.size, dim)
 
 
-def make_case(name, case, out_dir, redis_port):
+def make_case(name, case, out_dir, redis, workdir):
+  """Runs one case; `redis` is the standalone deployment Redis cases use."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   from tensorflow_recommenders_addons import dynamic_embedding as de  # pylint: disable=g-import-not-at-top
 
   kwargs = {}
   if case["backend"] == "redis":
-    config_path = os.path.join(tempfile.mkdtemp(prefix="tfra081-files-"), "redis.json")
-    with open(config_path, "w") as f:
-      json.dump({"redis_connection_mode": 2, "redis_host_ip": ["127.0.0.1"],
-                 "redis_host_port": [redis_port], "model_tag_runtime": name}, f)
+    config_path = redis.write_table_config(os.path.join(workdir, name + ".json"),
+                                           model_tag_runtime=name)
     kwargs["kv_creator"] = de.RedisTableCreator(
         config=de.RedisTableConfig(redis_config_abs_dir=config_path))
   var = de.Variable(key_dtype=getattr(tf, case["key_dtype"]),
@@ -104,17 +113,15 @@ def make_case(name, case, out_dir, redis_port):
 
 def main():
   parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-  parser.add_argument("--out", default=DEFAULT_OUT)
+  parser.add_argument("--out", default=str(DEFAULT_OUT))
   args = parser.parse_args()
   out_dir = os.path.abspath(args.out)
   os.makedirs(out_dir, exist_ok=True)
-  sys.path.insert(0, HERE)
-  from private_redis import PrivateRedis  # pylint: disable=g-import-not-at-top
   index = {}
-  with PrivateRedis() as servers:
-    port = servers.start_standalone()
+  with redis_servers.standalone() as redis, tempfile.TemporaryDirectory(
+      prefix="tfra081-files-") as workdir:
     for name, case in CASES.items():
-      index[name] = make_case(name, case, out_dir, port)
+      index[name] = make_case(name, case, out_dir, redis, workdir)
       print("%s: %s" % (name, ", ".join(sorted(index[name]["files"]))))
   with open(os.path.join(out_dir, "index.json"), "w") as f:
     json.dump(index, f, indent=1, sort_keys=True)

@@ -1,6 +1,6 @@
 """Golden cases: each drives upstream TFRA 0.8.1 against private Redis and reports what it wrote.
 
-Imported only by the child process of make_tfra081_golden.py (it imports TensorFlow and the
+Imported only by the child process of make_redis_golden.py (it imports TensorFlow and the
 upstream package). A case function takes a CaseContext and returns a JSON-able dict; the
 parent adds the MONITOR summary and the layout checks.
 """
@@ -13,8 +13,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_recommenders_addons.dynamic_embedding as de
 
-from private_redis import dump_keys, flush_all, ttls
-from resp_client import HOST
+from tools.compat import redis_keys
 
 INT64_KEYS = [0, 1, 2, 3, 4, 5, 6, 7, -1, -2, -3, 2**32, 2**32 + 1, 2**32 + 3, 2**33 + 2,
               2**40 + 5, 123456789, 2**63 - 1, -2**63]
@@ -36,14 +35,13 @@ class CaseContext:
     self.case = env["case"]
     self.deployment = env["deployment"]
     self.ports = env["ports"]
+    self.connection = env["connection"]  # The launcher's table_config() of the deployment.
     self.workdir = env["workdir"]
     self.model_lib = os.path.join(self.workdir, "model_lib") + "/"
 
   def config(self, file_name="config.json", **overrides):
     """Writes a config for this deployment; model_lib_abs_dir points into the work dir."""
-    cfg = {"redis_connection_mode": 0 if self.deployment == "cluster" else 2,
-           "redis_host_ip": [HOST] * len(self.ports), "redis_host_port": list(self.ports),
-           "model_lib_abs_dir": self.model_lib}
+    cfg = dict(self.connection, model_lib_abs_dir=self.model_lib)
     cfg.update(overrides)
     path = os.path.join(self.workdir, file_name)
     with open(path, "w") as f:
@@ -55,13 +53,13 @@ class CaseContext:
     return de.RedisTableCreator(config=de.RedisTableConfig(redis_config_abs_dir=path))
 
   def dump(self):
-    return dump_keys(self.ports)
+    return redis_keys.dump_keys(self.ports)
 
   def ttls(self):
-    return ttls(self.ports)
+    return redis_keys.ttls(self.ports)
 
   def flush(self):
-    flush_all(self.ports)
+    redis_keys.flush_all(self.ports)
 
   def model_lib_files(self):
     """Files under model_lib_abs_dir: relative name, size, content hex when small."""

@@ -1,20 +1,24 @@
 """Writes golden Redis data produced by upstream TFRA 0.8.1, one JSON file per case.
 
-Run under the upstream virtualenv (see tools/compat/README.md):
+Run under the upstream virtualenv (tools/compat/README.md), from anywhere:
 
-    TF_USE_LEGACY_KERAS=1 /root/tfra081-venv/bin/python tools/compat/make_tfra081_golden.py \\
-        [--out DIR] [--cases a_standalone_default,c_cluster_s4_crc]
+    TF_USE_LEGACY_KERAS=1 "$(bash tools/compat/ensure_tfra081_venv.sh)" \\
+        tools/compat/golden/make_redis_golden.py [--out DIR] \\
+        [--cases a_standalone_default,c_cluster_s4_crc]
 
 The parent process (no TensorFlow) starts a private standalone server and a 3-master cluster
-on free loopback ports, and for every case: FLUSHALL, start MONITOR, run the case in a child
-process (TensorFlow + upstream), stop MONITOR, check the layout against tfra_layout.py and
-write <out>/<case>.json. Servers are stopped on exit, also on errors. A crashing case is
-recorded (status "crashed") and the run continues.
+(tools/testing/redis_servers.py), and for every case: FLUSHALL, start MONITOR, run the case
+in a child process (TensorFlow + upstream), stop MONITOR, check the layout against
+layout_prediction.py and write <out>/<case>.json (default: the test data folder
+tensorflow_recommenders_addons/dynamic_embedding/python/kernel_tests/testdata/tfra081/).
+Servers are stopped on exit, also on errors. A crashing case is recorded (status "crashed")
+and the run continues.
 """
 
 import argparse
 import json
 import os
+import pathlib
 import re
 import shutil
 import signal
@@ -23,14 +27,21 @@ import sys
 import tempfile
 import traceback
 
-from private_redis import (DUMP_MARKER, PrivateRedis, flush_all, master_slot_ranges, readable,
-                           ttls)
-from resp_client import MonitorRecorder
-import golden_checks
+if not __package__:
+  # Run as a script: `tools` is importable from the repository root. Appended, so that
+  # under the upstream venv its tensorflow_recommenders_addons wins over this checkout's.
+  sys.path.append(str(pathlib.Path(__file__).resolve().parents[3]))
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_OUT = os.path.join(os.path.dirname(HERE), os.pardir, "tensorflow_recommenders_addons",
-                           "dynamic_embedding", "python", "kernel_tests", "testdata", "tfra081")
+# pylint: disable=wrong-import-position
+from tools.compat import redis_keys
+from tools.compat.golden import layout_checks
+from tools.compat.resp_client import MonitorRecorder
+from tools.testing import redis_servers
+# pylint: enable=wrong-import-position
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[3]
+DEFAULT_OUT = REPO_ROOT.joinpath("tensorflow_recommenders_addons", "dynamic_embedding",
+                                 "python", "kernel_tests", "testdata", "tfra081")
 CHILD_TIMEOUT_S = 600
 DATA_COMMANDS = {b"HMSET", b"HSET", b"HMGET", b"HDEL", b"RESTORE", b"HMACCUM"}
 MAX_DISTINCT = 120
@@ -39,7 +50,7 @@ _LOG_LINE = re.compile(
 
 
 def _insert(deployment, key_dtype, value_dtype, dim, keys="INT64_KEYS", **more):
-  """An "insert" case; `keys` names a key list of tfra081_cases, `more` = api/config keys."""
+  """An "insert" case; `keys` names a key list of redis_cases, `more` = api/config keys."""
   return (deployment, "insert", dict(key_dtype=key_dtype, value_dtype=value_dtype, dim=dim,
                                      keys=keys, **more))
 
@@ -99,19 +110,20 @@ def run_child(env_path):
   """Child entry: runs one case with TensorFlow, writes the result JSON."""
   with open(env_path) as f:
     env = json.load(f)
-  import tfra081_cases  # pylint: disable=import-outside-toplevel
-  ctx = tfra081_cases.CaseContext(env)
+  # pylint: disable=import-outside-toplevel
+  from tools.compat.golden import redis_cases
+  ctx = redis_cases.CaseContext(env)
   kind, kwargs = env["kind"], dict(env["kwargs"])
   if kind == "insert":
-    kwargs["keys"] = getattr(tfra081_cases, kwargs["keys"])
-    result = tfra081_cases.insert_case(ctx, **kwargs)
+    kwargs["keys"] = getattr(redis_cases, kwargs["keys"])
+    result = redis_cases.insert_case(ctx, **kwargs)
   elif kind == "train":
-    result = tfra081_cases.train_case(ctx)
+    result = redis_cases.train_case(ctx)
   elif kind == "rebucket":
-    result = tfra081_cases.rebucket_case(ctx, **kwargs)
+    result = redis_cases.rebucket_case(ctx, **kwargs)
   else:
-    import tfra081_graph_cases  # pylint: disable=import-outside-toplevel
-    result = getattr(tfra081_graph_cases, kind + "_case")(ctx, **kwargs)
+    from tools.compat.golden import redis_graph_cases
+    result = getattr(redis_graph_cases, kind + "_case")(ctx, **kwargs)
   with open(env["result_path"], "w") as f:
     json.dump(result, f)
 
@@ -120,14 +132,15 @@ def summarize_monitor(records_per_node):
   """Command counts and distinct commands (data arguments elided), dump clients excluded."""
   counts, distinct = {}, {}
   for node, records in enumerate(records_per_node):
-    ignored = {client for client, args in records if args == [b"ECHO", DUMP_MARKER]}
+    ignored = {client for client, args in records
+               if args == [b"ECHO", redis_keys.DUMP_MARKER]}
     for client, args in records:
       if client in ignored or not args:
         continue
       name = args[0].upper()
       counts[name.decode()] = counts.get(name.decode(), 0) + 1
       shown = args[:2] if name in DATA_COMMANDS else args
-      text = " ".join(readable(a)[:80] for a in shown)
+      text = " ".join(redis_keys.readable(a)[:80] for a in shown)
       if name in DATA_COMMANDS:
         text += f" (+{len(args) - 2} args)"
       key = (node, text)
@@ -151,17 +164,20 @@ def upstream_log(stderr, limit=60):
   return seen[:limit]
 
 
-def run_case(name, spec, ports, workroot, out_dir, cluster_info):
+def run_case(name, spec, servers, workroot, out_dir, cluster_info):
+  """Runs one case against `servers[deployment]` (a `Servers`); its record."""
   deployment, kind, kwargs = spec
+  ports = servers[deployment].ports
   workdir = os.path.join(workroot, name)
   os.makedirs(workdir)
-  env = {"case": name, "deployment": deployment, "ports": ports[deployment], "workdir": workdir,
+  env = {"case": name, "deployment": deployment, "ports": ports,
+         "connection": servers[deployment].connection, "workdir": workdir,
          "kind": kind, "kwargs": kwargs, "result_path": os.path.join(workdir, "result.json")}
   env_path = os.path.join(workdir, "env.json")
   with open(env_path, "w") as f:
     json.dump(env, f)
-  flush_all(ports[deployment])
-  monitors = [MonitorRecorder(p) for p in ports[deployment]]
+  redis_keys.flush_all(ports)
+  monitors = [MonitorRecorder(p) for p in ports]
   try:
     proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", env_path],
                           capture_output=True, encoding="utf-8", errors="replace",
@@ -169,7 +185,7 @@ def run_case(name, spec, ports, workroot, out_dir, cluster_info):
   finally:
     records = [m.stop() for m in monitors]
   record = {"case": name, "deployment": deployment, "kind": kind,
-            "ttl_after_process_exit": ttls(ports[deployment])}
+            "ttl_after_process_exit": redis_keys.ttls(ports)}
   if deployment == "cluster":
     record["cluster_masters"] = cluster_info
   record["upstream_log"] = upstream_log(proc.stderr)
@@ -180,7 +196,7 @@ def run_case(name, spec, ports, workroot, out_dir, cluster_info):
   else:
     with open(env["result_path"]) as f:
       record.update(status="ok", **json.load(f))
-    record["checks"] = golden_checks.check_case(record)
+    record["checks"] = layout_checks.check_case(record)
   text = json.dumps(record, indent=1)
   text = text.replace(workdir, "$WORKDIR").replace(workroot, "$WORKROOT")
   with open(os.path.join(out_dir, name + ".json"), "w") as f:
@@ -188,9 +204,21 @@ def run_case(name, spec, ports, workroot, out_dir, cluster_info):
   return record
 
 
+class Servers:
+  """A started deployment's master ports (in slot order for a cluster: dumps number nodes
+  so) and the table config keys that reach it."""
+
+  def __init__(self, deployment):
+    ports = deployment.node_ports("master")
+    if deployment.mode == "cluster":
+      ports = [port for port, _, _ in redis_keys.master_slot_ranges(ports[0])]
+    self.ports = ports
+    self.connection = deployment.table_config()
+
+
 def main():
   parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-  parser.add_argument("--out", default=os.path.normpath(DEFAULT_OUT))
+  parser.add_argument("--out", default=str(DEFAULT_OUT))
   parser.add_argument("--cases", default="", help="comma-separated case names (default: all)")
   parser.add_argument("--child", help=argparse.SUPPRESS)
   args = parser.parse_args()
@@ -204,12 +232,13 @@ def main():
   workroot = tempfile.mkdtemp(prefix="tfra081-golden-")
   summary = {}
   try:
-    with PrivateRedis() as redis:
-      ports = {"standalone": [redis.start_standalone()], "cluster": redis.start_cluster(3)}
-      cluster_info = master_slot_ranges(ports["cluster"][0])
+    with redis_servers.standalone() as standalone, redis_servers.cluster(
+        masters=3, replicas_per_master=0) as cluster:
+      servers = {"standalone": Servers(standalone), "cluster": Servers(cluster)}
+      cluster_info = redis_keys.master_slot_ranges(servers["cluster"].ports[0])
       for name in wanted:
         try:
-          record = run_case(name, cases[name], ports, workroot, args.out, cluster_info)
+          record = run_case(name, cases[name], servers, workroot, args.out, cluster_info)
           summary[name] = {"status": record["status"], "checks": record.get("checks")}
         except Exception:  # pylint: disable=broad-except
           summary[name] = {"status": "driver-error", "error": traceback.format_exc()}
@@ -223,7 +252,7 @@ def main():
       old = json.load(f).get("cases", {})
   old.update(summary)
   with open(summary_path, "w") as f:
-    json.dump({"layout_facts": golden_checks.layout_facts(), "cases": dict(sorted(old.items()))},
+    json.dump({"layout_facts": layout_checks.layout_facts(), "cases": dict(sorted(old.items()))},
               f, indent=1)
     f.write("\n")
   return 0

@@ -1,13 +1,13 @@
-"""Compares what upstream wrote (a golden case record) with tfra_layout.py's predictions.
+"""Compares what upstream wrote (a golden case record) with layout_prediction.py's predictions.
 
 The result is stored in each case file under "checks", so a reader sees at once whether
-the spec's description of bucket names, bucket choice and value bytes held for that case.
+the documented layout (bucket names, bucket choice and value bytes) held for that case.
 """
 
 import struct
 
-from private_redis import readable
-import tfra_layout
+from tools.compat.golden import layout_prediction
+from tools.compat.redis_keys import readable
 
 _PACK = {"float32": "<f", "float64": "<d", "int32": "<i", "int64": "<q", "int8": "<b",
          "half": "<e", "bool": "<?"}
@@ -16,7 +16,7 @@ _TABLE = []
 
 def _slot_table():
   if not _TABLE:
-    _TABLE.extend(tfra_layout.slot_tag_table())
+    _TABLE.extend(layout_prediction.slot_tag_table())
   return _TABLE
 
 
@@ -37,16 +37,16 @@ def expected_buckets(record):
   cfg = record["config"]
   slices = cfg.get("storage_slice", 1)
   name = f"{cfg.get('model_tag_runtime', 'test')}:{record['embedding_name']}".encode()
-  prefix = tfra_layout.md5_64bit_words(name) if cfg.get("using_md5_prefix_name") else name
+  prefix = layout_prediction.md5_64bit_words(name) if cfg.get("using_md5_prefix_name") else name
   explicit = cfg.get("redis_hash_tags_runtime", [])
   if len(explicit) == slices:
     tags = [t if t.startswith("{") and t.endswith("}") else "{" + t.strip("{}") + "}"
             for t in explicit]
   elif record["deployment"] == "cluster" and not cfg.get("redis_hash_tags_hypodispersion"):
     ranges = [(first, last) for _, first, last in record["cluster_masters"]]
-    tags = ["{%d}" % t for t in tfra_layout.cluster_tags(slices, ranges, _slot_table())]
+    tags = ["{%d}" % t for t in layout_prediction.cluster_tags(slices, ranges, _slot_table())]
   else:
-    tags = ["{%d}" % t for t in tfra_layout.standalone_tags(slices, _slot_table())]
+    tags = ["{%d}" % t for t in layout_prediction.standalone_tags(slices, _slot_table())]
   return [prefix + t.encode() for t in tags]
 
 
@@ -56,7 +56,7 @@ def _expected_bucket_index(record, key):
     return 0
   if record["key_dtype"] == "string" and len(key) > 22:
     return None  # upstream hashes heap pointers: not predictable
-  return tfra_layout.cluster_bucket(key, record["key_dtype"], cfg.get("storage_slice", 1),
+  return layout_prediction.cluster_bucket(key, record["key_dtype"], cfg.get("storage_slice", 1),
                                     cfg.get("using_hash_storage_slice", False))
 
 
@@ -80,7 +80,7 @@ def check_case(record):
   problems = {"bucket_names": [], "placement": [], "values": [], "nodes": []}
   for key, row in record["inserted"]:
     raw = decode_key(key, record["key_dtype"])
-    field = tfra_layout.key_bytes(raw, record["key_dtype"]).hex()
+    field = layout_prediction.key_bytes(raw, record["key_dtype"]).hex()
     if field not in holder:
       problems["placement"].append(f"key {key}: field {field} not in any expected bucket")
       continue
@@ -96,7 +96,7 @@ def check_case(record):
     if entry["type"] == "hash" and bytes.fromhex(key_hex) not in buckets:
       problems["bucket_names"].append(f"unexpected hash {entry['name']}")
     if record["deployment"] == "cluster":
-      node = _node_of_slot(record, tfra_layout.key_slot(bytes.fromhex(key_hex)))
+      node = _node_of_slot(record, layout_prediction.key_slot(bytes.fromhex(key_hex)))
       if node != entry["node"]:
         problems["nodes"].append(f"{entry['name']} on node {entry['node']}, slot says {node}")
   if record["kind"] == "insert":
@@ -121,13 +121,13 @@ def layout_facts():
   table = _slot_table()
   masters = [(0, 5460), (5461, 10922), (10923, 16383)]
   return {
-      "md5_64bit_words": {s: tfra_layout.md5_64bit_words(s.encode()).hex()
+      "md5_64bit_words": {s: layout_prediction.md5_64bit_words(s.encode()).hex()
                           for s in ("test:emb", "", "v1:emb")},
-      "standalone_tags": {s: tfra_layout.standalone_tags(s, table) for s in (1, 2, 3, 4, 8)},
-      "cluster_tags_3_masters": {s: tfra_layout.cluster_tags(s, masters, table)
+      "standalone_tags": {s: layout_prediction.standalone_tags(s, table) for s in (1, 2, 3, 4, 8)},
+      "cluster_tags_3_masters": {s: layout_prediction.cluster_tags(s, masters, table)
                                  for s in (1, 2, 3, 4, 8)},
-      "crc32c_no_final_xor_int64": {k: "%08x" % tfra_layout.crc32c_no_final_xor(
-          tfra_layout.key_bytes(k, "int64")) for k in (0, 1, 2, 3)},
-      "crc32c_tstring_abc": "%08x" % tfra_layout.crc32c_no_final_xor(
-          tfra_layout.tstring_small_bytes(b"abc")),
+      "crc32c_no_final_xor_int64": {k: "%08x" % layout_prediction.crc32c_no_final_xor(
+          layout_prediction.key_bytes(k, "int64")) for k in (0, 1, 2, 3)},
+      "crc32c_tstring_abc": "%08x" % layout_prediction.crc32c_no_final_xor(
+          layout_prediction.tstring_small_bytes(b"abc")),
   }
