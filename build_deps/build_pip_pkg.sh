@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds the wheel of tensorflow-recommenders-addons: the Python package and
 # its op library, no test files, repaired by auditwheel to the manylinux tag
-# this machine's glibc allows. libtensorflow_framework.so.2 stays a dependency
-# on the installed TensorFlow; hiredis and json-parser are already linked into
-# the op library statically.
+# the op library's symbol versions allow: TensorFlow's own manylinux_2_27 or
+# older, even when built on a newer system (build_deps/manylinux pins what a
+# newer glibc or GCC would raise; tools/testing/wheel_test.py checks it).
+# libtensorflow_framework.so.2 stays a dependency on the installed TensorFlow;
+# hiredis and json-parser are already linked into the op library statically.
 #
 # Two ways in, one script:
 #   bash build_deps/build_pip_pkg.sh [OUT_DIR]

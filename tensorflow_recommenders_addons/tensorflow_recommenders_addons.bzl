@@ -22,6 +22,32 @@ TFRA_COPTS = TF_COPTS + [
     "-Wno-deprecated-declarations",
 ]
 
+# Symbols that this toolchain (glibc 2.36, GCC 12) would bind to versions newer
+# than TensorFlow's own manylinux_2_27 wheel allows; each goes to its wrapper in
+# //build_deps/manylinux (manylinux_compat.h says why each is safe), so the
+# wheel installs wherever TensorFlow does. tools/testing/wheel_test.py names any
+# symbol that needs a newer version again.
+MANYLINUX_WRAPPED_SYMBOLS = [
+    "stat",
+    "pow",
+    "pthread_cond_clockwait",
+    "__libc_single_threaded",
+    "_ZSt28__throw_bad_array_new_lengthv",
+    "_ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE",
+]
+
+# GNU ld, not gold (Bazel's default where installed): gold's --wrap=pow also
+# takes the wrapper's own versioned call to pow@GLIBC_2.2.5, looping forever.
+MANYLINUX_LINKOPTS = ["-fuse-ld=bfd"] + [
+    "-Wl,--wrap=" + s
+    for s in MANYLINUX_WRAPPED_SYMBOLS
+]
+
+# GNU ld has no --start-lib: link static dependencies as archives (so that
+# --exclude-libs,ALL now hides their symbols too, as intended; gold exported
+# the objects it was given between --start-lib and --end-lib).
+MANYLINUX_FEATURES = ["-supports_start_end_lib"]
+
 def tfra_cc_library(name, copts = [], **kwargs):
     native.cc_library(
         name = name,
@@ -29,13 +55,13 @@ def tfra_cc_library(name, copts = [], **kwargs):
         **kwargs
     )
 
-def tfra_cc_test(name, deps = [], copts = [], use_gtest_main = True, size = "small", **kwargs):
+def tfra_cc_test(name, deps = [], copts = [], linkopts = [], use_gtest_main = True, size = "small", **kwargs):
     native.cc_test(
         name = name,
         copts = TFRA_COPTS + copts,
         size = size,
         deps = deps + (["@gtest//:gtest_main"] if use_gtest_main else ["@gtest//:gtest"]),
-        linkopts = ["-pthread"],
+        linkopts = ["-pthread"] + linkopts,
         **kwargs
     )
 
@@ -91,8 +117,9 @@ def custom_op_library(name, deps = [], **kwargs):
             # symbols of our static libraries private to this library.
             "-Wl,--exclude-libs,ALL",
             "-Wl,-z,defs",
-        ],
-        deps = deps + [_TF_FRAMEWORK, _TF_HEADERS],
+        ] + MANYLINUX_LINKOPTS,
+        deps = deps + [_TF_FRAMEWORK, _TF_HEADERS, "//build_deps/manylinux:manylinux_compat"],
+        features = MANYLINUX_FEATURES,
         **kwargs
     )
 

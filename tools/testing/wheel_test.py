@@ -4,7 +4,8 @@ Builds the wheel (`bazel build //:build_pip_pkg`, then the packaging step) or
 takes the one named by $TFRA_WHEEL, then checks what a user gets from it:
 the op library and no test files, a TensorFlow pin matching the build, a
 manylinux tag from `auditwheel show` with only libtensorflow_framework.so.2
-left external, and, in a new virtualenv holding only tensorflow-cpu and the
+left external, no newer than TensorFlow's own (the op library's symbol
+versions, each checked by name), and, in a new virtualenv holding only tensorflow-cpu and the
 wheel, an embedding round trip through a private Redis server plus a clear
 error under another TensorFlow version.
 
@@ -35,6 +36,18 @@ _TF_REQUIREMENT = "tensorflow-cpu==2.21.0"
 _OP_LIBRARY = "tensorflow_recommenders_addons/dynamic_embedding/core/_redis_table_ops.so"
 _TF_LIBRARY = "libtensorflow_framework.so.2"
 
+# TensorFlow 2.21's own wheel tag: ours must install wherever it does.
+_TF_PLATFORM = "manylinux_2_27"
+# The newest symbol version _TF_PLATFORM lets a wheel need, per versioned
+# library family (auditwheel's manylinux_2_27 policy). build_deps/manylinux
+# keeps the op library within these when the build machine is newer.
+_MAX_SYMBOL_VERSIONS = {
+    "GLIBC": (2, 27),
+    "GLIBCXX": (3, 4, 24),
+    "CXXABI": (1, 3, 11),
+    "GCC": (7, 0, 0),
+}
+
 
 def _run(args, **kwargs):
   """Runs `args`; on failure the assertion shows its output."""
@@ -44,6 +57,22 @@ def _run(args, **kwargs):
       " ".join(args), result.returncode, result.stdout[-4000:],
       result.stderr[-4000:])
   return result
+
+
+def _glibc_of(platform_tag):
+  """(2, 27) for manylinux_2_27[_x86_64]."""
+  match = re.match(r"manylinux_(\d+)_(\d+)", platform_tag)
+  assert match, platform_tag
+  return int(match.group(1)), int(match.group(2))
+
+
+def _installed_tensorflow_platforms():
+  """Platform tags of the installed TensorFlow's own wheel."""
+  from importlib import metadata  # pylint: disable=g-import-not-at-top
+  names = metadata.packages_distributions()["tensorflow"]
+  wheel_file = metadata.distribution(names[0]).read_text("WHEEL")
+  tags = re.findall(r"^Tag: \S+?-\S+?-(\S+)$", wheel_file, re.MULTILINE)
+  return [p for tag in tags for p in tag.split(".")]
 
 
 def _version_info():
@@ -121,6 +150,51 @@ def test_auditwheel_reports_a_manylinux_tag_with_only_tensorflow_external(
   op_library = zipfile.ZipFile(wheel).extract(_OP_LIBRARY, str(tmp_path))
   needed = _run(["readelf", "-d", op_library]).stdout
   assert "hiredis" not in needed and "jsonparser" not in needed
+
+
+def test_wheel_installs_wherever_tensorflow_installs(wheel):
+  # The constant below names the target; this notices TensorFlow moving it.
+  assert [p for p in _installed_tensorflow_platforms()
+          if p.startswith("manylinux_")] == [_TF_PLATFORM + "_x86_64"]
+  shown = _run([sys.executable, "-m", "auditwheel", "show", "--json", wheel])
+  sym_tag = json.loads(shown.stdout)["sym_tag"]
+  assert _glibc_of(sym_tag) <= _glibc_of(_TF_PLATFORM), sym_tag
+  # The platform part of <name>-<version>-<python>-<abi>-<platform>.whl.
+  platforms = os.path.basename(wheel)[:-len(".whl")].split("-")[-1].split(".")
+  assert sym_tag in platforms
+  assert all(_glibc_of(p) <= _glibc_of(_TF_PLATFORM) for p in platforms), (
+      platforms)
+
+
+def _required_symbol_versions(library):
+  """{(symbol, family, version)} the library needs from shared libraries."""
+  symbols = _run(["readelf", "--dyn-syms", "--wide", library]).stdout
+  required = set()
+  for line in symbols.splitlines():
+    # "  12: 0000000000000000  0 FUNC  GLOBAL DEFAULT  UND pow@GLIBC_2.2.5 (3)"
+    match = re.search(r"\sUND\s+(\S+?)@+([A-Z]+)_([0-9.]+)\b", line)
+    if match:
+      version = tuple(int(n) for n in match.group(3).split("."))
+      required.add((match.group(1), match.group(2), version))
+  return required
+
+
+def test_op_library_needs_no_symbol_version_newer_than_tensorflows_tag(
+    wheel, tmp_path):
+  op_library = zipfile.ZipFile(wheel).extract(_OP_LIBRARY, str(tmp_path))
+  required = _required_symbol_versions(op_library)
+  assert {family for _, family, _ in required} >= {"GLIBC", "GLIBCXX"}
+  too_new = sorted(
+      "%s@%s_%s (%s allows %s_%s)" %
+      (symbol, family, ".".join(map(str, version)), _TF_PLATFORM, family,
+       ".".join(map(str, _MAX_SYMBOL_VERSIONS[family])))
+      for symbol, family, version in required
+      if family in _MAX_SYMBOL_VERSIONS and
+      version > _MAX_SYMBOL_VERSIONS[family])
+  unknown = {family for _, family, _ in required} - set(_MAX_SYMBOL_VERSIONS)
+  assert not too_new, "wrap or avoid (build_deps/manylinux): " + ", ".join(
+      too_new)
+  assert not unknown, unknown
 
 
 _ROUND_TRIP = textwrap.dedent("""\
