@@ -5,6 +5,7 @@ Built by the factories of redis_servers.py, which is what tests import.
 
 import atexit
 import collections
+import os
 import shutil
 import signal
 import tempfile
@@ -27,9 +28,14 @@ class Deployment:
   mode = None
 
   def __init__(self, password=None, acl_user=None, acl_password=None,
-               master_name=None, sentinel_password=None):
+               master_name=None, sentinel_password=None, modules=()):
     if (acl_user is None) != (acl_password is None):
       raise ValueError("acl_user and acl_password go together")
+    # Every data node loads these (replicas too: they replay the commands).
+    self.modules = [os.path.abspath(m) for m in modules]
+    for module in self.modules:
+      if not os.path.isfile(module):
+        raise ValueError(f"no Redis module file at {module}")
     for text in (password, acl_user, acl_password, sentinel_password,
                  master_name):
       if text is not None and (not text or any(c in text for c in "\r\n\0 ")):
@@ -78,7 +84,8 @@ class Deployment:
     sentinels = [dict(port=s.port, pid=s.pid, state=s.state())
                  for s in self._sentinels]
     return dict(mode=self.mode, host=self.host, dir=self.dir, nodes=nodes,
-                sentinels=sentinels, master_name=self.master_name,
+                sentinels=sentinels, modules=self.modules,
+                master_name=self.master_name,
                 password=self.password, acl_user=self.acl_user,
                 acl_password=self.acl_password,
                 sentinel_password=self.sentinel_password)
@@ -164,6 +171,7 @@ class Deployment:
     if self.acl_user is not None:
       rule = redis_process.quote(">" + self.acl_password)
       settings.append(f"user {self.acl_user} on {rule} ~* &* +@all")
+    settings += [f"loadmodule {redis_process.quote(m)}" for m in self.modules]
     return settings + extra
 
   def _add(self, kind, role, settings):
