@@ -87,13 +87,15 @@ class PrivateRedis:
         last_log = f.read()[-2000:]
     raise RuntimeError(f"redis-server did not start in {attempts} attempts; last log:\n{last_log}")
 
-  def start_standalone(self):
-    return self._start_server([])
+  def start_standalone(self, extra_args=()):
+    """`extra_args`: more redis-server arguments, e.g. ["--loadmodule", path]."""
+    return self._start_server(list(extra_args))
 
-  def start_cluster(self, masters=3):
+  def start_cluster(self, masters=3, extra_args=()):
     ports = [
         self._start_server(["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                            "--cluster-node-timeout", "5000"]) for _ in range(masters)
+                            "--cluster-node-timeout", "5000"] + list(extra_args))
+        for _ in range(masters)
     ]
     subprocess.run(["redis-cli", "--cluster", "create"] + [f"127.0.0.1:{p}" for p in ports] +
                    ["--cluster-yes"], check=True, stdout=subprocess.DEVNULL,
