@@ -2,9 +2,8 @@
 
 Checks that the module works for upstream's clients: private servers (a standalone server and a
 3-master cluster) load hmaccum.so; for every value dtype upstream's accum handles, upstream's
-RedisTable
-inserts rows, then calls accum with keys that cover the four exists cases and a repeated key,
-and reads the table back. The rows must equal the ones computed here with numpy (IEEE sums,
+RedisTable inserts rows, then calls accum with keys that cover the four exists cases and a
+repeated key, and reads the table back. The rows must equal the ones computed here with numpy (IEEE sums,
 integers wrapping). The cluster table has one bucket: with two or more buckets in Cluster
 mode, upstream's client sends commands whose exists bytes do not match their pairs, and both
 upstream's module and ours refuse them ("Invalid exists length"). Run in the upstream
