@@ -5,8 +5,8 @@ Checks that the module works for upstream's clients: private servers (a standalo
 RedisTable inserts rows, then calls accum with keys that cover the four exists cases and a
 repeated key, and reads the table back. The rows must equal the ones computed here with numpy (IEEE sums,
 integers wrapping). The cluster table has one bucket: with two or more buckets in Cluster
-mode, upstream's client sends commands whose exists bytes do not match their pairs, and both
-upstream's module and ours refuse them ("Invalid exists length"). Run in the upstream
+mode, upstream 0.8.1's client sends each bucket's command the exists bytes of the whole call
+(seen with MONITOR), and both upstream's module and ours refuse them ("Invalid exists length"). Run in the upstream
 virtualenv (see README.md), after
 `bazel build //tensorflow_recommenders_addons/dynamic_embedding/core/redis_module:hmaccum.so`:
 
