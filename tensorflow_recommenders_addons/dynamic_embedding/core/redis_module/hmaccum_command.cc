@@ -26,12 +26,14 @@ struct WrittenRow {
 // writes all of its rows or none. (Holding them costs about the memory of
 // the command's own arguments, which Redis holds anyway.)
 //
-// Speed: HSET of the same rows is the yardstick. The module API offers no
-// pointer into a stored hash value, so a row costs one HashGet (a lookup
-// and a copy) more than HSET does; the sum is computed into one scratch
-// string per call and HashSet copies it into the hash, as HSET copies its
-// argument. Nothing is allocated per element, and only the HashGet copy per
-// row.
+// Speed: HSET of the same rows is the yardstick. The module API has no
+// pointer into a stored hash value, so an added row costs one lookup and
+// one copy (HashGet) more than HSET, and a set row one lookup (presence
+// only). The sum goes into one scratch string per call, which HashSet copies
+// into the hash as HSET copies its argument; nothing is allocated per
+// element. Keeping the replaced rows until the end cost roughly 5-10% of
+// the server time of 1k-row calls at dim 256 (noisy A/B against freeing
+// each row at once, which could not undo).
 class Accumulation {
  public:
   Accumulation(ModuleCtx* ctx, ModuleKey* key, ElementType type, size_t pairs)
@@ -54,16 +56,18 @@ class Accumulation {
   // Applies one pair. False, with error() set, when the sizes do not fit.
   bool Apply(ModuleString* field, ModuleString* value, bool exists) {
     const ModuleApi& api = Api();
+    if (!exists) {  // set if absent: presence is enough, no copy of the row
+      int present = 0;
+      api.HashGet(key_, kHashExists, field, &present, nullptr);
+      if (!present) {
+        api.HashSet(key_, kHashNone, field, value, nullptr);
+        rows_[count_++] = WrittenRow{field, nullptr};
+      }
+      return true;
+    }
     ModuleString* old = nullptr;
     api.HashGet(key_, kHashNone, field, &old, nullptr);
-    if (old != nullptr) {
-      if (exists) return Add(field, old, value);
-      api.FreeString(ctx_, old);
-    } else if (!exists) {
-      api.HashSet(key_, kHashNone, field, value, nullptr);
-      rows_[count_++] = WrittenRow{field, nullptr};
-    }
-    return true;
+    return old == nullptr || Add(field, old, value);
   }
 
   // Takes every write back, the newest first, so that a field written twice

@@ -36,6 +36,7 @@ inline constexpr int kOpenWrite = 1 << 1;
 inline constexpr int kKeyTypeEmpty = 0;
 inline constexpr int kKeyTypeHash = 3;
 inline constexpr int kHashNone = 0;
+inline constexpr int kHashExists = 1 << 3;  // HashGet: report presence only
 inline constexpr int kNotifyHash = 1 << 6;
 // The value HashSet takes as "delete this field".
 inline ModuleString* HashDeleteMarker() {
@@ -81,7 +82,8 @@ struct ModuleApi {
   ModuleKey* (*OpenKey)(ModuleCtx* ctx, ModuleString* name, int mode);
   void (*CloseKey)(ModuleKey* key);
   int (*KeyType)(ModuleKey* key);
-  // Variadic: (field, ModuleString** value)... then nullptr.
+  // Variadic: (field, ModuleString** value)... then nullptr; with
+  // kHashExists (field, int* present)... instead.
   int (*HashGet)(ModuleKey* key, int flags, ...);
   // Variadic: (field, value)... then nullptr.
   int (*HashSet)(ModuleKey* key, int flags, ...);
