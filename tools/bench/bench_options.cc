@@ -61,7 +61,7 @@ std::string ValidateTool(BenchTool tool, const BenchOptions& o) {
     return "--config and --embedding_name are required";
   }
   const std::vector<std::string> ops =
-      raw ? std::vector<std::string>{"hmget", "hset"}
+      raw ? std::vector<std::string>{"hmget", "hset", "hmaccum"}
           : std::vector<std::string>{"find", "insert", "accum"};
   if (!OneOf(o.op, ops)) return "unknown --op '" + o.op + "'";
   const std::vector<std::string> strategies =

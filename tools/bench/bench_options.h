@@ -10,7 +10,8 @@
 namespace tfra {
 namespace bench {
 
-// raw_hash_bench: plain HMGET/HSET; store_bench: RedisTableStore calls.
+// raw_hash_bench: plain HMGET/HSET/HMACCUM; store_bench: RedisTableStore
+// calls.
 enum class BenchTool { kRawHash, kStore };
 
 // One table bucket: its Redis key and the port of the node serving it.
@@ -30,7 +31,8 @@ struct BenchOptions {
   int64_t keys = 0;   // keys 0 .. keys-1 are stored
   int64_t dim = 0;    // float32 elements per row
   int64_t batch = 0;  // keys per batch
-  // raw: "hmget" | "hset"; store: "find" | "insert" | "accum".
+  // raw: "hmget" | "hset" | "hmaccum" (needs the HMACCUM module on the
+  // server); store: "find" | "insert" | "accum".
   std::string op;
   int64_t keys_per_command = 1024;
   // A measurement stops after min_batches batches and min_seconds, or

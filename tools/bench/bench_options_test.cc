@@ -57,6 +57,13 @@ TEST(BenchOptionsTest, StoreReadsConfigAndRunsOneStrategy) {
   EXPECT_EQ(options.strategies, std::vector<std::string>{"store"});
 }
 
+TEST(BenchOptionsTest, RawToolAlsoTimesHmaccum) {
+  BenchOptions options;
+  ASSERT_EQ(Parse(BenchTool::kRawHash, With(kRaw, "--op=hmaccum"), &options),
+            "");
+  EXPECT_EQ(options.op, "hmaccum");
+}
+
 TEST(BenchOptionsTest, ReadsTimingAndStrategyFlags) {
   BenchOptions options;
   std::vector<std::string> flags = kRaw;

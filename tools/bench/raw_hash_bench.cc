@@ -12,10 +12,14 @@
 //                clients, each driven by its own thread.
 // Batch j holds keys [w*B, (w+1)*B) with w = j mod (keys / B), the windows
 // redis_table_bench.py uses for the table. hmget expects the keys to exist
-// and counts absent ones as "nil"; hset overwrites them with a fixed row.
+// and counts absent ones as "nil"; hset overwrites them with a fixed row;
+// hmaccum (the HMACCUM module must be loaded) adds that row to the stored
+// one of every key (`HMACCUM bucket float f1 row ... fn row <n bytes 1>`),
+// so it moves the bytes hset moves, plus n exists bytes per command.
 //
 //   raw_hash_bench --buckets='bench:emb{3560}@6379' --keys=1048576 --dim=8
-//       --batch=1024 --op=hmget [--host=127.0.0.1] [--keys_per_command=1024]
+//       --batch=1024 --op=hmget|hset|hmaccum [--host=127.0.0.1]
+//       [--keys_per_command=1024]
 //       [--min_seconds=2] [--min_batches=20] [--max_seconds=8]
 //       [--max_batches=100000]
 //       [--strategies=serial,pipelined,two_clients]
@@ -28,6 +32,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -81,7 +86,7 @@ class Client {
   std::vector<ContextPtr> nodes_;
 };
 
-// One HMGET or HSET; argv borrows the workload's key and row bytes.
+// One HMGET, HSET or HMACCUM; argv borrows the workload's key and row bytes.
 struct Command {
   size_t node = 0;
   size_t fields = 0;
@@ -96,7 +101,8 @@ class Workload {
       : options_(options),
         bucket_node_(std::move(bucket_node)),
         keys_(options.keys),
-        row_(options.dim, 0.5f) {
+        row_(options.dim, 0.5f),
+        exists_(options.keys_per_command, '\x01') {
     // Field of key k = its 8 little-endian bytes (x86-64 and arm64 are LE).
     for (int64_t k = 0; k < options.keys; ++k) keys_[k] = k;
   }
@@ -131,6 +137,14 @@ class Workload {
       return reply->type == REDIS_REPLY_INTEGER ? ""
                                                 : "HSET: not an integer reply";
     }
+    if (options_.op == "hmaccum") {
+      // HMACCUM counts its pairs; it cannot tell absent keys apart.
+      return reply->type == REDIS_REPLY_INTEGER &&
+                     reply->integer == static_cast<long long>(command.fields)
+                 ? ""
+                 : "HMACCUM: not an integer reply of " +
+                       std::to_string(command.fields);
+    }
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements != command.fields) {
       return "HMGET: not an array of " + std::to_string(command.fields);
     }
@@ -150,20 +164,30 @@ class Workload {
  private:
   Command MakeCommand(uint32_t bucket, const int64_t* keys,
                       size_t count) const {
-    const bool hset = options_.op == "hset";
+    const bool hmaccum = options_.op == "hmaccum";
+    const bool with_rows = hmaccum || options_.op == "hset";
     Command command;
     command.node = bucket_node_[bucket];
     command.fields = count;
     const std::string& bucket_key = options_.buckets[bucket].key;
-    command.argv = {hset ? "HSET" : "HMGET", bucket_key.data()};
-    command.lengths = {hset ? 4u : 5u, bucket_key.size()};
+    const char* name = hmaccum ? "HMACCUM" : with_rows ? "HSET" : "HMGET";
+    command.argv = {name, bucket_key.data()};
+    command.lengths = {std::strlen(name), bucket_key.size()};
+    if (hmaccum) {
+      command.argv.push_back("float");
+      command.lengths.push_back(5);
+    }
     for (size_t i = 0; i < count; ++i) {
       command.argv.push_back(reinterpret_cast<const char*>(&keys_[keys[i]]));
       command.lengths.push_back(sizeof(int64_t));
-      if (hset) {
+      if (with_rows) {
         command.argv.push_back(reinterpret_cast<const char*>(row_.data()));
         command.lengths.push_back(row_.size() * sizeof(float));
       }
+    }
+    if (hmaccum) {  // every key is stored: add
+      command.argv.push_back(exists_.data());
+      command.lengths.push_back(count);
     }
     return command;
   }
@@ -172,6 +196,7 @@ class Workload {
   const std::vector<size_t> bucket_node_;
   std::vector<int64_t> keys_;
   const std::vector<float> row_;
+  const std::string exists_;  // keys_per_command exists bytes of 1
 };
 
 // Reads the next reply of `context` and checks it against `command`.

@@ -8,6 +8,7 @@ them.
 import atexit
 import enum
 import json
+import os
 import shutil
 import signal
 import tempfile
@@ -48,9 +49,14 @@ class Deployment:
     return self.connection_mode.mode
 
   def __init__(self, password=None, acl_user=None, acl_password=None,
-               master_name=None, sentinel_password=None):
+               master_name=None, sentinel_password=None, modules=()):
     if (acl_user is None) != (acl_password is None):
       raise ValueError("acl_user and acl_password go together")
+    # Every data node loads these (replicas too: they replay the commands).
+    self.modules = [os.path.abspath(m) for m in modules]
+    for module in self.modules:
+      if not os.path.isfile(module):
+        raise ValueError(f"no Redis module file at {module}")
     for text in (password, acl_user, acl_password, sentinel_password,
                  master_name):
       if text is not None and (not text or any(c in text for c in "\r\n\0 ")):
@@ -99,7 +105,8 @@ class Deployment:
     sentinels = [dict(port=s.port, pid=s.pid, state=s.state())
                  for s in self._sentinels]
     return dict(mode=self.mode, host=self.host, dir=self.dir, nodes=nodes,
-                sentinels=sentinels, master_name=self.master_name,
+                sentinels=sentinels, modules=self.modules,
+                master_name=self.master_name,
                 password=self.password, acl_user=self.acl_user,
                 acl_password=self.acl_password,
                 sentinel_password=self.sentinel_password)
@@ -217,6 +224,7 @@ class Deployment:
     if self.acl_user is not None:
       rule = redis_process.quote(">" + self.acl_password)
       settings.append(f"user {self.acl_user} on {rule} ~* &* +@all")
+    settings += [f"loadmodule {redis_process.quote(m)}" for m in self.modules]
     return settings + extra
 
   def _add(self, kind, role, settings):

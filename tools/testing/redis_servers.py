@@ -25,7 +25,7 @@ Command line (driven by the C++ helper redis_client/testing/redis_servers.h):
     python3 tools/testing/redis_servers.py serve \
         --mode {standalone,cluster,sentinel} [--password P] \
         [--acl-user U --acl-password P] [--sentinel-password P] \
-        [--describe-to FILE]
+        [--module PATH]... [--describe-to FILE]
 
 prints {"ok": true, **describe()} as one JSON line (also written atomically to
 FILE), then answers each stdin line with one JSON line: `describe`;
@@ -59,33 +59,38 @@ from tools.testing.redis_process import wait_for
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
-def standalone(password=None, acl_user=None, acl_password=None):
-  """One master. `password` sets requirepass; `acl_user` gets every right."""
+def standalone(password=None, acl_user=None, acl_password=None, modules=()):
+  """One master. `password` sets requirepass; `acl_user` gets every right;
+  every path in `modules` is a Redis module the server loads."""
   return redis_topologies.Standalone(password=password, acl_user=acl_user,
-                                      acl_password=acl_password)
+                                      acl_password=acl_password,
+                                      modules=modules)
 
 
 def cluster(masters=3, replicas_per_master=1, password=None, acl_user=None,
-            acl_password=None, node_timeout_ms=2000):
-  """A Redis Cluster: `masters` masters, `replicas_per_master` replicas each."""
+            acl_password=None, node_timeout_ms=2000, modules=()):
+  """A Redis Cluster: `masters` masters, `replicas_per_master` replicas each;
+  every node loads `modules`."""
   return redis_topologies.Cluster(masters, replicas_per_master,
                                    node_timeout_ms, password=password,
-                                   acl_user=acl_user, acl_password=acl_password)
+                                   acl_user=acl_user, acl_password=acl_password,
+                                   modules=modules)
 
 
 def sentinel(replicas=1, sentinels=3, master_name="mymaster", password=None,
              acl_user=None, acl_password=None, sentinel_password=None,
-             down_after_ms=1000, failover_timeout_ms=5000):
+             down_after_ms=1000, failover_timeout_ms=5000, modules=()):
   """A master and `replicas` replicas, watched by `sentinels` sentinels.
 
   The quorum is a majority of the sentinels. `password` is also the replicas'
   masterauth and the sentinels' auth-pass; `sentinel_password` is what the
-  sentinels themselves require.
+  sentinels themselves require. The master and replicas load `modules`.
   """
   return redis_topologies.Sentinel(
       replicas, sentinels, down_after_ms, failover_timeout_ms,
       master_name=master_name, password=password, acl_user=acl_user,
-      acl_password=acl_password, sentinel_password=sentinel_password)
+      acl_password=acl_password, sentinel_password=sentinel_password,
+      modules=modules)
 
 
 def _answer(deployment, words):
@@ -126,7 +131,7 @@ def _on_stop_signal(signum, frame):  # pylint: disable=unused-argument
 
 def _build(args):
   credentials = dict(password=args.password, acl_user=args.acl_user,
-                     acl_password=args.acl_password)
+                     acl_password=args.acl_password, modules=args.module)
   if args.mode == ConnectionMode.STANDALONE.mode:
     return standalone(**credentials)
   if args.mode == ConnectionMode.CLUSTER.mode:
@@ -196,6 +201,8 @@ def main(argv=None):
   serve.add_argument("--replicas", type=int, default=1,
                      help="per master (cluster) or of the master (sentinel)")
   serve.add_argument("--sentinels", type=int, default=3)
+  serve.add_argument("--module", action="append", default=[],
+                     help="a Redis module every data node loads (repeatable)")
   serve.add_argument("--describe-to", help="also write the first line here")
   return _serve(parser.parse_args(argv))
 

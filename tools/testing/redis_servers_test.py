@@ -17,6 +17,11 @@ from tools.testing import redis_servers
 _SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                        "redis_servers.py")
 _CLI_TIMEOUT_S = 120
+# A module to load: the project's HMACCUM module (a data dependency).
+_MODULE = os.path.abspath(os.path.join(
+    os.environ.get("TEST_SRCDIR", ""), os.environ.get("TEST_WORKSPACE", ""),
+    "tensorflow_recommenders_addons/dynamic_embedding/core/redis_module",
+    "hmaccum.so"))
 
 
 @pytest.fixture(name="started")
@@ -260,6 +265,22 @@ def _ask(cli, command):
   return json.loads(cli.stdout.readline())
 
 
+def test_every_data_node_loads_the_modules_given(started):
+  d = started(redis_servers.sentinel(replicas=1, sentinels=1,
+                                     modules=[_MODULE]))
+  assert d.describe()["modules"] == [_MODULE]
+  for port in d.node_ports():
+    assert d.redis_cli(port, "MODULE", "LIST").split("\n")[:4] == [
+        "name", "BPV2", "ver", "2"]
+  sentinel_port = d.describe()["sentinels"][0]["port"]
+  assert "BPV2" not in d.redis_cli(sentinel_port, "INFO", "modules")
+
+
+def test_a_missing_module_file_is_refused_before_anything_starts(tmp_path):
+  with pytest.raises(ValueError, match="no Redis module file"):
+    redis_servers.standalone(modules=[str(tmp_path / "absent.so")])
+
+
 def test_cli_prints_description_obeys_commands_and_stop_cleans_up(tmp_path):
   describe_to = tmp_path / "servers.json"
   cli = _spawn_cli("--mode", "standalone", "--password", "pw",
@@ -300,6 +321,17 @@ def test_cli_stops_everything_on_sigterm():
   first = json.loads(cli.stdout.readline())
   cli.send_signal(signal.SIGTERM)
   assert cli.wait(_CLI_TIMEOUT_S) == 0
+  _assert_nothing_left(first)
+
+
+def test_cli_loads_modules_given_by_module_flags():
+  cli = _spawn_cli("--mode", "standalone", "--module", _MODULE)
+  try:
+    first = json.loads(cli.stdout.readline())
+    assert first["ok"] and first["modules"] == [_MODULE]
+  finally:
+    cli.stdin.close()
+    assert cli.wait(_CLI_TIMEOUT_S) == 0
   _assert_nothing_left(first)
 
 

@@ -154,6 +154,9 @@ std::vector<std::string> LauncherArgv(Mode mode, const StartOptions& options,
   for (const auto& [flag, value] : flags) {
     if (!value->empty()) argv.insert(argv.end(), {flag, *value});
   }
+  for (const std::string& module : options.modules) {
+    argv.insert(argv.end(), {"--module", module});
+  }
   return argv;
 }
 

@@ -30,6 +30,8 @@ struct StartOptions {
   std::string acl_user;           // Empty: no ACL user. Needs acl_password.
   std::string acl_password;
   std::string sentinel_password;  // Sentinel mode: required by the sentinels.
+  // Redis module files every data node loads (`loadmodule`), e.g. HMACCUM.
+  std::vector<std::string> modules;
   // Empty: $TFRA_REDIS_SERVERS_PY if set, else the Bazel runfiles path
   // $TEST_SRCDIR/$TEST_WORKSPACE/tools/testing/redis_servers.py, else
   // tools/testing/redis_servers.py relative to the current directory.
