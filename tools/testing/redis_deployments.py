@@ -9,6 +9,7 @@ import shutil
 import signal
 import tempfile
 
+from tools.testing import fault_proxy
 from tools.testing import redis_process
 from tools.testing.redis_process import HOST
 from tools.testing.redis_process import RedisServersError
@@ -27,7 +28,7 @@ class Deployment:
   mode = None
 
   def __init__(self, password=None, acl_user=None, acl_password=None,
-               master_name=None, sentinel_password=None):
+               master_name=None, sentinel_password=None, with_proxies=False):
     if (acl_user is None) != (acl_password is None):
       raise ValueError("acl_user and acl_password go together")
     for text in (password, acl_user, acl_password, sentinel_password,
@@ -39,6 +40,8 @@ class Deployment:
     self.password, self.sentinel_password = password, sentinel_password
     self.acl_user, self.acl_password = acl_user, acl_password
     self._nodes, self._sentinels, self._ports = [], [], set()
+    # with_proxies: a fault_proxy.FaultProxy in front of each data node.
+    self.with_proxies = with_proxies
 
   def start(self):
     """Starts all processes, waits until the topology is healthy; self."""
@@ -60,6 +63,9 @@ class Deployment:
     """
     for server in self._sentinels + self._nodes:
       server.kill()
+    for server in self._nodes:
+      if server.proxy is not None:
+        server.proxy.stop()
     if self.dir is not None:
       shutil.rmtree(self.dir, ignore_errors=True)
     atexit.unregister(self.stop)
@@ -73,7 +79,8 @@ class Deployment:
   def describe(self):
     """The JSON-able description; roles as the nodes report them now."""
     self._refresh_roles()
-    nodes = [dict(port=s.port, role=s.role, pid=s.pid, state=s.state())
+    nodes = [dict(port=s.port, role=s.role, pid=s.pid, state=s.state(),
+                  proxy_port=s.proxy.port if s.proxy else None)
              for s in self._nodes]
     sentinels = [dict(port=s.port, pid=s.pid, state=s.state())
                  for s in self._sentinels]
@@ -90,6 +97,18 @@ class Deployment:
     """
     self._refresh_roles()
     return [s.port for s in self._nodes if role is None or s.role == role]
+
+  def proxy(self, port):
+    """The FaultProxy in front of the node on `port` (with_proxies=True)."""
+    server = self._server(port)
+    if server.proxy is None:
+      raise RedisServersError(
+          f"no proxy in front of {server.name}; start with with_proxies=True")
+    return server.proxy
+
+  def client_ports(self):
+    """The ports clients use: the proxies' with_proxies, else the nodes'."""
+    return [s.proxy.port if s.proxy else s.port for s in self._nodes]
 
   def kill_node(self, port):
     """SIGKILLs the node or sentinel on `port` and reaps it."""
@@ -171,6 +190,11 @@ class Deployment:
     server = redis_process.RedisProcess(kind, len(group), self.dir, role,
                                         settings)
     group.append(server)
+    if kind == "redis" and self.with_proxies:
+      # Listens now, forwards once the node's port is known (_start_servers).
+      server.proxy = fault_proxy.FaultProxy(
+          None, redis_process.pick_port(self._ports)).start()
+      server.announce_port = server.proxy.port if self.mode == "cluster" else None
     server.configure(redis_process.pick_port(self._ports))
     return server
 
@@ -191,6 +215,8 @@ class Deployment:
             raise
           server.configure(redis_process.pick_port(self._ports))
           server.launch()
+      if server.proxy is not None:
+        server.proxy.server_port = server.port
 
   def _refresh_roles(self):
     for server in self._nodes:

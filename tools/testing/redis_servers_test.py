@@ -64,7 +64,7 @@ def test_standalone_answers_ping_set_get_and_stop_leaves_nothing(started):
   assert info["mode"] == "standalone" and info["host"] == "127.0.0.1"
   pid = info["nodes"][0]["pid"]
   assert info["nodes"] == [dict(port=port, role="master", pid=pid,
-                                state="running")]
+                                state="running", proxy_port=None)]
   assert d.redis_cli(port, "PING") == "PONG"
   assert d.redis_cli(port, "SET", "{t}k", "v1") == "OK"
   assert d.redis_cli(port, "GET", "{t}k") == "v1"
