@@ -48,8 +48,9 @@ inline constexpr char kSentinelPassword[] = "sentinel-pass";
 Mode ClientModeOf(ServerMode mode);
 
 // Options reaching `servers`: the node (standalone), the Sentinels and the
-// master name (sentinel), every node as a seed (cluster); credentials as the
-// launcher reports them (the ACL user when there is one).
+// master name (sentinel), every node as a seed (cluster), through the nodes'
+// proxies when they have them; credentials as the launcher reports them (the
+// ACL user when there is one).
 ClientOptions OptionsFor(const RedisServers& servers);
 
 // A new client for `options`; null (with a recorded test failure) when the
