@@ -239,7 +239,7 @@ def test_cli_drives_the_proxy_of_a_node():
   cli = _spawn_cli("--mode", "standalone", "--with-proxies")
   try:
     first = json.loads(cli.stdout.readline())
-    port, proxy_port = first["nodes"][0]["port"], first["nodes"][0]["proxy_port"]
+    port, proxy_port = (first["nodes"][0][k] for k in ("port", "proxy_port"))
     assert proxy_port not in (None, port)
     answer = _ask(cli, f"proxy {port} drop_reply command=GET nth=1")
     assert answer["ok"] and answer["server_port"] == port

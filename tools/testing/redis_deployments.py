@@ -194,7 +194,8 @@ class Deployment:
       # Listens now, forwards once the node's port is known (_start_servers).
       server.proxy = fault_proxy.FaultProxy(
           None, redis_process.pick_port(self._ports)).start()
-      server.announce_port = server.proxy.port if self.mode == "cluster" else None
+      if self.mode == "cluster":
+        server.announce_port = server.proxy.port
     server.configure(redis_process.pick_port(self._ports))
     return server
 
