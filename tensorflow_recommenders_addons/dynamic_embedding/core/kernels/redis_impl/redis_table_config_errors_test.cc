@@ -123,12 +123,15 @@ TEST(ConfigSyntaxErrorTest, AcceptsWhatJsonParserAndTfra08Accept) {
 }
 
 TEST(ConfigSyntaxErrorTest, StricterThanJsonParserOnlyWhereItGuessedValues) {
-  // json-parser reads a lone '-' as 0 and ignores what follows a NUL byte.
-  const std::optional<JsonSyntaxError> minus = FindJsonSyntaxError("[-]");
-  ASSERT_TRUE(minus.has_value());
-  EXPECT_TRUE(minus->stricter_than_json_parser);
-  EXPECT_EQ(minus->ToString(),
-            "line 1, column 2, in the value of [0]: a digit must follow '-'");
+  // json-parser reads a '-' without digits as 0 (or -0.0 before an
+  // exponent) and ignores what follows a NUL byte.
+  for (const char* json : {"[-]", "[-e5]"}) {
+    const std::optional<JsonSyntaxError> minus = FindJsonSyntaxError(json);
+    ASSERT_TRUE(minus.has_value());
+    EXPECT_TRUE(minus->stricter_than_json_parser);
+    EXPECT_EQ(minus->ToString(),
+              "line 1, column 2, in the value of [0]: a digit must follow '-'");
+  }
   const std::optional<JsonSyntaxError> nul =
       FindJsonSyntaxError(std::string("{}\0{", 4));
   ASSERT_TRUE(nul.has_value());

@@ -187,11 +187,13 @@ class Scanner {
     const size_t start = pos_;
     if (text_[pos_] == '-') ++pos_;
     if (pos_ == text_.size() || !IsDigit(text_[pos_])) {
-      // json-parser reads a lone "-" as 0 when a delimiter follows.
-      const bool ends = pos_ == text_.size() || text_[pos_] == '\0' ||
-                        IsSpace(text_[pos_]) || text_[pos_] == ',' ||
-                        text_[pos_] == ']' || text_[pos_] == '}';
-      Fail(start, "a digit must follow '-'", expect, ends);
+      // json-parser reads a "-" without digits as 0 when a delimiter
+      // follows, and as -0.0 before an exponent ("-e5").
+      const char next = pos_ == text_.size() ? '\0' : text_[pos_];
+      const bool guessed = next == '\0' || IsSpace(next) || next == ',' ||
+                           next == ']' || next == '}' || next == 'e' ||
+                           next == 'E';
+      Fail(start, "a digit must follow '-'", expect, guessed);
       return;
     }
     if (text_[pos_] == '0' && pos_ + 1 < text_.size() &&

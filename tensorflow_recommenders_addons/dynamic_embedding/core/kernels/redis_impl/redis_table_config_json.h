@@ -7,10 +7,11 @@
 //
 // It accepts the language json-parser 1.1 accepts (a leading UTF-8 byte
 // order mark, trailing commas, raw control bytes and unknown escapes such as
-// \x inside strings, as TFRA 0.8 did), minus two texts json-parser turns
-// into values silently: a lone "-" (read as 0) and anything after a NUL byte
-// (ignored). The fuzz test checks that every text json-parser rejects is
-// rejected here too. Part of the redis_table_config library.
+// \x inside strings, as TFRA 0.8 did), minus texts json-parser turns into
+// values silently: a "-" without digits (read as 0, or -0.0 in "-e5") and
+// anything after a NUL byte (ignored). The fuzz test checks that every text
+// json-parser rejects is rejected here too. Part of the redis_table_config
+// library.
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_KERNELS_REDIS_IMPL_REDIS_TABLE_CONFIG_JSON_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_KERNELS_REDIS_IMPL_REDIS_TABLE_CONFIG_JSON_H_
 
