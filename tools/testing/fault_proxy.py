@@ -20,7 +20,9 @@ proxies' ports), point the client at it, and while traffic flows tell it to:
 Commands count across all connections of the proxy, in the order the proxy
 forwards them. Pipelines count command by command. A connection that turns
 into a stream (replication after PSYNC, MONITOR, SUBSCRIBE) is forwarded raw
-from then on, uncounted and without faults. Loopback only. Thread-safe: the
+from then on, uncounted and without faults. While the node is down the
+proxy accepts a connection and closes it at once (a client sees the
+connection closed rather than refused). Loopback only. Thread-safe: the
 fault methods may be called from any thread while traffic flows.
 """
 

@@ -1,15 +1,16 @@
 // Accum when the reply of the command that applies the deltas is lost after
 // the server ran it: EXEC of the transaction path, EVALSHA of the script
 // path. A fault proxy in front of every node (tools/testing/fault_proxy.py)
-// drops that one reply and closes the connection, so the client sees a
-// transport failure for a write that did happen.
+// drops that one reply and then closes the connection or leaves it silent,
+// so the client sees a transport failure (closed, or a read timeout) for a
+// write that did happen.
 //
 // These tests pin today's behaviour, case by case (issue 15, item 1): the
 // transaction path never resends EXEC, and Standalone never resends
 // anything, so the op fails and the delta is in Redis once; the Cluster
 // router resends every command that got no reply after a transport failure,
 // so the script path adds the delta twice and reports success. When the
-// resend rule changes, the last case changes with it.
+// resend rule changes, the Cluster script cases change with it.
 #include <algorithm>
 #include <cstdint>
 #include <iostream>
@@ -34,6 +35,9 @@ enum class AccumPath { kTransaction, kScript };
 struct LostReplyCase {
   ServerMode mode;
   AccumPath path;
+  // After the lost reply the proxy closes the connection, or with `stall`
+  // leaves it silent, so the client's read times out (1 s).
+  bool stall;
   // What happens today when the path's final reply is lost.
   bool op_fails;
   int times_applied;
@@ -42,7 +46,8 @@ struct LostReplyCase {
 std::string CaseName(const ::testing::TestParamInfo<LostReplyCase>& info) {
   return std::string(redis_client::testing::ModeName(info.param.mode)) +
          (info.param.path == AccumPath::kTransaction ? "Transaction"
-                                                     : "Script");
+                                                     : "Script") +
+         (info.param.stall ? "Stalled" : "Closed");
 }
 
 constexpr size_t kDim = 4;
@@ -127,7 +132,8 @@ TEST_P(AccumLostReplyTest, LostFinalReplyAppliesTheDeltaAsPinned) {
   const std::string lost =
       c.path == AccumPath::kTransaction ? "EXEC" : "EVALSHA";
   const size_t dropped_before = OnEveryProxy("stats").size();
-  OnEveryProxy("drop_reply command=" + lost);
+  OnEveryProxy("drop_reply command=" + lost +
+               (c.stall ? " then=stall" : " then=close"));
 
   const Status status = Accum(1.0f);
 
@@ -147,10 +153,22 @@ TEST_P(AccumLostReplyTest, LostFinalReplyAppliesTheDeltaAsPinned) {
 INSTANTIATE_TEST_SUITE_P(
     Today, AccumLostReplyTest,
     ::testing::Values(
-        LostReplyCase{ServerMode::kStandalone, AccumPath::kTransaction, true, 1},
-        LostReplyCase{ServerMode::kStandalone, AccumPath::kScript, true, 1},
-        LostReplyCase{ServerMode::kCluster, AccumPath::kTransaction, true, 1},
-        LostReplyCase{ServerMode::kCluster, AccumPath::kScript, false, 2}),
+        LostReplyCase{ServerMode::kStandalone, AccumPath::kTransaction, false,
+                      true, 1},
+        LostReplyCase{ServerMode::kStandalone, AccumPath::kScript, false, true,
+                      1},
+        LostReplyCase{ServerMode::kCluster, AccumPath::kTransaction, false,
+                      true, 1},
+        LostReplyCase{ServerMode::kCluster, AccumPath::kScript, false, false,
+                      2},
+        LostReplyCase{ServerMode::kStandalone, AccumPath::kTransaction, true,
+                      true, 1},
+        LostReplyCase{ServerMode::kStandalone, AccumPath::kScript, true, true,
+                      1},
+        LostReplyCase{ServerMode::kCluster, AccumPath::kTransaction, true, true,
+                      1},
+        LostReplyCase{ServerMode::kCluster, AccumPath::kScript, true, false,
+                      2}),
     CaseName);
 
 }  // namespace
