@@ -13,6 +13,7 @@ import shutil
 import signal
 import tempfile
 
+from tools.testing import fault_proxy
 from tools.testing import redis_process
 from tools.testing.redis_process import HOST
 from tools.testing.redis_process import RedisServersError
@@ -49,7 +50,8 @@ class Deployment:
     return self.connection_mode.mode
 
   def __init__(self, password=None, acl_user=None, acl_password=None,
-               master_name=None, sentinel_password=None, modules=()):
+               master_name=None, sentinel_password=None, modules=(),
+               with_proxies=False):
     if (acl_user is None) != (acl_password is None):
       raise ValueError("acl_user and acl_password go together")
     # Every data node loads these (replicas too: they replay the commands).
@@ -66,6 +68,8 @@ class Deployment:
     self.password, self.sentinel_password = password, sentinel_password
     self.acl_user, self.acl_password = acl_user, acl_password
     self._nodes, self._sentinels, self._ports = [], [], set()
+    # with_proxies: a fault_proxy.FaultProxy in front of each data node.
+    self.with_proxies = with_proxies
 
   def start(self):
     """Starts all processes, waits until the topology is healthy; self."""
@@ -87,6 +91,9 @@ class Deployment:
     """
     for server in self._sentinels + self._nodes:
       server.kill()
+    for server in self._nodes:
+      if server.proxy is not None:
+        server.proxy.stop()
     if self.dir is not None:
       shutil.rmtree(self.dir, ignore_errors=True)
     atexit.unregister(self.stop)
@@ -100,7 +107,8 @@ class Deployment:
   def describe(self):
     """The JSON-able description; roles as the nodes report them now."""
     self._refresh_roles()
-    nodes = [dict(port=s.port, role=s.role, pid=s.pid, state=s.state())
+    nodes = [dict(port=s.port, role=s.role, pid=s.pid, state=s.state(),
+                  proxy_port=s.proxy.port if s.proxy else None)
              for s in self._nodes]
     sentinels = [dict(port=s.port, pid=s.pid, state=s.state())
                  for s in self._sentinels]
@@ -121,8 +129,9 @@ class Deployment:
     """
     if self.connection_mode == ConnectionMode.SENTINEL:
       ports = [s.port for s in self._sentinels]
-    else:
-      ports = self.node_ports("master")
+    else:  # The masters, through their proxies when there are any.
+      ports = [self._client_port(self._server(port))
+               for port in self.node_ports("master")]
     config = {"redis_connection_mode": int(self.connection_mode),
               "redis_host_ip": [self.host] * len(ports),
               "redis_host_port": ports}
@@ -150,6 +159,22 @@ class Deployment:
     """
     self._refresh_roles()
     return [s.port for s in self._nodes if role is None or s.role == role]
+
+  def proxy(self, port):
+    """The FaultProxy in front of the node on `port` (with_proxies=True)."""
+    server = self._server(port)
+    if server.proxy is None:
+      raise RedisServersError(
+          f"no proxy in front of {server.name}; start with with_proxies=True")
+    return server.proxy
+
+  def client_ports(self):
+    """The ports clients use: the proxies' with_proxies, else the nodes'."""
+    return [self._client_port(s) for s in self._nodes]
+
+  @staticmethod
+  def _client_port(server):
+    return server.proxy.port if server.proxy else server.port
 
   def kill_node(self, port):
     """SIGKILLs the node or sentinel on `port` and reaps it."""
@@ -232,6 +257,12 @@ class Deployment:
     server = redis_process.RedisProcess(kind, len(group), self.dir, role,
                                         settings)
     group.append(server)
+    if kind == "redis" and self.with_proxies:
+      # Listens now, forwards once the node's port is known (_start_servers).
+      server.proxy = fault_proxy.FaultProxy(
+          None, redis_process.pick_port(self._ports)).start()
+      if self.mode == "cluster":
+        server.announce_port = server.proxy.port
     server.configure(redis_process.pick_port(self._ports))
     return server
 
@@ -252,6 +283,8 @@ class Deployment:
             raise
           server.configure(redis_process.pick_port(self._ports))
           server.launch()
+      if server.proxy is not None:
+        server.proxy.server_port = server.port
 
   def _refresh_roles(self):
     for server in self._nodes:

@@ -140,6 +140,10 @@ class RedisProcess:
     self.log = os.path.join(self.dir, f"{kind}.log")
     self.port = self.proc = None
     self.paused = False
+    # Cluster behind a proxy: the port the node tells clients and other nodes
+    # (CLUSTER SLOTS, MOVED, ASK) instead of its own; its bus stays direct.
+    self.announce_port = None
+    self.proxy = None  # a fault_proxy.FaultProxy in front of it, if any
 
   @property
   def name(self):
@@ -161,6 +165,10 @@ class RedisProcess:
     self.port = port
     lines = [f"port {port}", f"bind {HOST}", f"dir {quote(self.dir)}",
              'logfile ""']
+    if self.announce_port is not None:
+      lines += [f"cluster-announce-ip {HOST}",
+                f"cluster-announce-port {self.announce_port}",
+                f"cluster-announce-bus-port {port + _BUS_PORT_OFFSET}"]
     with open(self.conf, "w", encoding="utf-8") as f:
       f.write("\n".join(lines + self.settings) + "\n")
     # A retry on a new port must not see the old bind error.

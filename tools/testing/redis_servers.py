@@ -25,13 +25,16 @@ Command line (driven by the C++ helper redis_client/testing/redis_servers.h):
     python3 tools/testing/redis_servers.py serve \
         --mode {standalone,cluster,sentinel} [--password P] \
         [--acl-user U --acl-password P] [--sentinel-password P] \
-        [--module PATH]... [--describe-to FILE]
+        [--module PATH]... [--with-proxies] [--describe-to FILE]
 
 prints {"ok": true, **describe()} as one JSON line (also written atomically to
 FILE), then answers each stdin line with one JSON line: `describe`;
 `kill|restart|pause|resume PORT` (answer: describe() after the action);
-`master` ({"port": P}); `stop` (answered once all is gone). Failures answer
-{"ok": false, "error": ...}. EOF on stdin, `stop`, SIGTERM, SIGINT or SIGHUP
+`master` ({"port": P}); `proxy PORT ACTION [KEY=VALUE ...]` (a fault on the
+proxy in front of node PORT, see fault_proxy.py and _proxy_action; answer:
+the proxy's stats()); `stop` (answered once all is gone). Failures answer
+{"ok": false, "error": ...}. With --with-proxies each node of describe() has
+a "proxy_port", the port clients should use. EOF on stdin, `stop`, SIGTERM, SIGINT or SIGHUP
 stop all servers, remove the dir and exit 0, so the servers go away with the
 parent. A failed start prints {"ok": false, "error": ...} and exits 1.
 """
@@ -59,22 +62,35 @@ from tools.testing.redis_process import wait_for
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
-def standalone(password=None, acl_user=None, acl_password=None, modules=()):
+def standalone(password=None, acl_user=None, acl_password=None, modules=(),
+               with_proxies=False):
   """One master. `password` sets requirepass; `acl_user` gets every right;
-  every path in `modules` is a Redis module the server loads."""
+  every path in `modules` is a Redis module the server loads.
+
+  with_proxies puts a fault_proxy.FaultProxy in front of the node
+  (Deployment.proxy(port), describe()'s "proxy_port").
+  """
   return redis_topologies.Standalone(password=password, acl_user=acl_user,
                                       acl_password=acl_password,
-                                      modules=modules)
+                                      modules=modules,
+                                      with_proxies=with_proxies)
 
 
 def cluster(masters=3, replicas_per_master=1, password=None, acl_user=None,
-            acl_password=None, node_timeout_ms=2000, modules=()):
+            acl_password=None, node_timeout_ms=2000, modules=(),
+            with_proxies=False):
   """A Redis Cluster: `masters` masters, `replicas_per_master` replicas each;
-  every node loads `modules`."""
+  every node loads `modules`.
+
+  with_proxies puts a FaultProxy in front of every node, and every node
+  announces its proxy's port (CLUSTER SLOTS and NODES, MOVED, ASK), so a
+  client that starts at a proxy only ever talks to proxies; replication goes
+  through them too. The cluster bus stays direct.
+  """
   return redis_topologies.Cluster(masters, replicas_per_master,
                                    node_timeout_ms, password=password,
                                    acl_user=acl_user, acl_password=acl_password,
-                                   modules=modules)
+                                   modules=modules, with_proxies=with_proxies)
 
 
 def sentinel(replicas=1, sentinels=3, master_name="mymaster", password=None,
@@ -104,9 +120,44 @@ def _answer(deployment, words):
   if len(words) == 2 and words[0] in actions and words[1].isdigit():
     actions[words[0]](int(words[1]))
     return deployment.describe()
+  if len(words) >= 3 and words[0] == "proxy" and words[1].isdigit():
+    proxy = deployment.proxy(int(words[1]))
+    _proxy_action(proxy, words[2], words[3:])
+    return proxy.stats()
   raise ValueError(
       f"unknown command {' '.join(words)!r}; expected describe | kill PORT | "
-      "restart PORT | pause PORT | resume PORT | master | stop")
+      "restart PORT | pause PORT | resume PORT | master | "
+      "proxy PORT ACTION [KEY=VALUE ...] | stop")
+
+
+# proxy ACTION -> (FaultProxy method, {argument: type}).
+_PROXY_ACTIONS = {
+    "drop_reply": ("drop_reply", dict(nth=int, command=str, then=str)),
+    "cut_after": ("cut_after", dict(n=int)),
+    "delay": ("delay_replies", dict(seconds=float)),
+    "black_hole": ("black_hole", {}),
+    "heal": ("heal", {}),
+    "stats": ("stats", {}),
+}
+
+
+def _proxy_action(proxy, action, arguments):
+  """Calls the FaultProxy method `action` names with KEY=VALUE arguments."""
+  if action not in _PROXY_ACTIONS:
+    raise ValueError(f"unknown proxy action {action!r}; expected one of "
+                     f"{' | '.join(_PROXY_ACTIONS)}")
+  method, types = _PROXY_ACTIONS[action]
+  kwargs = {}
+  for argument in arguments:
+    key, _, value = argument.partition("=")
+    if key not in types:
+      raise ValueError(f"proxy {action} takes {sorted(types) or 'nothing'}, "
+                       f"not {argument!r}")
+    kwargs[key] = types[key](value)
+  try:
+    getattr(proxy, method)(**kwargs)
+  except TypeError as e:  # A missing argument.
+    raise ValueError(f"proxy {action}: {e}") from None
 
 
 def _reply(message):
@@ -133,9 +184,12 @@ def _build(args):
   credentials = dict(password=args.password, acl_user=args.acl_user,
                      acl_password=args.acl_password, modules=args.module)
   if args.mode == ConnectionMode.STANDALONE.mode:
-    return standalone(**credentials)
+    return standalone(with_proxies=args.with_proxies, **credentials)
   if args.mode == ConnectionMode.CLUSTER.mode:
-    return cluster(args.masters, args.replicas, **credentials)
+    return cluster(args.masters, args.replicas, with_proxies=args.with_proxies,
+                   **credentials)
+  if args.with_proxies:
+    raise ValueError("--with-proxies: only standalone and cluster have them")
   return sentinel(args.replicas, args.sentinels, args.master_name,
                   sentinel_password=args.sentinel_password, **credentials)
 
@@ -203,6 +257,8 @@ def main(argv=None):
   serve.add_argument("--sentinels", type=int, default=3)
   serve.add_argument("--module", action="append", default=[],
                      help="a Redis module every data node loads (repeatable)")
+  serve.add_argument("--with-proxies", action="store_true",
+                     help="a fault proxy in front of every data node")
   serve.add_argument("--describe-to", help="also write the first line here")
   return _serve(parser.parse_args(argv))
 

@@ -12,6 +12,7 @@ import sys
 
 import pytest
 
+from tools.testing import redis_process
 from tools.testing import redis_servers
 
 _SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -69,7 +70,7 @@ def test_standalone_answers_ping_set_get_and_stop_leaves_nothing(started):
   assert info["mode"] == "standalone" and info["host"] == "127.0.0.1"
   pid = info["nodes"][0]["pid"]
   assert info["nodes"] == [dict(port=port, role="master", pid=pid,
-                                state="running")]
+                                state="running", proxy_port=None)]
   assert d.redis_cli(port, "PING") == "PONG"
   assert d.redis_cli(port, "SET", "{t}k", "v1") == "OK"
   assert d.redis_cli(port, "GET", "{t}k") == "v1"
@@ -333,6 +334,37 @@ def test_cli_loads_modules_given_by_module_flags():
     cli.stdin.close()
     assert cli.wait(_CLI_TIMEOUT_S) == 0
   _assert_nothing_left(first)
+
+
+def test_cli_drives_the_proxy_of_a_node():
+  cli = _spawn_cli("--mode", "standalone", "--with-proxies")
+  try:
+    first = json.loads(cli.stdout.readline())
+    port, proxy_port = (first["nodes"][0][k] for k in ("port", "proxy_port"))
+    assert proxy_port not in (None, port)
+    answer = _ask(cli, f"proxy {port} drop_reply command=GET nth=1")
+    assert answer["ok"] and answer["server_port"] == port
+    with pytest.raises(redis_servers.RedisServersError):
+      redis_process.run_cli(["-h", "127.0.0.1", "-p", proxy_port, "GET", "k"])
+    assert _ask(cli, f"proxy {port} stats")["dropped"] == ["GET"]
+    assert "takes ['n']" in _ask(cli, f"proxy {port} cut_after x=1")["error"]
+    assert "cut_after" in _ask(cli, f"proxy {port} cut_after")["error"]
+    assert "unknown proxy action" in _ask(cli, f"proxy {port} boom")["error"]
+    assert "has port 1" in _ask(cli, "proxy 1 heal")["error"]
+    assert _ask(cli, "stop") == {"ok": True, "stopped": True}
+    assert cli.wait(_CLI_TIMEOUT_S) == 0
+  finally:
+    cli.kill()
+    cli.wait()
+
+
+def test_cli_refuses_proxies_in_sentinel_mode():
+  # The sentinels would name the nodes' own ports, bypassing the proxies.
+  cli = _spawn_cli("--mode", "sentinel", "--with-proxies")
+  answer = json.loads(cli.stdout.readline())
+  assert answer["ok"] is False and "only standalone and cluster" in (
+      answer["error"])
+  assert cli.wait(_CLI_TIMEOUT_S) == 1
 
 
 def test_cli_reports_a_failed_start_and_exits_1():

@@ -77,10 +77,11 @@ ClientOptions OptionsFor(const RedisServers& servers) {
     options.sentinel.master_name = servers.master_name();
     options.sentinel.password = servers.sentinel_password();
   } else if (servers.mode() == Mode::kStandalone) {
-    options.endpoints.push_back({servers.host(), servers.nodes().front().port});
+    options.endpoints.push_back(
+        {servers.host(), servers.nodes().front().client_port()});
   } else {
     for (const auto& node : servers.nodes()) {
-      options.endpoints.push_back({servers.host(), node.port});
+      options.endpoints.push_back({servers.host(), node.client_port()});
     }
   }
   if (!servers.acl_user().empty()) {

@@ -44,8 +44,9 @@ inline constexpr char kDataPassword[] = "data-pass";
 inline constexpr char kSentinelPassword[] = "sentinel-pass";
 
 // Options reaching `servers`: the node (standalone), the Sentinels and the
-// master name (sentinel), every node as a seed (cluster); credentials as the
-// launcher reports them (the ACL user when there is one).
+// master name (sentinel), every node as a seed (cluster), through the nodes'
+// proxies when they have them; credentials as the launcher reports them (the
+// ACL user when there is one).
 ClientOptions OptionsFor(const RedisServers& servers);
 
 // A new client for `options`; null (with a recorded test failure) when the

@@ -2,11 +2,15 @@
 
 #include <json-parser/json.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <type_traits>
 #include <utility>
+
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_config_json.h"
 
 namespace tfra {
 namespace redis_table {
@@ -346,11 +350,57 @@ Status ApplyObject(const json_value& root, C* config,
   return Status::Ok();
 }
 
+// Edits (insert, delete, substitute, swap two neighbours) from `a` to `b`,
+// ignoring case; the optimal string alignment distance.
+size_t EditDistance(std::string_view a, std::string_view b) {
+  auto lower = [](char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  };
+  std::vector<std::vector<size_t>> d(a.size() + 1,
+                                     std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1,
+                          d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+          lower(a[i - 2]) == lower(b[j - 1])) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// " (did you mean storage_slice?)" when one known key is close to `name`:
+// one edit away, or two for names of 10 bytes and more.
+std::string Suggestion(std::string_view name) {
+  const size_t allowed = name.size() >= 10 ? 2 : 1;
+  const ConfigField* best = nullptr;
+  size_t best_distance = allowed + 1;
+  for (const ConfigField& field : ConfigFields()) {
+    // Lengths differing by more than `allowed` cannot be close enough.
+    if (field.name.size() + allowed < name.size() ||
+        name.size() + allowed < field.name.size()) {
+      continue;
+    }
+    const size_t distance = EditDistance(name, field.name);
+    if (distance < best_distance) {
+      best = &field;
+      best_distance = distance;
+    }
+  }
+  if (best == nullptr) return "";
+  return " (did you mean " + std::string(best->name) + "?)";
+}
+
 std::string JoinNames(const std::vector<std::string>& names) {
   std::string joined;
   for (const std::string& name : names) {
     if (!joined.empty()) joined += ", ";
-    joined += JsonQuote(name);
+    joined += QuoteForMessage(name) + Suggestion(name);
   }
   return joined;
 }
@@ -359,14 +409,20 @@ std::string JoinNames(const std::vector<std::string>& names) {
 
 Status ParseRedisTableConfig(std::string_view json_text, RedisTableConfig* out,
                              std::vector<std::string>* warnings) {
+  // json-parser places every error at column 0, so the text is checked
+  // first by a scanner that says where and why.
+  if (std::optional<JsonSyntaxError> syntax = FindJsonSyntaxError(json_text)) {
+    return InvalidArgumentError("Redis config is not valid JSON: " +
+                                syntax->ToString());
+  }
   json_settings settings;
   std::memset(&settings, 0, sizeof(settings));  // strict: no comments
   char error[json_error_max] = {0};
   const JsonValuePtr root(
       json_parse_ex(&settings, json_text.data(), json_text.size(), error));
-  if (root == nullptr) {
+  if (root == nullptr) {  // Out of memory, or the scanner missed something.
     return InvalidArgumentError("Redis config is not valid JSON: " +
-                                std::string(error));
+                                QuoteForMessage(error));
   }
   if (root->type != json_object) {
     return InvalidArgumentError(

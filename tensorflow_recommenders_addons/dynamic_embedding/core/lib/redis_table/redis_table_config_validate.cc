@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_config.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_config_json.h"
 
 namespace tfra {
 namespace redis_table {
@@ -82,14 +83,14 @@ Status CheckHashTags(std::string_view key, const std::vector<std::string>& tags,
     const std::string where = std::string(key) + "[" + std::to_string(i) + "]";
     if (content.empty()) return InvalidArgumentError(where + " is empty");
     if (content.find_first_of("{}") != std::string_view::npos) {
-      return InvalidArgumentError(where + " \"" + tags[i] +
-                                  "\" has a brace inside the tag");
+      return InvalidArgumentError(where + " " + QuoteForMessage(tags[i]) +
+                                  " has a brace inside the tag");
     }
     if (warnings != nullptr &&
         !std::isdigit(static_cast<unsigned char>(content.front()))) {
       warnings->push_back(
-          where + " \"" + tags[i] +
-          "\" does not start with a digit: bucket discovery (PERSIST at "
+          where + " " + QuoteForMessage(tags[i]) +
+          " does not start with a digit: bucket discovery (PERSIST at "
           "start, EXPIRE at shutdown, re-bucketing) will not find it");
     }
   }

@@ -46,9 +46,14 @@ bool ReadString(const json_value& object, const char* name, std::string* out,
   return true;
 }
 
+// `optional`: JSON null and a missing member read as 0.
 bool ReadInt(const json_value& object, const char* name, int* out,
-             std::string* error) {
+             std::string* error, bool optional = false) {
   const json_value* value = Member(object, name);
+  if (optional && (value == nullptr || value->type == json_null)) {
+    *out = 0;
+    return true;
+  }
   if (value == nullptr || value->type != json_integer) {
     *error = std::string("\"") + name + "\" is not an integer";
     return false;
@@ -91,7 +96,8 @@ bool ParseNodes(const json_value& root, Description* out, std::string* error) {
     if (!ReadInt(*item, "port", &node.port, error) ||
         !ReadInt(*item, "pid", &node.pid, error) ||
         !ReadString(*item, "role", &node.role, error) ||
-        !ReadString(*item, "state", &node.state, error)) {
+        !ReadString(*item, "state", &node.state, error) ||
+        !ReadInt(*item, "proxy_port", &node.proxy_port, error, true)) {
       return false;
     }
     out->nodes.push_back(node);
@@ -157,6 +163,7 @@ std::vector<std::string> LauncherArgv(Mode mode, const StartOptions& options,
   for (const std::string& module : options.modules) {
     argv.insert(argv.end(), {"--module", module});
   }
+  if (options.with_proxies) argv.push_back("--with-proxies");
   return argv;
 }
 
@@ -263,6 +270,32 @@ bool RedisServers::Pause(int port, std::string* error) {
 
 bool RedisServers::Resume(int port, std::string* error) {
   return DescribingCommand("resume " + std::to_string(port), error);
+}
+
+bool RedisServers::Proxy(int port, const std::string& action,
+                         ProxyStats* stats, std::string* error) {
+  std::string answer;
+  JsonPtr root;
+  ProxyStats read;
+  if (!Command("proxy " + std::to_string(port) + " " + action, &answer,
+               error) ||
+      (root = ParseAnswer(answer, error)) == nullptr ||
+      !ReadInt(*root, "commands", &read.commands, error) ||
+      !ReadInt(*root, "replies", &read.replies, error) ||
+      !ReadInt(*root, "cuts", &read.cuts, error)) {
+    return false;
+  }
+  const json_value* dropped = Member(*root, "dropped");
+  if (dropped == nullptr || dropped->type != json_array) {
+    *error = "proxy stats without a \"dropped\" array: " + answer;
+    return false;
+  }
+  for (const json_value* name : dropped->u.array) {
+    if (name->type != json_string) continue;
+    read.dropped.emplace_back(name->u.string.ptr, name->u.string.length);
+  }
+  if (stats != nullptr) *stats = std::move(read);
+  return true;
 }
 
 bool RedisServers::Refresh(std::string* error) {

@@ -38,6 +38,10 @@ struct StartOptions {
   std::string script_path;
   // Empty: $TFRA_PYTHON if set, else "python3" from PATH.
   std::string python;
+  // Standalone and Cluster: a fault proxy (tools/testing/fault_proxy.py) in
+  // front of every node; a Cluster announces the proxies' ports, so a client
+  // given them never talks to a node directly. See RedisServers::Proxy.
+  bool with_proxies = false;
   // Cluster formation takes seconds; a loaded machine may need far more.
   std::chrono::seconds start_timeout{180};
   // Bounds each later command (restart waits for the server to answer).
@@ -49,6 +53,17 @@ struct ServerNode {
   std::string role;   // "master" or "replica", as the node last reported it.
   int pid = 0;
   std::string state;  // "running", "paused" or "killed".
+  int proxy_port = 0;  // with_proxies: the port clients use; else 0.
+  // The port a client should connect to: the proxy's when there is one.
+  int client_port() const { return proxy_port != 0 ? proxy_port : port; }
+};
+
+// The counters of a fault proxy (fault_proxy.FaultProxy.stats()).
+struct ProxyStats {
+  int commands = 0;  // forwarded to the node
+  int replies = 0;   // received from the node (dropped ones included)
+  std::vector<std::string> dropped;  // names of commands whose reply it ate
+  int cuts = 0;
 };
 
 struct SentinelNode {
@@ -116,6 +131,13 @@ class RedisServers {
   bool Restart(int port, std::string* error);
   bool Pause(int port, std::string* error);
   bool Resume(int port, std::string* error);
+  // A fault on the proxy in front of node `port` (with_proxies), e.g.
+  // "drop_reply command=EXEC", "drop_reply nth=3 then=stall",
+  // "cut_after n=2", "delay seconds=0.5", "black_hole", "heal" or "stats"
+  // (the redis_servers.py `proxy` command); `stats` (may be null) gets the
+  // proxy's counters after the action.
+  bool Proxy(int port, const std::string& action, ProxyStats* stats,
+             std::string* error);
   // Re-reads the description (roles change after a failover).
   bool Refresh(std::string* error);
 

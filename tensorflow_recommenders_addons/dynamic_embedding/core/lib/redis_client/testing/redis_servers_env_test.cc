@@ -150,6 +150,32 @@ TEST(RedisServersTest, PausedPortAcceptsButNeverAnswersUntilResumed) {
   EXPECT_EQ(Ping(port), "PONG");
 }
 
+TEST(RedisServersTest, ProxyInFrontOfANodeDropsTheReplyItIsToldTo) {
+  StartOptions options;
+  options.with_proxies = true;
+  std::unique_ptr<RedisServers> servers =
+      StartOrDie(Mode::kStandalone, options);
+  ASSERT_NE(servers, nullptr);
+  const ServerNode node = servers->nodes()[0];
+  ASSERT_NE(node.proxy_port, 0);
+  EXPECT_EQ(node.client_port(), node.proxy_port);
+  EXPECT_EQ(Ping(node.proxy_port), "PONG");
+  std::string error;
+  ProxyStats stats;
+  ASSERT_TRUE(servers->Proxy(node.port, "drop_reply command=PING", &stats,
+                             &error))
+      << error;
+  EXPECT_EQ(stats.commands, 1);
+  EXPECT_TRUE(stats.dropped.empty());
+  EXPECT_NE(Ping(node.proxy_port), "PONG");  // The reply never arrives.
+  EXPECT_EQ(Ping(node.port), "PONG");        // The node itself is fine.
+  ASSERT_TRUE(servers->Proxy(node.port, "stats", &stats, &error)) << error;
+  EXPECT_EQ(stats.dropped, std::vector<std::string>{"PING"});
+  EXPECT_EQ(Ping(node.proxy_port), "PONG");  // Dropped once only.
+  EXPECT_FALSE(servers->Proxy(node.port, "explode", nullptr, &error));
+  EXPECT_NE(error.find("unknown proxy action"), std::string::npos) << error;
+}
+
 TEST(RedisServersTest, SentinelMasterPortFollowsAFailover) {
   std::unique_ptr<RedisServers> servers = StartOrDie(Mode::kSentinel);
   ASSERT_NE(servers, nullptr);
