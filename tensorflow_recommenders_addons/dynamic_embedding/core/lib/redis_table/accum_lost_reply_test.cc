@@ -28,12 +28,12 @@ namespace redis_table {
 namespace {
 
 namespace client_util = redis_client::test_util;
-using client_util::ServerMode;
+using redis_client::Mode;
 
 enum class AccumPath { kTransaction, kScript };
 
 struct LostReplyCase {
-  ServerMode mode;
+  Mode mode;
   AccumPath path;
   // After the lost reply the proxy closes the connection, or with `stall`
   // leaves it silent, so the client's read times out (1 s).
@@ -44,7 +44,7 @@ struct LostReplyCase {
 };
 
 std::string CaseName(const ::testing::TestParamInfo<LostReplyCase>& info) {
-  return std::string(redis_client::testing::ModeName(info.param.mode)) +
+  return std::string(redis_client::ModeName(info.param.mode)) +
          (info.param.path == AccumPath::kTransaction ? "Transaction"
                                                      : "Script") +
          (info.param.stall ? "Stalled" : "Closed");
@@ -153,21 +153,21 @@ TEST_P(AccumLostReplyTest, LostFinalReplyAppliesTheDeltaAsPinned) {
 INSTANTIATE_TEST_SUITE_P(
     Today, AccumLostReplyTest,
     ::testing::Values(
-        LostReplyCase{ServerMode::kStandalone, AccumPath::kTransaction, false,
+        LostReplyCase{Mode::kStandalone, AccumPath::kTransaction, false,
                       true, 1},
-        LostReplyCase{ServerMode::kStandalone, AccumPath::kScript, false, true,
+        LostReplyCase{Mode::kStandalone, AccumPath::kScript, false, true,
                       1},
-        LostReplyCase{ServerMode::kCluster, AccumPath::kTransaction, false,
+        LostReplyCase{Mode::kCluster, AccumPath::kTransaction, false,
                       true, 1},
-        LostReplyCase{ServerMode::kCluster, AccumPath::kScript, false, false,
+        LostReplyCase{Mode::kCluster, AccumPath::kScript, false, false,
                       2},
-        LostReplyCase{ServerMode::kStandalone, AccumPath::kTransaction, true,
+        LostReplyCase{Mode::kStandalone, AccumPath::kTransaction, true,
                       true, 1},
-        LostReplyCase{ServerMode::kStandalone, AccumPath::kScript, true, true,
+        LostReplyCase{Mode::kStandalone, AccumPath::kScript, true, true,
                       1},
-        LostReplyCase{ServerMode::kCluster, AccumPath::kTransaction, true, true,
+        LostReplyCase{Mode::kCluster, AccumPath::kTransaction, true, true,
                       1},
-        LostReplyCase{ServerMode::kCluster, AccumPath::kScript, true, false,
+        LostReplyCase{Mode::kCluster, AccumPath::kScript, true, false,
                       2}),
     CaseName);
 
