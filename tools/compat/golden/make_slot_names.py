@@ -26,7 +26,8 @@ import sys
 import tempfile
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(_HERE)))
+_COMPAT = os.path.dirname(_HERE)
+_REPO_ROOT = os.path.dirname(os.path.dirname(_COMPAT))
 if not __package__:
   sys.path.append(_REPO_ROOT)  # Run as a script: `tools` from the repository root.
 
