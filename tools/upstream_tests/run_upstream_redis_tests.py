@@ -59,7 +59,8 @@ from tools.upstream_tests import staged_package
 # pylint: enable=wrong-import-position
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_MIRROR = "/work/.mirror/tensorflow+recommenders-addons/repo"
+# Where the fetched snapshot (a git dir) lies differs per machine.
+MIRROR_ENV = "TFRA_UPSTREAM_MIRROR"
 TEST_DIR = "tensorflow_recommenders_addons/dynamic_embedding/python/kernel_tests"
 TEST_FILES = ("redis_table_ops_test.py", "redis_table_variable_test.py")
 CHECK_PLATFORM = "utils/check_platform.py"
@@ -114,6 +115,9 @@ def run_files(args, work, pythonpath, deselect):
 
 def prepare(args, work):
   """Extracts the tests and stages the package; returns (commit, PYTHONPATH or None)."""
+  if not args.mirror:
+    sys.exit("no upstream snapshot: pass --mirror GIT_DIR or set $%s (a git dir of "
+             "tensorflow/recommenders-addons)" % MIRROR_ENV)
   tests_dir = os.path.join(work, "tests")
   os.mkdir(tests_dir)
   commit = extract_tests(args.mirror, args.rev, tests_dir)
@@ -139,7 +143,8 @@ def verdicts(args, work, records, deselect):
 
 def parse_args(argv):
   parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-  parser.add_argument("--mirror", default=DEFAULT_MIRROR, help="upstream git dir")
+  parser.add_argument("--mirror", default=os.environ.get(MIRROR_ENV),
+                      help="upstream git dir (default: $%s)" % MIRROR_ENV)
   parser.add_argument("--rev", default="HEAD")
   parser.add_argument("--python", default=os.path.join(_REPO_ROOT, ".venv", "bin", "python"))
   parser.add_argument("--so", help="the op library to test (default: bazel build it)")
