@@ -31,6 +31,31 @@ constexpr rt::KeyKind KeyKindOf() {
   return rt::KeyKind::kString;
 }
 
+// The element type the layout record names for V.
+template <class V>
+constexpr rt::ElementType ElementTypeOf() {
+  if constexpr (std::is_same_v<V, float>) {
+    return rt::ElementType::kFloat32;
+  } else if constexpr (std::is_same_v<V, double>) {
+    return rt::ElementType::kFloat64;
+  } else if constexpr (std::is_same_v<V, int32>) {
+    return rt::ElementType::kInt32;
+  } else if constexpr (std::is_same_v<V, int64_t>) {
+    return rt::ElementType::kInt64;
+  } else if constexpr (std::is_same_v<V, int8>) {
+    return rt::ElementType::kInt8;
+  } else if constexpr (std::is_same_v<V, Eigen::half>) {
+    return rt::ElementType::kFloat16;
+  } else if constexpr (std::is_same_v<V, bfloat16>) {
+    return rt::ElementType::kBFloat16;
+  } else if constexpr (std::is_same_v<V, bool>) {
+    return rt::ElementType::kBool;
+  } else {
+    static_assert(std::is_same_v<V, tstring>, "a value dtype without a name");
+    return rt::ElementType::kString;
+  }
+}
+
 template <class K>
 std::string_view FieldOf(const K& key) {
   if constexpr (std::is_same_v<K, tstring>) {
@@ -81,6 +106,8 @@ absl::Status RedisTableOfTensors<K, V>::Open(OpKernelContext* ctx,
   request.key_kind = KeyKindOf<K>();
   request.value_bytes =
       std::is_same_v<V, tstring> ? 0 : static_cast<size_t>(dim_) * sizeof(V);
+  request.value_type = ElementTypeOf<V>();
+  request.dim = dim_;
   TfExecutor executor(ctx);
   auto opened = rt::OpenRedisTable(request, GetEnv, &executor);
   if (!opened.ok()) return ToTfStatus(opened.status());

@@ -13,8 +13,6 @@ namespace {
 using redis_client::Access;
 using redis_client::Command;
 
-constexpr char kLayoutField[] = "runtime_layout";
-
 Status RunOn(const RedisTableStore& store, const std::string& key,
              const Command& command, std::string_view what) {
   auto reply = store.client().Run(key, command, Access::kWrite);
@@ -83,16 +81,38 @@ class EntryMover {
   int64_t moved_ = 0;
 };
 
+// Counts the rows checked across all sources and reports them to the
+// caller's ProgressFn once per batch.
+class RowCounter {
+ public:
+  RowCounter(const ProgressFn& progress, size_t batch)
+      : progress_(progress), batch_(static_cast<int64_t>(batch)) {}
+
+  Status Count() {
+    ++rows_;
+    if (!progress_ || rows_ % batch_ != 0) return Status::Ok();
+    return progress_(rows_);
+  }
+
+ private:
+  const ProgressFn& progress_;
+  const int64_t batch_;
+  int64_t rows_ = 0;
+};
+
 // Moves (or, with copy_all, copies) the entries of `source` that belong in
 // another runtime bucket. HSCAN tolerates the deletion of entries it has
-// already returned.
+// already returned. A stop requested by `counter` leaves the entries not yet
+// flushed in `source`.
 Result<int64_t> MoveEntries(const RedisTableStore& store,
                             const std::string& source,
                             const FieldBucketer& bucketer, bool copy_all,
-                            redis_client::Executor* executor) {
+                            redis_client::Executor* executor,
+                            RowCounter* counter) {
   EntryMover mover(store, source, /*keep_source=*/copy_all, executor);
   TFRA_TABLE_RETURN_IF_ERROR(store.ScanHash(
       source, [&](std::string_view field, std::string_view value) -> Status {
+        TFRA_TABLE_RETURN_IF_ERROR(counter->Count());
         auto bucket = bucketer.BucketOf(field);
         if (!bucket.ok()) return bucket.status();
         if (!copy_all && store.settings().bucket_keys[*bucket] == source) {
@@ -140,19 +160,10 @@ Result<std::vector<std::string>> StaleBuckets(const RedisTableStore& store,
   return stale;
 }
 
-std::string LayoutSignature(const TableKeyLayout& layout, bool using_hash) {
-  std::string signature = "using_hash_storage_slice=";
-  signature += using_hash ? "1" : "0";
-  for (const std::string& bucket : layout.runtime_buckets()) {
-    signature += "\n" + bucket;
-  }
-  return signature;
-}
-
 Result<std::optional<std::string>> RecordedSignature(
     const RedisTableStore& store, const std::string& record_key) {
   auto reply = store.client().Run(
-      record_key, Command{"HGET", record_key, kLayoutField}, Access::kWrite);
+      record_key, Command{"HGET", record_key, kLayoutSignatureField}, Access::kWrite);
   if (!reply.ok()) return FromClientStatus(reply.status(), "layout record");
   TFRA_TABLE_RETURN_IF_ERROR(
       FromClientStatus(reply->ToStatus(), "layout record"));
@@ -162,17 +173,15 @@ Result<std::optional<std::string>> RecordedSignature(
 
 }  // namespace
 
-std::string LayoutRecordKey(const std::string& prefix) {
-  return prefix + "{tfra_layout}";
-}
-
 Result<MigrationReport> MigrateIntoRuntimeBuckets(
     const RedisTableStore& store, const TableKeyLayout& layout,
     const FieldBucketer& bucketer, bool using_hash,
-    redis_client::Executor* executor) {
+    redis_client::Executor* executor, const ProgressFn& progress) {
   MigrationReport report;
+  RowCounter counter(progress, store.settings().keys_sending_size);
   const std::string record_key = LayoutRecordKey(layout.runtime_prefix());
-  const std::string signature = LayoutSignature(layout, using_hash);
+  const std::string signature =
+      LayoutSignature(layout.runtime_buckets(), using_hash);
   auto recorded = RecordedSignature(store, record_key);
   if (!recorded.ok()) return recorded.status();
   auto stale = StaleBuckets(store, layout);
@@ -194,7 +203,7 @@ Result<MigrationReport> MigrateIntoRuntimeBuckets(
     }
   }
   for (const std::string& source : sources) {
-    auto moved = MoveEntries(store, source, bucketer, false, executor);
+    auto moved = MoveEntries(store, source, bucketer, false, executor, &counter);
     if (!moved.ok()) return moved.status();
     report.keys_moved += *moved;
   }
@@ -204,7 +213,7 @@ Result<MigrationReport> MigrateIntoRuntimeBuckets(
     if (!runtime_has_data.ok()) return runtime_has_data.status();
     for (const std::string& bucket :
          *runtime_has_data ? std::vector<std::string>() : layout.import_buckets()) {
-      auto copied = MoveEntries(store, bucket, bucketer, true, executor);
+      auto copied = MoveEntries(store, bucket, bucketer, true, executor, &counter);
       if (!copied.ok()) return copied.status();
       report.keys_copied += *copied;
     }
@@ -214,7 +223,7 @@ Result<MigrationReport> MigrateIntoRuntimeBuckets(
   if (!recorded->has_value() || recorded_differs) {
     TFRA_TABLE_RETURN_IF_ERROR(
         RunOn(store, record_key,
-              Command{"HSET", record_key, kLayoutField, signature},
+              Command{"HSET", record_key, kLayoutSignatureField, signature},
               "layout record"));
   }
   return report;

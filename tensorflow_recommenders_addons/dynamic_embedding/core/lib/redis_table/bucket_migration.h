@@ -10,9 +10,8 @@
 // so no key is lost or duplicated whatever the bucket counts and whichever
 // cluster nodes hold them. Runs synchronously at table creation.
 //
-// The layout a table's data was written with is recorded in a small hash,
-// <runtime prefix>{tfra_layout} (its tag does not start with a digit, so
-// upstream's bucket discovery never sees it). Data without that record (for
+// The layout a table's data was written with is recorded in its layout
+// record (layout_record.h). Data without that record (for
 // example written by upstream TFRA, which puts every key of a standalone or
 // sentinel table in bucket 0) has every key's bucket checked once.
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_BUCKET_MIGRATION_H_
@@ -24,6 +23,8 @@
 
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/field_bucketer.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_layout.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/layout_record.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/progress.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_store.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_status.h"
 
@@ -35,15 +36,15 @@ struct MigrationReport {
   int64_t keys_copied = 0;  // copied from the import tag
 };
 
-// The key of the layout record of a table whose runtime prefix is `prefix`.
-std::string LayoutRecordKey(const std::string& prefix);
-
 // `bucketer` gives the runtime bucket of a stored field; `using_hash` is the
 // config's using_hash_storage_slice (part of the recorded layout).
+// `progress` hears the rows checked so far (moved or not); stopping between
+// two batches loses nothing (every row is written before it is deleted), and
+// a later run finishes the job.
 Result<MigrationReport> MigrateIntoRuntimeBuckets(
     const RedisTableStore& store, const TableKeyLayout& layout,
     const FieldBucketer& bucketer, bool using_hash,
-    redis_client::Executor* executor);
+    redis_client::Executor* executor, const ProgressFn& progress = {});
 
 }  // namespace redis_table
 }  // namespace tfra

@@ -272,7 +272,7 @@ Status CheckFormat(const KvRecordFormat& format, size_t buffer_size) {
 
 Status SaveKvFiles(const RedisTableStore& store, const KvRecordFormat& format,
                    size_t buffer_size, ByteSink* keys, ByteSink* values,
-                   int64_t* rows_saved) {
+                   int64_t* rows_saved, const ProgressFn& progress) {
   TFRA_TABLE_RETURN_IF_ERROR(CheckFormat(format, buffer_size));
   std::string key_buffer;
   std::string value_buffer;
@@ -285,7 +285,7 @@ Status SaveKvFiles(const RedisTableStore& store, const KvRecordFormat& format,
     key_buffer.clear();
     value_buffer.clear();
     pending = 0;
-    return Status::Ok();
+    return progress ? progress(saved) : Status::Ok();
   };
   TFRA_TABLE_RETURN_IF_ERROR(store.Export(
       [&](std::string_view field, std::string_view stored) -> Status {
@@ -301,7 +301,8 @@ Status SaveKvFiles(const RedisTableStore& store, const KvRecordFormat& format,
 Status LoadKvFiles(const RedisTableStore& store, const KvRecordFormat& format,
                    const FieldBucketer& bucketer, size_t buffer_size,
                    const std::string& path, const OpenSourceFn& open,
-                   redis_client::Executor* executor, int64_t* rows_loaded) {
+                   redis_client::Executor* executor, int64_t* rows_loaded,
+                   const ProgressFn& progress) {
   TFRA_TABLE_RETURN_IF_ERROR(CheckFormat(format, buffer_size));
   auto expected = CheckFiles(format, path, open);
   if (!expected.ok()) return expected.status();
@@ -335,6 +336,7 @@ Status LoadKvFiles(const RedisTableStore& store, const KvRecordFormat& format,
     TFRA_TABLE_RETURN_IF_ERROR(
         store.Insert(batch, Views(value_data, value_bounds), executor));
     loaded += static_cast<int64_t>(key_bounds.size());
+    if (progress) TFRA_TABLE_RETURN_IF_ERROR(progress(loaded));
   }
   if (loaded != *expected) {
     return FailedPreconditionError("saved key/value files " + path +

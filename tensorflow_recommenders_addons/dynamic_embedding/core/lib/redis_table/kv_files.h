@@ -32,6 +32,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/field_bucketer.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_store.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/kv_file_names.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/progress.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/executor.h"
 
@@ -70,18 +71,21 @@ using OpenSourceFn =
 // Writes every row of `store` to the two sinks, at most `buffer_size`
 // records per Append. Rows whose stored bytes do not match `format` fail the
 // save (InvalidArgument): the files would be unreadable.
+// `progress` hears the rows written after each Append.
 Status SaveKvFiles(const RedisTableStore& store, const KvRecordFormat& format,
                    size_t buffer_size, ByteSink* keys, ByteSink* values,
-                   int64_t* rows_saved);
+                   int64_t* rows_saved, const ProgressFn& progress = {});
 
 // Upserts the rows of `<path>-keys` / `<path>-values` into `store`, at most
 // `buffer_size` per insert. InvalidArgument, before any insert, when the
 // files disagree (record counts, sizes not a multiple of the record size,
-// truncated framing).
+// truncated framing). `progress` hears the rows upserted after each insert;
+// stopping leaves the rows upserted so far in the table.
 Status LoadKvFiles(const RedisTableStore& store, const KvRecordFormat& format,
                    const FieldBucketer& bucketer, size_t buffer_size,
                    const std::string& path, const OpenSourceFn& open,
-                   redis_client::Executor* executor, int64_t* rows_loaded);
+                   redis_client::Executor* executor, int64_t* rows_loaded,
+                   const ProgressFn& progress = {});
 
 }  // namespace redis_table
 }  // namespace tfra

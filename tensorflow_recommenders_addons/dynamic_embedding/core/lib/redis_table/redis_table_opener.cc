@@ -5,12 +5,12 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/bucket_migration.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/client_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_layout.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/layout_record.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/client_factory.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
 
 namespace tfra {
 namespace redis_table {
-namespace {
 
 using redis_client::Access;
 using std::chrono::milliseconds;
@@ -45,6 +45,8 @@ redis_client::ClientOptions ClientOptionsFromConfig(
   return options;
 }
 
+namespace {
+
 // The first slot range of every master, from CLUSTER SLOTS, for the
 // topology-aware hash tags (spec 4.1 rule 3).
 Result<std::vector<SlotRange>> ClusterMasters(redis_client::RedisClient& client) {
@@ -77,14 +79,6 @@ Result<std::vector<SlotRange>> ClusterMasters(redis_client::RedisClient& client)
   return masters;
 }
 
-Result<std::vector<SlotRange>> MastersForHashTags(
-    const RedisTableConfig& config, redis_client::RedisClient& client) {
-  if (config.redis_connection_mode != redis_client::Mode::kCluster ||
-      config.redis_hash_tags_hypodispersion) {
-    return std::vector<SlotRange>();
-  }
-  return ClusterMasters(client);
-}
 
 // Result of `command` on `bucket`'s node, transport and error replies as one
 // status naming `what`.
@@ -116,6 +110,15 @@ Status PersistRuntimeBuckets(const RedisTableStore& store) {
 }
 
 }  // namespace
+
+Result<std::vector<SlotRange>> MastersForHashTags(
+    const RedisTableConfig& config, redis_client::RedisClient& client) {
+  if (config.redis_connection_mode != redis_client::Mode::kCluster ||
+      config.redis_hash_tags_hypodispersion) {
+    return std::vector<SlotRange>();
+  }
+  return ClusterMasters(client);
+}
 
 Result<std::unique_ptr<OpenedTable>> OpenRedisTable(
     const TableRequest& request, const GetEnvFunction& getenv_fn,
@@ -169,6 +172,11 @@ Result<std::unique_ptr<OpenedTable>> OpenRedisTable(
         std::to_string(migrated->keys_copied) + " keys from model tag '" +
         config.model_tag_import + "'");
   }
+  const TableIdentity identity{
+      config.model_tag_runtime, request.embedding_name,
+      TableSchema{request.key_kind, request.value_type, request.dim}};
+  TFRA_TABLE_RETURN_IF_ERROR(RecordTableIdentity(
+      **client, LayoutRecordKey(layout->runtime_prefix()), identity));
   TFRA_TABLE_RETURN_IF_ERROR(PersistRuntimeBuckets(*table->store));
   return std::move(table);
 }

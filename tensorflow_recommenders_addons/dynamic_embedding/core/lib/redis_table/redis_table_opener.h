@@ -1,7 +1,8 @@
 // Opening a Redis table, as named steps that each return a status: resolve
 // the config path, parse the config, get the (shared) client, name the
 // buckets, bring data from an older layout or model tag into the runtime
-// buckets, and clear TTLs left by earlier processes. Closing applies
+// buckets, record what the table is, and clear TTLs left by earlier
+// processes. Closing applies
 // expire_model_tag_in_seconds. TF-free.
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_REDIS_TABLE_OPENER_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_REDIS_TABLE_OPENER_H_
@@ -16,7 +17,10 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/field_bucketer.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_config.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_store.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/slot_tags.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_schema.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_status.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/options.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/executor.h"
 
 namespace tfra {
@@ -31,6 +35,10 @@ struct TableRequest {
   // Exact stored value size for numeric values; 0 for string values, whose
   // framing is checked when decoded.
   size_t value_bytes = 0;
+  // Recorded in the layout record (layout_record.h) with key_kind, so tools
+  // can describe the table.
+  ElementType value_type = ElementType::kFloat32;
+  int64_t dim = 0;
 };
 
 // An open table. Immutable after opening; thread-safe.
@@ -42,6 +50,18 @@ struct OpenedTable {
   // Non-fatal findings (unknown config keys, ...), for the kernel to log.
   std::vector<std::string> warnings;
 };
+
+// The client settings a config asks for (connection mode, endpoints,
+// credentials, timeouts, pool).
+redis_client::ClientOptions ClientOptionsFromConfig(
+    const RedisTableConfig& config);
+
+// The first slot range of every master (CLUSTER SLOTS) when the config
+// places buckets by cluster topology (Cluster without
+// redis_hash_tags_hypodispersion), else none: what TableKeyLayout::Create
+// takes.
+Result<std::vector<SlotRange>> MastersForHashTags(
+    const RedisTableConfig& config, redis_client::RedisClient& client);
 
 Result<std::unique_ptr<OpenedTable>> OpenRedisTable(
     const TableRequest& request, const GetEnvFunction& getenv_fn,

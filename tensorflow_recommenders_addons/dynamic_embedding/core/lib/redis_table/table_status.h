@@ -22,6 +22,7 @@ enum class StatusCode {
   kUnavailable,         // transient: Redis unreachable, timeouts
   kFailedPrecondition,  // the environment is not as required (fix the setup)
   kInternal,            // a broken invariant of this code
+  kCancelled,           // stopped on request (an interrupted tool run)
 };
 
 // Stable upper-case name ("INVALID_ARGUMENT", ...), as TensorFlow spells its
@@ -57,6 +58,7 @@ Status NotFoundError(std::string message);
 Status UnavailableError(std::string message);
 Status FailedPreconditionError(std::string message);
 Status InternalError(std::string message);
+Status CancelledError(std::string message);
 
 template <typename T>
 using Result = redis_client::BasicResult<T, Status>;

@@ -27,6 +27,7 @@ TEST(TableStatusTest, HelpersSetCodeAndMessage) {
   EXPECT_EQ(FailedPreconditionError("d").code(),
             StatusCode::kFailedPrecondition);
   EXPECT_EQ(InternalError("e").code(), StatusCode::kInternal);
+  EXPECT_EQ(CancelledError("e").code(), StatusCode::kCancelled);
   EXPECT_EQ(NotFoundError("no file x").ToString(), "NOT_FOUND: no file x");
 }
 
@@ -36,6 +37,7 @@ TEST(TableStatusTest, CodeNamesAreTensorFlowSpellings) {
   EXPECT_STREQ(StatusCodeName(StatusCode::kFailedPrecondition),
                "FAILED_PRECONDITION");
   EXPECT_STREQ(StatusCodeName(StatusCode::kUnavailable), "UNAVAILABLE");
+  EXPECT_STREQ(StatusCodeName(StatusCode::kCancelled), "CANCELLED");
 }
 
 Result<int> ParsePositive(int x) {
