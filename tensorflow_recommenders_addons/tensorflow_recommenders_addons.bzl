@@ -6,6 +6,7 @@
   kernels); the tests link TensorFlow's framework library.
 - custom_op_library: a TensorFlow op library (.so loaded by tf.load_op_library)
   linking op and kernel libraries.
+- tfra_c_library: a TF-free .so with a C ABI (the operator tool's binding).
 """
 
 load("@local_config_tf//:build_defs.bzl", "TF_COPTS")
@@ -99,6 +100,10 @@ def tfra_tf_cc_test(name, deps = [], **kwargs):
         **kwargs
     )
 
+# Every .so the wheel ships: no undefined symbol is left for the loading
+# process to supply, and the manylinux wrappers apply.
+_WHEEL_SO_LINKOPTS = ["-pthread", "-Wl,-z,defs"] + MANYLINUX_LINKOPTS
+
 def custom_op_library(name, deps = [], **kwargs):
     """A TensorFlow op library: `_<name>.so`, loaded by tf.load_op_library.
 
@@ -111,14 +116,37 @@ def custom_op_library(name, deps = [], **kwargs):
     native.cc_binary(
         name = name,
         linkshared = 1,
-        linkopts = [
-            "-pthread",
-            # Only TensorFlow and libc stay dynamic; keep the C++ runtime's
-            # symbols of our static libraries private to this library.
-            "-Wl,--exclude-libs,ALL",
-            "-Wl,-z,defs",
-        ] + MANYLINUX_LINKOPTS,
+        # Only TensorFlow and libc stay dynamic; keep the C++ runtime's
+        # symbols of our static libraries private to this library.
+        linkopts = _WHEEL_SO_LINKOPTS + ["-Wl,--exclude-libs,ALL"],
         deps = deps + [_TF_FRAMEWORK, _TF_HEADERS, "//build_deps/manylinux:manylinux_compat"],
+        features = MANYLINUX_FEATURES,
+        **kwargs
+    )
+
+def tfra_c_library(name, deps, version_script, **kwargs):
+    """A TF-free shared library with a C ABI, for the wheel (loaded by ctypes).
+
+    Linked like the op library (manylinux flags), exporting only what
+    `version_script` lists: every other symbol, those of the static
+    dependencies (hiredis, json-parser) included, stays private. (Not
+    --exclude-libs,ALL: it would hide the entry points too, which come from
+    an archive.)
+
+    Args:
+      name: the library's file name.
+      deps: alwayslink TF-free libraries holding the C entry points.
+      version_script: a linker version script naming the exported symbols.
+      **kwargs: passed to the underlying rule.
+    """
+    native.cc_binary(
+        name = name,
+        linkshared = 1,
+        linkopts = _WHEEL_SO_LINKOPTS + [
+            "-Wl,--version-script=$(location %s)" % version_script,
+        ],
+        additional_linker_inputs = [version_script],
+        deps = deps + ["//build_deps/manylinux:manylinux_compat"],
         features = MANYLINUX_FEATURES,
         **kwargs
     )
