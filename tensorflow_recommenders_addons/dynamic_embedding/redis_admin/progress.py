@@ -62,6 +62,9 @@ class Progress:
     self._task = self._bar.add_task(self.what, total=None)
 
   def __call__(self, done, total):
+    # Totals are estimates taken at the start (rows checked twice while
+    # re-bucketing, rows written meanwhile): never show more than 100%.
+    total = max(total, done)
     if self._bar is not None:
       self._bar.update(self._task, completed=done, total=total or None)
     elif self.enabled and time.monotonic() - self._last_line >= _LINE_INTERVAL_S:

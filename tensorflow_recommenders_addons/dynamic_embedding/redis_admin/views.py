@@ -110,6 +110,8 @@ def hot(answer, top=5):
   result = answer["result"]
   lines = ["bucket limit %s, %d masters" % (
       human_bytes(result["bucket_limit_bytes"]), result["masters"])]
+  if not result["tables"]:
+    lines.append("no tables found")
   for t in result["tables"]:
     lines.append("")
     over = t["over_limit"]

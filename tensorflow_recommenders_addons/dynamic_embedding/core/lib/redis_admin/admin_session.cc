@@ -120,6 +120,20 @@ Result<TableLocation> LocateTable(const AdminSession& session,
   return table;
 }
 
+Status CheckTableExists(const AdminSession& session,
+                        const TableLocation& table) {
+  if (table.record) return Status::Ok();
+  auto found =
+      session.client->ScanKeys(redis_table::BucketScanPattern(table.prefix));
+  if (!found.ok()) return FromClientStatus(found.status(), "finding a table");
+  for (const std::string& key : *found) {
+    if (redis_table::IsBucketOf(table.prefix, key)) return Status::Ok();
+  }
+  return redis_table::NotFoundError("no table '" + table.embedding_name +
+                                    "' under model tag '" + table.model_tag +
+                                    "'");
+}
+
 std::unique_ptr<redis_table::RedisTableStore> StoreFor(
     const AdminSession& session, const TableLocation& table) {
   redis_table::StoreSettings settings;

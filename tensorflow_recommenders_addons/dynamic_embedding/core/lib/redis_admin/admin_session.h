@@ -67,6 +67,9 @@ Result<TableLocation> LocateTable(const AdminSession& session,
                                   const std::string& model_tag,
                                   const std::string& embedding_name);
 
+// NotFound unless the table has a layout record or a bucket in Redis.
+Status CheckTableExists(const AdminSession& session, const TableLocation& table);
+
 // A store over the table's buckets, with the config's batch size.
 std::unique_ptr<redis_table::RedisTableStore> StoreFor(
     const AdminSession& session, const TableLocation& table);

@@ -47,12 +47,17 @@ Status Tables(const Call& call) {
 }
 
 // Members: tag (default: the config's model_tag_runtime), table.
-Result<TableLocation> Locate(const Call& call) {
+// With `must_exist`, NotFound for a table Redis holds nothing of.
+Result<TableLocation> Locate(const Call& call, bool must_exist = true) {
   auto tag = call.request.String("tag");
   if (!tag.ok()) return tag.status();
   auto name = call.request.Required("table");
   if (!name.ok()) return name.status();
-  return LocateTable(call.session, *tag, *name);
+  auto table = LocateTable(call.session, *tag, *name);
+  if (table.ok() && must_exist) {
+    TFRA_TABLE_RETURN_IF_ERROR(CheckTableExists(call.session, *table));
+  }
+  return table;
 }
 
 // Members: tag, table, keys.
@@ -186,7 +191,7 @@ Status Rebucket(const Call& call) {
 // dim.
 Handler FileHandler(bool export_rows) {
   return [export_rows](const Call& call) -> Status {
-    auto table = Locate(call);
+    auto table = Locate(call, /*must_exist=*/export_rows);
     if (!table.ok()) return table.status();
     FileTransfer transfer;
     auto dir = call.request.Required("dir");
