@@ -66,15 +66,25 @@ def spawn(config, *args):
                           text=True)
 
 
-def wait_with_rusage(process):
-  """(rc, out, err, peak RSS in MiB) of a spawned child that writes little
-  (its pipes must not fill before it exits)."""
-  _, status, usage = os.wait4(process.pid, 0)
-  process.returncode = os.waitstatus_to_exitcode(status)
-  out, err = process.stdout.read(), process.stderr.read()
-  process.stdout.close()
-  process.stderr.close()
-  return process.returncode, out, err, usage.ru_maxrss / 1024.0
+# Runs argv[1:] and reports its peak RSS. A child's ru_maxrss counts what it
+# had before exec, so a child forked straight from a test that holds
+# TensorFlow would report the test's size: this small interpreter forks it.
+_MEASURE = """
+import resource, subprocess, sys
+rc = subprocess.call(sys.argv[1:])
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+sys.stderr.write("peak_rss_kib=%d\\n" % peak)
+sys.exit(rc)
+"""
+
+
+def run_measured(config, *args):
+  """(rc, out, err, peak RSS in MiB) of the console script in a child."""
+  result = subprocess.run(
+      [sys.executable, "-c", _MEASURE, *launcher_command(config, *args)],
+      env=launcher_env(), capture_output=True, text=True, check=False)
+  err, _, peak = result.stderr.rstrip().rpartition("peak_rss_kib=")
+  return result.returncode, result.stdout, err, int(peak) / 1024.0
 
 
 def write_kv_files(folder, name, keys, rows):
