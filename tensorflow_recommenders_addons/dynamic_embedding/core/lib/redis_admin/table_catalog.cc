@@ -233,6 +233,17 @@ Status MeasureTable(const AdminSession& session, bool with_nodes,
   return Status::Ok();
 }
 
+void WriteBucketJson(const BucketStats& bucket, JsonWriter* out) {
+  out->BeginObject()
+      .Member("key", bucket.key)
+      .Member("node", bucket.node)
+      .Member("rows", bucket.rows)
+      .Member("memory_bytes", bucket.memory_bytes)
+      .Member("memory_sampled", bucket.memory_sampled)
+      .Member("ttl_ms", bucket.ttl_ms)
+      .EndObject();
+}
+
 void WriteTableJson(const CatalogTable& table, bool bucket_details,
                     JsonWriter* out) {
   out->BeginObject()
@@ -271,14 +282,7 @@ void WriteTableJson(const CatalogTable& table, bool bucket_details,
   if (bucket_details) {
     out->Key("bucket_stats").BeginArray();
     for (const BucketStats& bucket : table.buckets) {
-      out->BeginObject()
-          .Member("key", bucket.key)
-          .Member("node", bucket.node)
-          .Member("rows", bucket.rows)
-          .Member("memory_bytes", bucket.memory_bytes)
-          .Member("memory_sampled", bucket.memory_sampled)
-          .Member("ttl_ms", bucket.ttl_ms)
-          .EndObject();
+      WriteBucketJson(bucket, out);
     }
     out->EndArray();
   }

@@ -74,6 +74,9 @@ Result<std::vector<CatalogTable>> ListTables(const AdminSession& session,
 Status MeasureTable(const AdminSession& session, bool with_nodes,
                     CatalogTable* table);
 
+// One bucket's stats as a JSON object (key, node, rows, memory, TTL).
+void WriteBucketJson(const BucketStats& bucket, JsonWriter* out);
+
 // The table as JSON: names, state, schema (null when unrecorded), buckets,
 // rows, memory, TTL range and the largest bucket's share; with
 // `bucket_details` the per-bucket stats too.

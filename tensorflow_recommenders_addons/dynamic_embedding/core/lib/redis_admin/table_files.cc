@@ -103,9 +103,12 @@ class PosixFileSource : public redis_table::ByteSource {
 };
 
 // The schema the files are read or written with: the record's, else the
-// request's; the two must agree.
+// request's; the two must agree. Also checks the buffer size.
 Result<redis_table::TableSchema> SchemaFor(const TableLocation& table,
                                            const FileTransfer& transfer) {
+  if (transfer.buffer_rows < 1) {
+    return redis_table::InvalidArgumentError("buffer rows must be >= 1");
+  }
   if (table.schema && transfer.schema &&
       (table.schema->key_kind != transfer.schema->key_kind ||
        table.schema->value_type != transfer.schema->value_type ||
@@ -162,9 +165,6 @@ Status ExportTable(const AdminSession& session, const TableLocation& table,
                    const AdminProgressFn& progress, JsonWriter* out) {
   auto schema = SchemaFor(table, transfer);
   if (!schema.ok()) return schema.status();
-  if (transfer.buffer_rows < 1) {
-    return redis_table::InvalidArgumentError("buffer rows must be >= 1");
-  }
   const std::string path = PathOf(table, transfer);
   auto store = StoreFor(session, table);
   auto total = store->Size();
@@ -192,9 +192,6 @@ Status ImportTable(const AdminSession& session, const TableLocation& table,
                    const AdminProgressFn& progress, JsonWriter* out) {
   auto schema = SchemaFor(table, transfer);
   if (!schema.ok()) return schema.status();
-  if (transfer.buffer_rows < 1) {
-    return redis_table::InvalidArgumentError("buffer rows must be >= 1");
-  }
   const std::string path = PathOf(table, transfer);
   auto existing =
       session.client->ScanKeys(redis_table::BucketScanPattern(table.prefix));

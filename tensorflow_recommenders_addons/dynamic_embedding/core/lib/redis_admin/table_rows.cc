@@ -219,13 +219,7 @@ Status InspectTable(const AdminSession& session, const TableLocation& table,
   WriteLayout(table, out);
   out->Key("buckets").BeginArray();
   for (const BucketStats& bucket : buckets.buckets) {
-    out->BeginObject()
-        .Member("key", bucket.key)
-        .Member("node", bucket.node)
-        .Member("rows", bucket.rows)
-        .Member("memory_bytes", bucket.memory_bytes)
-        .Member("ttl_ms", bucket.ttl_ms)
-        .EndObject();
+    WriteBucketJson(bucket, out);
   }
   out->EndArray().Key("rows").BeginArray();
   for (size_t i = 0; i < fields.size(); ++i) {
