@@ -4,7 +4,8 @@ Not run by hand: build_deps/build_pip_pkg.sh runs it in a staging copy of the
 package that Bazel built (Python sources plus the op library), then repairs
 the wheel to a manylinux tag with auditwheel. See README.md, "Wheel".
 
-The wheel is a platform wheel (it ships `_redis_table_ops.so`) and requires
+The wheel is a platform wheel (it ships `_redis_table_ops.so` and
+`_redis_admin.so`, the C library of the tfra-redis console script) and requires
 the TensorFlow minor release the op library was compiled against
 (`BUILT_FOR_TF_VERSION` in tensorflow_recommenders_addons/version.py), the
 same range tensorflow_recommenders_addons/utils/ensure_tf_install.py accepts
@@ -91,7 +92,13 @@ setup(
     package_data={_PACKAGE: _OP_LIBRARIES},
     include_package_data=True,
     exclude_package_data={"": ["*_test.py", "conftest.py"]},
-    install_requires=[_tensorflow_requirement(_BUILT_FOR_TF)],
+    # tfra-redis, the operator's command line (docs/operations.md): a
+    # top-level module of its own so that it starts without importing the
+    # package, which imports TensorFlow.
+    py_modules=["tfra_redis_cli"],
+    entry_points={"console_scripts": ["tfra-redis = tfra_redis_cli:main"]},
+    # rich draws tfra-redis' progress bars (Keras requires it too).
+    install_requires=[_tensorflow_requirement(_BUILT_FOR_TF), "rich"],
     python_requires=">=3.9",
     distclass=BinaryDistribution,
     zip_safe=False,

@@ -77,11 +77,15 @@ stage_sources() {
   local runfiles="$1" staging="$2" so
   cp -rL "${runfiles}/tensorflow_recommenders_addons" "${staging}/"
   cp -L "${runfiles}/setup.py" "${runfiles}/MANIFEST.in" "${runfiles}/README.md" "${staging}/"
+  # The tfra-redis console script: a top-level module (setup.py says why).
+  cp -L "${runfiles}/build_deps/console_scripts/tfra_redis_cli.py" "${staging}/"
   find "${staging}" \( -name '*_test.py' -o -name 'conftest.py' -o -name '__pycache__' \
     -o -name 'BUILD' -o -name '*.bzl' \) -prune -exec rm -rf {} +
   find "${staging}" -type d -name kernel_tests -prune -exec rm -rf {} +
   chmod -R u+w "${staging}"
   while IFS= read -r so; do
+    # Only op libraries link TensorFlow (the tfra-redis library does not).
+    patchelf --print-needed "${so}" | grep -qx "${TF_LIBRARY}" || continue
     # site-packages/tensorflow_recommenders_addons/<pkg>/core/x.so -> site-packages/tensorflow
     patchelf --set-rpath '$ORIGIN/../../../tensorflow' "${so}"
   done < <(find "${staging}/tensorflow_recommenders_addons" -name '*.so')

@@ -5,9 +5,11 @@ takes the one named by $TFRA_WHEEL, then checks what a user gets from it:
 the op library and no test files, a TensorFlow pin matching the build, a
 manylinux tag from `auditwheel show` with only libtensorflow_framework.so.2
 left external, no newer than TensorFlow's own (the op library's symbol
-versions, each checked by name), and, in a new virtualenv holding only tensorflow-cpu and the
-wheel, an embedding round trip through a private Redis server plus a clear
-error under another TensorFlow version.
+versions, each checked by name; the same for the tfra-redis library), and,
+in a new virtualenv holding only tensorflow-cpu and the wheel, an embedding
+round trip through a private Redis server, `tfra-redis tables` listing it
+without importing TensorFlow, and a clear error under another TensorFlow
+version.
 
 Run by tools/testing/run_tests.sh after the Bazel tests (it needs Bazel and
 PyPI, for tensorflow-cpu, so it is not a Bazel test itself):
@@ -34,6 +36,10 @@ from tools.testing import redis_servers  # pylint: disable=g-import-not-at-top,w
 
 _TF_REQUIREMENT = "tensorflow-cpu==2.21.0"
 _OP_LIBRARY = "tensorflow_recommenders_addons/dynamic_embedding/core/_redis_table_ops.so"
+# tfra-redis: its C library (no TensorFlow inside) and its console script.
+_ADMIN_LIBRARY = ("tensorflow_recommenders_addons/dynamic_embedding/"
+                  "redis_admin/_redis_admin.so")
+_CONSOLE_MODULE = "tfra_redis_cli.py"
 _TF_LIBRARY = "libtensorflow_framework.so.2"
 
 # TensorFlow 2.21's own wheel tag: ours must install wherever it does.
@@ -114,6 +120,10 @@ def venv_python(wheel, tmp_path_factory):
 def test_wheel_ships_the_op_library_and_no_tests(wheel):
   names = zipfile.ZipFile(wheel).namelist()
   assert _OP_LIBRARY in names
+  assert _ADMIN_LIBRARY in names and _CONSOLE_MODULE in names
+  entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+  assert "tfra-redis = tfra_redis_cli:main" in zipfile.ZipFile(wheel).read(
+      entry_points).decode()
   unwanted = [
       n for n in names
       if n.endswith("_test.py") or "/kernel_tests/" in n or
@@ -179,10 +189,11 @@ def _required_symbol_versions(library):
   return required
 
 
-def test_op_library_needs_no_symbol_version_newer_than_tensorflows_tag(
-    wheel, tmp_path):
-  op_library = zipfile.ZipFile(wheel).extract(_OP_LIBRARY, str(tmp_path))
-  required = _required_symbol_versions(op_library)
+@pytest.mark.parametrize("library", [_OP_LIBRARY, _ADMIN_LIBRARY])
+def test_libraries_need_no_symbol_version_newer_than_tensorflows_tag(
+    wheel, tmp_path, library):
+  extracted = zipfile.ZipFile(wheel).extract(library, str(tmp_path))
+  required = _required_symbol_versions(extracted)
   assert {family for _, family, _ in required} >= {"GLIBC", "GLIBCXX"}
   too_new = sorted(
       "%s@%s_%s (%s allows %s_%s)" %
@@ -241,6 +252,42 @@ def test_installed_wheel_round_trips_embeddings_through_redis(
     # one bucket whose hash tag is {3560}.
     stored = deployment.redis_cli(port, "HLEN", "test:wheel_emb{3560}")
     assert stored.strip() == "3"
+
+
+# Runs tfra-redis the way the console script does and says whether
+# TensorFlow got imported on the way (it must not: `tables` answers in well
+# under a second because of it).
+_ADMIN_WITHOUT_TF = textwrap.dedent("""\
+    import sys
+    import tfra_redis_cli
+    sys.argv = ["tfra-redis"] + sys.argv[1:]
+    rc = tfra_redis_cli.main()
+    sys.stderr.write("tensorflow imported: %s\\n" % ("tensorflow" in sys.modules))
+    sys.exit(rc)
+    """)
+
+
+def test_installed_console_script_lists_the_tables_without_tensorflow(
+    venv_python, tmp_path):
+  bin_dir = os.path.dirname(venv_python)
+  helped = _run([os.path.join(bin_dir, "tfra-redis"), "--help"])
+  assert "copy-tag" in helped.stdout and "tables" in helped.stdout
+  with redis_servers.standalone() as deployment:
+    config = deployment.write_table_config(str(tmp_path / "redis.json"),
+                                           table_store_mode=0)
+    script = tmp_path / "round_trip.py"
+    script.write_text(_ROUND_TRIP)
+    _run([venv_python, "-I", str(script), config], cwd=str(tmp_path))
+    listed = _run([os.path.join(bin_dir, "tfra-redis"), "tables", "--config",
+                   config], cwd=str(tmp_path))
+    assert re.search(r"test\s+wheel_emb\s+int64\s+float32\s+4\s+1\s+3\s",
+                     listed.stdout), listed.stdout
+    admin = tmp_path / "admin_without_tf.py"
+    admin.write_text(_ADMIN_WITHOUT_TF)
+    quiet = _run([venv_python, "-I", str(admin), "tables", "--config", config],
+                 cwd=str(tmp_path))
+    assert "wheel_emb" in quiet.stdout
+    assert "tensorflow imported: False" in quiet.stderr
 
 
 def test_import_under_another_tensorflow_names_both_versions(

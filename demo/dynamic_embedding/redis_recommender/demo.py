@@ -148,6 +148,15 @@ def serve_in_other_process(saved_model, features, config_path, workdir):
   return np.load(predictions_path)["predictions"]
 
 
+def print_tables_view(config_path):
+  """What an operator sees of the demo's tables: `tfra-redis tables`."""
+  from tensorflow_recommenders_addons.dynamic_embedding.redis_admin import cli  # pylint: disable=g-import-not-at-top
+  print("\n== tfra-redis --config %s tables --tag demo ==" %
+        os.path.basename(config_path))
+  sys.stdout.flush()
+  cli.main(["--config", config_path, "tables", "--tag", "demo"])
+
+
 def run(args, connection, redis_memory):
   """Trains, evaluates, exports and serves; returns the summary dict."""
   # The configs and the serving process' inputs live only as long as the run.
@@ -199,6 +208,7 @@ def _run_in(workdir, args, connection, redis_memory):
   served = serve_in_other_process(saved_model, sample, serve_config, workdir)
   keys = {name: int(var.size().numpy())
           for name, var in demo_model.embedding_variables(model).items()}
+  print_tables_view(train_config)
   return {
       "held_out_auc": round(float(auc), 4),
       "keys_in_redis": keys,

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -25,6 +26,9 @@ def test_short_demo_trains_serves_and_reports(tmp_path):
   assert png.startswith(b"\x89PNG") and len(png) > 10_000
   assert os.path.isdir(out / "saved_model")
   assert "Stopped the private redis-server" in run.stdout
+  # The operator's view of the demo's tables (tfra-redis tables) at the end.
+  assert "tfra-redis --config train.json tables --tag demo" in run.stdout
+  assert re.search(r"demo\s+user_emb\s+int64\s+float32\s", run.stdout)
   # Quiet and honest: no C++ start-up notices, no checkpoint warnings.
   output = run.stdout + run.stderr
   for noise in ("oneDNN custom operations", "cpu_feature_guard",
