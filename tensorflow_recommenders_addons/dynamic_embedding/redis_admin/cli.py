@@ -131,6 +131,9 @@ def _parser():
   sub.add_argument("--to", type=int, required=True, metavar="N")
   sub.add_argument("--key-dtype", choices=_KEY_DTYPES,
                    help="when the table's layout record has none")
+  sub.add_argument("--using-hash", choices=("true", "false"),
+                   help="a new using_hash_storage_slice (default: the "
+                   "table's)")
 
   for name, direction in (("export", "to"), ("import", "from")):
     sub = add(name, "a table %s <DIR>/<name>-keys and -values (the files "
@@ -195,10 +198,12 @@ def _summary(args, result):
         result["seconds"])
   if args.command == "rebucket":
     return "re-bucketed %s from %d to %d buckets: %s of %s rows moved; set " \
-           "storage_slice to %d in the table's config" % (
+           "storage_slice to %d%s in the table's config" % (
                args.table, result["from"], result["to"],
                format(result["rows_moved"], ","), format(result["rows"], ","),
-               result["to"])
+               result["to"], " and using_hash_storage_slice to %s" %
+               ("true" if result["using_hash"] else "false")
+               if args.using_hash else "")
   verb = "exported" if args.command == "export" else "imported"
   return "%s %s rows %s %s-keys/-values" % (
       verb, format(result["rows"], ","),
@@ -230,8 +235,9 @@ def _dispatch(args):
   if c == "expire-tag":
     return _run(args, "expire_tag", tag=args.tag, seconds=args.seconds)
   if c == "rebucket":
+    using_hash = None if args.using_hash is None else args.using_hash == "true"
     return _run(args, "rebucket", "rebucket", tag=args.tag, table=args.table,
-                to=args.to, key_dtype=args.key_dtype)
+                to=args.to, key_dtype=args.key_dtype, using_hash=using_hash)
   return _run(args, c, c, tag=args.tag, table=args.table, dir=args.dir,
               file_name=args.file_name, buffer_rows=args.buffer_rows,
               **_schema(args))

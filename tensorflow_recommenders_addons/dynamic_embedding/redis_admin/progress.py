@@ -25,6 +25,7 @@ class Progress:
     self._bar = self._task = self._previous_handler = None
     self._last_line = 0.0
     self._started = time.monotonic()
+    self._latest = self._written = None  # (done, total) seen and written
 
   def __enter__(self):
     self._previous_handler = signal.signal(signal.SIGINT, self._on_interrupt)
@@ -36,6 +37,8 @@ class Progress:
     signal.signal(signal.SIGINT, self._previous_handler)
     if self._bar is not None:
       self._bar.stop()
+    elif self._written != self._latest:
+      self._write_line(*self._latest)  # where it ended
 
   def _on_interrupt(self, *_):
     self.interrupted = True
@@ -65,6 +68,7 @@ class Progress:
     # Totals are estimates taken at the start (rows checked twice while
     # re-bucketing, rows written meanwhile): never show more than 100%.
     total = max(total, done)
+    self._latest = (done, total)
     if self._bar is not None:
       self._bar.update(self._task, completed=done, total=total or None)
     elif self.enabled and time.monotonic() - self._last_line >= _LINE_INTERVAL_S:
@@ -72,6 +76,9 @@ class Progress:
     return self.interrupted
 
   def _write_line(self, done, total):
+    if not self.enabled:
+      return
+    self._written = (done, total)
     self._last_line = time.monotonic()
     rate = done / max(self._last_line - self._started, 1e-9)
     left = " ETA %ds" % ((total - done) / rate) if total and rate else ""

@@ -45,6 +45,13 @@ def _ttl_range(table):
                                                         human_ttl(high))
 
 
+def _buckets(table):
+  """"3", or "1/3" when only one of the layout's 3 buckets holds rows."""
+  if table["buckets"] == table["storage_slice"]:
+    return str(table["buckets"])
+  return "%d/%d" % (table["buckets"], table["storage_slice"])
+
+
 def tables(answer):
   found = answer["result"]["tables"]
   lines = ["config: %s (%s)" % (answer["config"], answer["config_source"])]
@@ -52,7 +59,7 @@ def tables(answer):
     return "\n".join(lines + ["no tables found"])
   rows = [(t["model_tag"] or "?", t["name"], t["key_dtype"] or "?",
            t["value_dtype"] or "?", "?" if t["dim"] is None else t["dim"],
-           t["buckets"], format(t["rows"], ","), _memory(t), _ttl_range(t),
+           _buckets(t), format(t["rows"], ","), _memory(t), _ttl_range(t),
            "%.0f%%" % (100 * t["largest_bucket_share"]), t["state"])
           for t in found]
   lines.append(columns(("MODEL TAG", "TABLE", "KEY", "VALUE", "DIM", "BUCKETS",
@@ -116,7 +123,8 @@ def hot(answer, top=5):
     lines.append("")
     over = t["over_limit"]
     lines.append(
-        "%s/%s: %d buckets, %s, largest bucket %s (skew %.2fx the mean)%s" %
+        "%s/%s: %d buckets, %s, largest bucket %s, fullest bucket %.2fx "
+        "the mean rows%s" %
         (t["model_tag"], t["name"], t["storage_slice"],
          human_bytes(t["memory_bytes"]), human_bytes(t["largest_bucket_bytes"]),
          t["skew"], ", %d over the limit" % len(over) if over else ""))
@@ -125,7 +133,15 @@ def hot(answer, top=5):
         [("  " + b["key"], b["node"], format(b["rows"], ","),
           human_bytes(b["memory_bytes"]), "%.0f%%" % (100 * b["share"]))
          for b in t["buckets"][:top]]))
-    if t["suggested_storage_slice"] != t["storage_slice"]:
+    if t["suggest_using_hash"]:
+      lines.append("  the keys do not spread: a numeric key's bucket is its "
+                   "value modulo storage_slice, and these keys share a "
+                   "stride; hash them instead (tfra-redis rebucket %s --to %d "
+                   "--using-hash true, then set using_hash_storage_slice: "
+                   "true and storage_slice: %d in the config)" %
+                   (t["name"], t["suggested_storage_slice"],
+                    t["suggested_storage_slice"]))
+    elif t["suggested_storage_slice"] != t["storage_slice"]:
       lines.append("  suggested storage_slice: %d (tfra-redis rebucket %s "
                    "--to %d, then set it in the config)" %
                    (t["suggested_storage_slice"], t["name"],

@@ -117,8 +117,17 @@ def test_hot_finds_the_bucket_that_holds_every_row(redis_setup):
   assert table["over_limit"] == [table["buckets"][0]["key"]]
   assert table["buckets"][0]["share"] == 1.0
   assert table["suggested_storage_slice"] > 4
+  assert table["suggest_using_hash"]
   text = admin.run(config, "hot", "emb", "--bucket-limit", "16KiB")
-  assert "suggested storage_slice" in text.out
+  assert "--using-hash true" in text.out
+
+  # Hashed, the same keys spread over the buckets.
+  rebucketed = admin.run_json(config, "rebucket", "emb", "--to", 4,
+                              "--using-hash", "true")
+  assert rebucketed["using_hash"] and rebucketed["rows_moved"] > 1000
+  (table,) = admin.run_json(config, "hot", "emb")["tables"]
+  assert table["skew"] < 1.2 and not table["suggest_using_hash"]
+  assert len(table["buckets"]) == 4
 
 
 @pytest.mark.usefixtures("fresh_session")

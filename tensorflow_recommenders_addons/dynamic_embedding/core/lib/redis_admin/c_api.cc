@@ -168,23 +168,27 @@ Result<std::optional<redis_table::TableSchema>> SchemaMembers(
   return std::optional<redis_table::TableSchema>(schema);
 }
 
-// Members: tag, table, to, key_dtype.
+// Members: tag, table, to, key_dtype, using_hash.
 Status Rebucket(const Call& call) {
   auto table = Locate(call);
   if (!table.ok()) return table.status();
   auto to = call.request.Int("to");
   auto key = call.request.String("key_dtype");
-  if (!to.ok()) return to.status();
-  if (!key.ok()) return key.status();
-  std::optional<redis_table::KeyKind> kind;
-  redis_table::KeyKind parsed;
+  auto using_hash = call.request.Bool("using_hash");
+  for (const Status& status : {to.status(), key.status(), using_hash.status()}) {
+    TFRA_TABLE_RETURN_IF_ERROR(status);
+  }
+  RebucketRequest request;
+  request.storage_slice = *to;
   if (!key->empty()) {
-    if (!redis_table::KeyKindFromName(*key, &parsed)) {
+    redis_table::KeyKind kind;
+    if (!redis_table::KeyKindFromName(*key, &kind)) {
       return redis_table::InvalidArgumentError("unknown key dtype '" + *key + "'");
     }
-    kind = parsed;
+    request.key_kind = kind;
   }
-  return RebucketTable(call.session, *table, *to, kind, call.progress, call.out);
+  if (call.request.Has("using_hash")) request.using_hash = *using_hash;
+  return RebucketTable(call.session, *table, request, call.progress, call.out);
 }
 
 // Members: tag, table, dir, file_name, buffer_rows, key_dtype, value_dtype,

@@ -19,6 +19,9 @@ using redis_client::Access;
 using redis_table::FromClientStatus;
 
 constexpr char kPlanModelTag[] = "tfra-redis-plan";
+// A bucket this many times the mean is not chance: random ids of a table of
+// any size spread within a few percent.
+constexpr double kSkewedBucketFactor = 2.0;
 
 // Deletes the scratch table however planning ends.
 class ScratchTable {
@@ -96,27 +99,35 @@ Status CheckPlanRequest(const PlanRequest& request) {
 void WriteHotTable(const CatalogTable& table, int64_t limit, int masters,
                    JsonWriter* out) {
   const int64_t total = table.memory_bytes();
-  int64_t slices = static_cast<int64_t>(table.bucket_keys.size());
-  if (table.record && table.record->signature) {
-    auto recorded = redis_table::ParseLayoutSignature(
-        *table.record->signature, table.prefix);
-    if (recorded.ok()) slices = recorded->bucket_keys.size();
-  }
-  slices = std::max<int64_t>(slices, 1);
-  int64_t largest = 0;
+  const int64_t slices = std::max<int64_t>(table.storage_slice(), 1);
+  int64_t largest = 0, most_rows = 0;
   std::map<std::string, int64_t> per_node;
   for (const BucketStats& bucket : table.buckets) {
     largest = std::max(largest, bucket.memory_bytes);
+    most_rows = std::max(most_rows, bucket.rows);
     per_node[bucket.node] += bucket.memory_bytes;
   }
-  const double mean = static_cast<double>(total) / slices;
+  // Skew by rows, how the keys spread: a bucket that lost rows keeps its
+  // memory for a while (Redis shrinks a hash's table only when it is nearly
+  // empty).
+  const double mean_rows = static_cast<double>(table.rows()) / slices;
+  const double skew = mean_rows > 0 ? most_rows / mean_rows : 0.0;
+  // A numeric key's bucket is its value modulo storage_slice unless
+  // using_hash_storage_slice hashes it: ids with a common stride (only even
+  // ids, ids of one shard of a sharded id space) then share few buckets.
+  const bool modulo = !table.using_hash() && table.record &&
+                      table.record->schema &&
+                      table.record->schema->key_kind !=
+                          redis_table::KeyKind::kString;
   out->BeginObject()
       .Member("model_tag", table.model_tag)
       .Member("name", table.embedding_name)
       .Member("storage_slice", slices)
       .Member("memory_bytes", total)
       .Member("largest_bucket_bytes", largest)
-      .Member("skew", mean > 0 ? largest / mean : 0.0)
+      .Member("skew", skew)
+      .Member("suggest_using_hash",
+              modulo && slices > 1 && skew >= kSkewedBucketFactor)
       .Member("suggested_storage_slice",
               SuggestedStorageSlice(total, limit, masters, slices));
   out->Key("over_limit").BeginArray();

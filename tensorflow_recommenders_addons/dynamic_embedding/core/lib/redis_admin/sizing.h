@@ -47,7 +47,8 @@ struct PlanRequest {
 Status PlanCapacity(const AdminSession& session, const PlanRequest& request,
                     JsonWriter* out);
 
-// Bucket skew and buckets over `bucket_limit_bytes` for one table (or every
+// Bucket skew (the fullest bucket's rows over the mean) and buckets over
+// `bucket_limit_bytes` for one table (or every
 // table of `model_tag` when `embedding_name` is empty), as JSON.
 Status FindHotBuckets(const AdminSession& session, const std::string& model_tag,
                       const std::string& embedding_name,

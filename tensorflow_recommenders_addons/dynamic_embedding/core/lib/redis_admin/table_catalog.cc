@@ -156,6 +156,30 @@ int64_t CatalogTable::memory_bytes() const {
   return total;
 }
 
+namespace {
+
+std::optional<redis_table::RecordedLayout> RecordedLayoutOf(
+    const CatalogTable& table) {
+  if (!table.record || !table.record->signature) return std::nullopt;
+  auto layout =
+      redis_table::ParseLayoutSignature(*table.record->signature, table.prefix);
+  if (!layout.ok()) return std::nullopt;
+  return std::move(layout).value();
+}
+
+}  // namespace
+
+int64_t CatalogTable::storage_slice() const {
+  auto layout = RecordedLayoutOf(*this);
+  return layout ? static_cast<int64_t>(layout->bucket_keys.size())
+                : static_cast<int64_t>(bucket_keys.size());
+}
+
+bool CatalogTable::using_hash() const {
+  auto layout = RecordedLayoutOf(*this);
+  return layout && layout->using_hash;
+}
+
 Result<std::vector<CatalogTable>> ListTables(const AdminSession& session,
                                              const std::string& model_tag) {
   FoundKeys found;
@@ -272,6 +296,7 @@ void WriteTableJson(const CatalogTable& table, bool bucket_details,
   }
   const int64_t rows = table.rows();
   out->Member("buckets", static_cast<int64_t>(table.buckets.size()))
+      .Member("storage_slice", table.storage_slice())
       .Member("rows", rows)
       .Member("memory_bytes", table.memory_bytes())
       .Member("memory_sampled", sampled)

@@ -63,6 +63,11 @@ struct CatalogTable {
 
   int64_t rows() const;
   int64_t memory_bytes() const;
+  // The layout's bucket count: the recorded one, else the buckets found
+  // (empty buckets do not exist in Redis).
+  int64_t storage_slice() const;
+  // The recorded using_hash_storage_slice; false without a record.
+  bool using_hash() const;
 };
 
 // The tables of `model_tag` (every tag when empty), sorted by tag and name.
