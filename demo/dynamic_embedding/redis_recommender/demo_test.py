@@ -28,7 +28,8 @@ def test_short_demo_trains_serves_and_reports(tmp_path):
   assert "Stopped the private redis-server" in run.stdout
   # The operator's view of the demo's tables (tfra-redis tables) at the end.
   assert "tfra-redis --config train.json tables --tag demo" in run.stdout
-  assert re.search(r"demo\s+user_emb\s+int64\s+float32\s", run.stdout)
+  assert re.search(r"\ndemo\s+user_emb\S*\s+int64\s+float32\s+16\s",
+                   run.stdout)
   # Quiet and honest: no C++ start-up notices, no checkpoint warnings.
   output = run.stdout + run.stderr
   for noise in ("oneDNN custom operations", "cpu_feature_guard",

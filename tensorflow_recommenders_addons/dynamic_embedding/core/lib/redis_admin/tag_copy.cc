@@ -71,7 +71,12 @@ class TagCopier {
   Status Run(JsonWriter* out);
 
  private:
+  // Checks the tags, reads what both hold; the names of the tables to stage
+  // or publish.
+  Result<std::set<std::string>> Prepare();
   Status Load();
+  Status StageAll(const std::set<std::string>& names);
+  Status PublishAll();
   std::string PrefixOf(const std::string& tag, const std::string& name) const {
     return redis_table::KeyPrefix(tag, name,
                                   session_.config.using_md5_prefix_name);
@@ -238,7 +243,7 @@ Status TagCopier::Abandon(const CatalogTable& staged) {
   return Status::Ok();
 }
 
-Status TagCopier::Run(JsonWriter* out) {
+Result<std::set<std::string>> TagCopier::Prepare() {
   TFRA_TABLE_RETURN_IF_ERROR(CheckModelTag(source_));
   TFRA_TABLE_RETURN_IF_ERROR(CheckModelTag(target_));
   if (source_ == target_) {
@@ -264,6 +269,10 @@ Status TagCopier::Run(JsonWriter* out) {
     return redis_table::NotFoundError("model tag '" + source_ +
                                       "' holds no tables");
   }
+  return names;
+}
+
+Status TagCopier::StageAll(const std::set<std::string>& names) {
   for (const std::string& name : names) {
     auto staged = staged_tables_.find(name);
     if (staged == staged_tables_.end() && target_tables_.count(name) > 0) {
@@ -278,6 +287,10 @@ Status TagCopier::Run(JsonWriter* out) {
     }
     TFRA_TABLE_RETURN_IF_ERROR(Stage(name));
   }
+  return Status::Ok();
+}
+
+Status TagCopier::PublishAll() {
   auto staged = ListTables(session_, target_);
   if (!staged.ok()) return staged.status();
   for (const CatalogTable& table : *staged) {
@@ -285,10 +298,18 @@ Status TagCopier::Run(JsonWriter* out) {
       TFRA_TABLE_RETURN_IF_ERROR(Publish(table));
     }
   }
+  return Status::Ok();
+}
+
+Status TagCopier::Run(JsonWriter* out) {
+  auto names = Prepare();
+  if (!names.ok()) return names.status();
+  TFRA_TABLE_RETURN_IF_ERROR(StageAll(*names));
+  TFRA_TABLE_RETURN_IF_ERROR(PublishAll());
   out->BeginObject()
       .Member("source", source_)
       .Member("target", target_)
-      .Member("tables", static_cast<int64_t>(names.size()))
+      .Member("tables", static_cast<int64_t>(names->size()))
       .Member("rows", rows_)
       .Member("buckets", buckets_)
       .EndObject();
