@@ -94,12 +94,29 @@ def default_row(initial_value, dim, dtype):
   with tf.init_scope():
     if callable(initial_value):
       initial_value = initial_value(shape=[1, dim], dtype=dtype)
-    value = tf.get_static_value(initial_value)
+    value = _constant_value(initial_value)
   if value is None:
     raise TypeError("a slot's initial value must be a constant to serve as "
                     "its table's default row, got %r" % (initial_value,))
   rows = np.broadcast_to(np.asarray(value, dtype.as_numpy_dtype), [1, dim])
   return np.array(rows.reshape([-1, dim])[0])
+
+
+def _constant_value(value):
+  """`value` as numpy, or None when it is not a constant.
+
+  In a TF1 graph optimizers compute initial values with ops that constant
+  folding does not know (TF1 Ftrl: `ones(shape) * value`); such a tensor is
+  evaluated alone, which fails if it reads a variable or a placeholder.
+  """
+  constant = tf.get_static_value(value)
+  if constant is not None or not isinstance(value, tf.Tensor):
+    return constant
+  try:
+    with tf.compat.v1.Session(graph=value.graph) as session:
+      return session.run(value)
+  except (tf.errors.OpError, ValueError, TypeError):
+    return None
 
 
 def make_slot(wrapper, slot_name, initial_value, bp_v2, scope=None,
