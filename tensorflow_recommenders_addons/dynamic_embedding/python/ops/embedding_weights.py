@@ -313,6 +313,14 @@ def rows_face(variable):
   return variable if wrapper is None else wrapper.rows_variable
 
 
+def rows_faces(variables):
+  """`rows_face` over a list of variables, or over what a callable returns
+  (optimizers' `minimize` accepts a `var_list` function)."""
+  if callable(variables):
+    return lambda: rows_faces(variables())
+  return [rows_face(v) for v in tf.nest.flatten(variables)]
+
+
 def _row_ids_variable(dtype, name):
   """An empty, non-trainable `[None]` variable (ids or exists per row)."""
   return tf.Variable(tf.zeros([0], dtype), shape=tf.TensorShape([None]),
@@ -324,6 +332,11 @@ def _checked_ids(params, ids):
     raise TypeError("%s: ids must be %s, got %s" %
                     (params.name, params.key_dtype.name, ids.dtype.name))
   return tf.convert_to_tensor(ids, params.key_dtype)
+
+
+# Base name of the wrappers of unnamed lookups (upstream's, without its
+# leading "_", which variable names cannot start with).
+_ANONYMOUS_LOOKUP = "anonymous_trainable_store_key"
 
 
 def get_or_create_wrapper(params, name):
@@ -339,12 +352,20 @@ def trainable_lookup(params, ids, name=None, max_norm=None,
                      return_trainable=False):
   """Rows of `ids` through the wrapper named `name` (created on first use).
 
+  In a graph (TF1, or a `tf.function` trace) `name` may be None, as upstream
+  allows: the lookup then gets a wrapper named uniquely in that graph, so
+  every unnamed lookup of a graph has its own, and a retrace reuses them.
+
   Raises:
-    ValueError: `name` is None (it keys the wrapper that carries gradients).
+    ValueError: `name` is None while executing eagerly (the name keys the
+      wrapper that carries gradients from one step to the next).
   """
   if name is None:
-    raise ValueError("Must specify a name for the lookup of %s: the name keys "
-                     "the trainable wrapper across steps" % params.name)
+    if tf.executing_eagerly():
+      raise ValueError("Must specify a name for the lookup of %s when running "
+                       "eagerly: the name keys the trainable wrapper across "
+                       "steps" % params.name)
+    name = tf.compat.v1.get_default_graph().unique_name(_ANONYMOUS_LOOKUP)
   if not params.value_dtype.is_floating:
     if return_trainable:
       raise TypeError("%s holds %s values, which cannot be trained" %

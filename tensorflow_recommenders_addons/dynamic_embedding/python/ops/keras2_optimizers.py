@@ -62,6 +62,10 @@ class TfKerasMixin(optimizer_mixin_base.DynamicEmbeddingMixinBase):
     self._variables.append(slot.rows_variable)
     return slot.rows_variable
 
+  def compute_gradients(self, loss, var_list, tape=None):
+    return super().compute_gradients(
+        loss, embedding_weights.rows_faces(var_list), tape=tape)
+
   def apply_gradients(self, grads_and_vars, name=None,
                       skip_gradients_aggregation=False, **kwargs):
     parent = super(TfKerasMixin, self)
@@ -97,6 +101,11 @@ class OptimizerV2Mixin(optimizer_mixin_base.DynamicEmbeddingMixinBase):
       slot_dict[slot_name] = slot.rows_variable
       self._weights.append(slot.rows_variable)
     return slot_dict[slot_name]
+
+  def _compute_gradients(self, loss, var_list, grad_loss=None, tape=None):
+    return super()._compute_gradients(
+        loss, embedding_weights.rows_faces(var_list), grad_loss=grad_loss,
+        tape=tape)
 
   def get_slot(self, var, slot_name):
     return optimizer_mixin_base.slot_in_face(

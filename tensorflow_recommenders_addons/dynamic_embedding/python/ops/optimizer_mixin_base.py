@@ -48,6 +48,26 @@ class DynamicEmbeddingMixinBase:
     self._de_slot_registry.add(wrapper, slot)
     return slot
 
+  def _create_or_restore_slot_variable(self, slot_variable_position,
+                                       slot_name, variable):
+    """Checkpoint restore of a slot (TF1 and OptimizerV2 optimizers).
+
+    A wrapper's slot holds one step's scratch rows and saved nothing: it is
+    only bound to its checkpoint entry (when it exists already), while its
+    slot table restores as a dependency of the optimizer. Other slots restore
+    as the family restores them.
+    """
+    if embedding_weights.wrapper_of(variable) is None:
+      return super()._create_or_restore_slot_variable(  # pylint: disable=no-member
+          slot_variable_position, slot_name, variable)
+    try:
+      slot = self.get_slot(variable, slot_name)  # pylint: disable=no-member
+    except KeyError:
+      slot = None
+    if slot is not None:
+      slot_variable_position.restore(slot)
+    return None
+
   def _de_apply(self, grads_and_vars, make_slots, apply, rows_face):
     """Runs one step (see the module docstring).
 

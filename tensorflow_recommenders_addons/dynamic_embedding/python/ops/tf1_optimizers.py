@@ -64,8 +64,7 @@ class Tf1Mixin(optimizer_mixin_base.DynamicEmbeddingMixinBase):
 
   def compute_gradients(self, loss, var_list=None, *args, **kwargs):
     if var_list is not None:
-      var_list = [embedding_weights.rows_face(v)
-                  for v in tf.nest.flatten(var_list)]
+      var_list = embedding_weights.rows_faces(var_list)
     return super().compute_gradients(loss, var_list, *args, **kwargs)
 
   def apply_gradients(self, grads_and_vars, global_step=None, name=None,
