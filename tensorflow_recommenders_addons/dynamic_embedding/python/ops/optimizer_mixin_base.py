@@ -45,6 +45,9 @@ class DynamicEmbeddingMixinBase:
                                     self._de_bp_v2, scope=scope,
                                     former_name=former_name)
     self._track_trackable(slot.params, name=slot.params.name, overwrite=True)
+    policy = wrapper.params.restrict_policy
+    if policy is not None:  # Its restrictions cover the slot tables too.
+      policy._track_params_from_optimizer_slots([slot.params])  # pylint: disable=protected-access
     self._de_slot_registry.add(wrapper, slot)
     return slot
 
