@@ -40,11 +40,15 @@ if [[ ! -x "${venv_dir}/bin/python" ]]; then
   "${python_bin}" -m venv "${venv_dir}"
 fi
 req="${repo_root}/requirements-dev.txt"
+keras2_req="${repo_root}/requirements-keras2.txt"
 stamp="${venv_dir}/.requirements.sha256"
-want="$(sha256sum "${req}" "${repo_root}/requirements.txt" | sha256sum | cut -d' ' -f1)"
+want="$(sha256sum "${req}" "${repo_root}/requirements.txt" "${keras2_req}" | sha256sum | cut -d' ' -f1)"
 if [[ ! -f "${stamp}" || "$(cat "${stamp}")" != "${want}" ]]; then
   echo "install_deps: installing Python requirements into ${venv_dir}"
   "${venv_dir}/bin/pip" install -q --disable-pip-version-check -r "${req}"
+  # tf_keras (Keras 2), for the tests under TF_USE_LEGACY_KERAS=1; see the file.
+  "${venv_dir}/bin/pip" install -q --disable-pip-version-check --no-deps \
+    -r "${keras2_req}"
   echo "${want}" > "${stamp}"
 else
   echo "install_deps: Python requirements present"

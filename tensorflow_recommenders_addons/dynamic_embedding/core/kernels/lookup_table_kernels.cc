@@ -105,6 +105,22 @@ absl::Status TableSize(OpKernelContext* ctx, TfraLookupTable* table) {
   return absl::OkStatus();
 }
 
+absl::Status TableAdoptRenamed(OpKernelContext* ctx, TfraLookupTable* table) {
+  std::string former_name;
+  TF_RETURN_IF_ERROR(ScalarInput(ctx, "former_embedding_name", &former_name));
+  int64_t renamed = 0;
+  bool kept_both = false;
+  TF_RETURN_IF_ERROR(
+      table->AdoptRenamed(ctx, former_name, &renamed, &kept_both));
+  Tensor* out;
+  TF_RETURN_IF_ERROR(
+      ctx->allocate_output("buckets_renamed", TensorShape({}), &out));
+  out->scalar<int64_t>()() = renamed;
+  TF_RETURN_IF_ERROR(ctx->allocate_output("kept_both", TensorShape({}), &out));
+  out->scalar<bool>()() = kept_both;
+  return absl::OkStatus();
+}
+
 absl::Status TableExport(OpKernelContext* ctx,
                                   TfraLookupTable* table) {
   return table->ExportValues(ctx);

@@ -58,6 +58,7 @@ absl::Status TableSize(OpKernelContext* ctx, TfraLookupTable* table);
 absl::Status TableExport(OpKernelContext* ctx, TfraLookupTable* table);
 absl::Status TableExportRows(OpKernelContext* ctx, TfraLookupTable* table);
 absl::Status TableImport(OpKernelContext* ctx, TfraLookupTable* table);
+absl::Status TableAdoptRenamed(OpKernelContext* ctx, TfraLookupTable* table);
 
 // save_to_file_system (kSave) and load_from_file_system: inputs dirpath and
 // file_name; attrs dirpath_env, buffer_size and append_to_file (save) or

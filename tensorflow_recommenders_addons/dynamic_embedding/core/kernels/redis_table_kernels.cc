@@ -34,6 +34,8 @@ TFRA_REGISTER_GENERIC("TFRA>RedisTableSize", TableOp<TableSize>)
 TFRA_REGISTER_GENERIC("TFRA>RedisTableExport", TableOp<TableExport>)
 TFRA_REGISTER_GENERIC("TFRA>RedisTableExportRows", TableOp<TableExportRows>)
 TFRA_REGISTER_GENERIC("TFRA>RedisTableImport", TableOp<TableImport>)
+TFRA_REGISTER_GENERIC("TFRA>RedisTableAdoptRenamed",
+                      TableOp<TableAdoptRenamed>)
 TFRA_REGISTER_GENERIC("TFRA>RedisTableSaveToFileSystem",
                       KvFileSystemOp</*kSave=*/true>)
 TFRA_REGISTER_GENERIC("TFRA>RedisTableLoadFromFileSystem",

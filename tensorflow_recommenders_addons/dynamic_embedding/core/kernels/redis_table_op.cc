@@ -15,6 +15,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_script.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/bucket_dump_files.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/bucket_hash.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/renamed_table.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/value_codec.h"
 
 namespace tensorflow {
@@ -303,6 +304,18 @@ absl::Status RedisTableOfTensors<K, V>::Size(OpKernelContext* ctx,
   if (!measured.ok()) return ToTfStatus(measured.status());
   *size = *measured;
   last_size_.store(static_cast<size_t>(*size));
+  return absl::OkStatus();
+}
+
+template <class K, class V>
+absl::Status RedisTableOfTensors<K, V>::AdoptRenamed(
+    OpKernelContext* ctx, const std::string& former_name, int64_t* renamed,
+    bool* kept_both) {
+  TfExecutor executor(ctx);
+  auto report = rt::AdoptRenamedTable(*table_, former_name, &executor);
+  if (!report.ok()) return ToTfStatus(report.status());
+  *renamed = report->buckets_renamed;
+  *kept_both = report->kept_both;
   return absl::OkStatus();
 }
 

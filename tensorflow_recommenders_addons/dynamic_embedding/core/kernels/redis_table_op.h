@@ -41,6 +41,8 @@ class RedisTableOfTensors final : public TfraLookupTable {
   absl::Status Remove(OpKernelContext* ctx, const Tensor& keys) override;
   absl::Status Clear(OpKernelContext* ctx) override;
   absl::Status Size(OpKernelContext* ctx, int64_t* size) override;
+  absl::Status AdoptRenamed(OpKernelContext* ctx, const std::string& former_name,
+                            int64_t* renamed, bool* kept_both) override;
   // The checkpoint side of export: rows in table_store_mode 0, DUMP files
   // and no rows in mode 1, nothing in mode 2 (upstream's semantics).
   absl::Status ExportValues(OpKernelContext* ctx) override;

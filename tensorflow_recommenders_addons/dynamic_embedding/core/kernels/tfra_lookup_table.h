@@ -44,6 +44,13 @@ class TfraLookupTable : public lookup::LookupInterface {
   // export less, depending on how the table is checkpointed.
   virtual absl::Status ExportRows(OpKernelContext* ctx) = 0;
 
+  // Takes over the rows stored under `former_name` when this table has none
+  // (renamed_table.h): how many storage units were renamed, and whether both
+  // had rows (then nothing moved).
+  virtual absl::Status AdoptRenamed(OpKernelContext* ctx,
+                                    const std::string& former_name,
+                                    int64_t* renamed, bool* kept_both) = 0;
+
   // The number of stored keys; unlike size(), reports failures.
   virtual absl::Status Size(OpKernelContext* ctx, int64_t* size) = 0;
 

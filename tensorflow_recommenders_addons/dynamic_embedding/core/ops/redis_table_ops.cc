@@ -91,6 +91,16 @@ REGISTER_OP("TFRA>RedisTableExport").TFRA_TABLE_EXPORT_SIGNATURE;
 REGISTER_OP("TFRA>RedisTableExportRows").TFRA_TABLE_EXPORT_SIGNATURE;
 #undef TFRA_TABLE_EXPORT_SIGNATURE
 
+// Ours (not in upstream): takes over the rows this table's Redis keys held
+// under an earlier embedding name, when the table has none (see
+// core/lib/redis_table/renamed_table.h).
+REGISTER_OP("TFRA>RedisTableAdoptRenamed")
+    .Input("table_handle: resource")
+    .Input("former_embedding_name: string")
+    .Output("buckets_renamed: int64")
+    .Output("kept_both: bool")
+    .SetShapeFn(TableAdoptRenamedShape);
+
 REGISTER_OP("TFRA>RedisTableImport")
     .Input("table_handle: resource")
     .Input("keys: Tin")

@@ -118,5 +118,14 @@ absl::Status TableHandleOnlyShape(InferenceContext* c) {
   return ValidateScalarHandle(c);
 }
 
+absl::Status TableAdoptRenamedShape(InferenceContext* c) {
+  TF_RETURN_IF_ERROR(ValidateScalarHandle(c));
+  ShapeHandle name;
+  TF_RETURN_IF_ERROR(c->WithRank(c->input(1), 0, &name));
+  c->set_output(0, c->Scalar());
+  c->set_output(1, c->Scalar());
+  return absl::OkStatus();
+}
+
 }  // namespace recommenders_addons
 }  // namespace tensorflow

@@ -35,6 +35,9 @@ absl::Status TableImportShape(shape_inference::InferenceContext* c);
 // Ops that take only the handle (and scalar string arguments).
 absl::Status TableHandleOnlyShape(shape_inference::InferenceContext* c);
 
+// Handle and a scalar input; two scalar outputs (adopting a renamed table).
+absl::Status TableAdoptRenamedShape(shape_inference::InferenceContext* c);
+
 }  // namespace recommenders_addons
 }  // namespace tensorflow
 

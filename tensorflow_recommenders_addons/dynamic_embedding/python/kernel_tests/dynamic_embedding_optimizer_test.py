@@ -116,8 +116,8 @@ def test_slots_are_variables_of_the_same_creator_named_like_upstream(
   _, _, optimizer = _train_dynamic(_OPTIMIZERS["adam"], var)
   slots = var.get_slot_variables(optimizer)
   assert [s.name for s in slots] == [
-      "%s/lk/momentum" % unique_name,
-      "%s/lk/velocity" % unique_name
+      "%s/lk/m" % unique_name,
+      "%s/lk/v" % unique_name
   ]
   for slot in slots:
     assert slot.kv_creator is var.kv_creator
@@ -189,7 +189,9 @@ def test_checkpoint_restores_rows_and_slots_exactly(kv_creator, unique_name,
 
 def test_wrapping_errors():
   with pytest.raises(TypeError):
-    de.DynamicEmbeddingOptimizer(tf.compat.v1.train.AdamOptimizer())
+    de.DynamicEmbeddingOptimizer(object())
+  with pytest.raises(TypeError):
+    de.DynamicEmbeddingOptimizer(keras.optimizers.Adam(), unknown=1)
   with pytest.raises(NotImplementedError):
     de.DynamicEmbeddingOptimizer(keras.optimizers.Adam(), synchronous=True)
   with pytest.raises(ValueError):

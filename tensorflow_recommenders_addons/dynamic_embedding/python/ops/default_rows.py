@@ -1,5 +1,7 @@
 """The rows a variable returns (and, once trained, stores) for new keys."""
 
+import sys
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -12,7 +14,21 @@ _CONSTANT_INITIALIZERS = (
     tf.zeros_initializer,
     tf.ones_initializer,
     tf.constant_initializer,
+    tf.compat.v1.zeros_initializer,
+    tf.compat.v1.ones_initializer,
+    tf.compat.v1.constant_initializer,
 )
+
+
+def _is_constant_initializer(initializer):
+  if isinstance(initializer, _CONSTANT_INITIALIZERS):
+    return True
+  # tf_keras (Keras 2) has classes of its own; it is loaded when the user
+  # made one of them (importing it here would load it for everyone).
+  tf_keras = sys.modules.get("tf_keras")
+  return tf_keras is not None and isinstance(
+      initializer, (tf_keras.initializers.Zeros, tf_keras.initializers.Ones,
+                    tf_keras.initializers.Constant))
 
 
 class RowInitializer:
@@ -52,7 +68,7 @@ class RowInitializer:
       self._row = tf.zeros([dim], self._dtype)
     elif not callable(initializer):
       self._row = self._row_from_constant(initializer)
-    elif isinstance(initializer, _CONSTANT_INITIALIZERS):
+    elif _is_constant_initializer(initializer):
       self._row = self._call(initializer, (dim,))
     else:
       self._random = self._fresh_random(initializer)

@@ -51,8 +51,9 @@ def embedding_lookup(params,
       `TrainableWrapper` (e.g. a layer's `shadow`).
     ids: keys of the variable's key dtype.
     partition_strategy: ignored (the variable's partitioner decides).
-    name: names the `TrainableWrapper` carrying gradients; required for a
-      `de.Variable` (reuse the same name across steps).
+    name: names the `TrainableWrapper` carrying gradients (reuse the same
+      name across steps); required eagerly for a `de.Variable`. In a graph
+      None gives the lookup a wrapper of its own, as upstream.
     validate_indices: ignored.
     max_norm: if set, rows are clipped to this L2 norm (output only).
     return_trainable: also return the wrapper.
@@ -62,7 +63,7 @@ def embedding_lookup(params,
 
   Raises:
     TypeError: wrong params type or ids dtype.
-    ValueError: several params, or no name.
+    ValueError: several params, or no name while executing eagerly.
   """
   del partition_strategy, validate_indices  # Unused, see Args.
   params = _single_params(params)

@@ -1,156 +1,75 @@
-"""Training `de.Variable`s with Keras 3 optimizers.
+"""`DynamicEmbeddingOptimizer`: lets an optimizer train `de.Variable`s.
 
-`DynamicEmbeddingOptimizer(opt)` makes a Keras optimizer handle
-`TrainableWrapper`s (see embedding_weights.py) next to ordinary variables:
+Four families of optimizers are accepted, each with a mixin of its own
+(the step they share is in optimizer_mixin_base.py):
 
-1. Slots. When the optimizer builds a slot (`add_variable_from_reference`)
-   for a wrapper, it gets a *slot wrapper* instead of a fixed-shape variable.
-   Its rows live in a slot `de.Variable` named `<var>/<lookup name>/<slot>`
-   (`<var>/<slot>` with short_file_name), made by the primary variable's
-   creator (so slots live in Redis when the embeddings do), with the slot's
-   initializer as the default row (Adagrad's accumulators start at
-   `initial_accumulator_value`). The slot wrapper shares the primary
-   wrapper's ids; the optimizer tracks each slot variable as a checkpoint
-   child named by its full name.
-2. Apply. Before the wrapped optimizer's own apply step, the slot wrappers
-   are filled with the slot rows of the looked-up ids and wrapper gradients
-   are made dense; the optimizer then updates wrappers like any variable
-   (clipping, weight decay, `update_step`, once per step for all variables);
-   afterwards wrapper and slot rows are written back (upsert, or `accum` of
-   the deltas for `bp_v2` variables). Ordinary variables are untouched by
-   this.
+| Family | Examples | Mixin |
+|---|---|---|
+| Keras 3 | `keras.optimizers.Adam` (`tf.keras` by default) | keras3_optimizers |
+| tf_keras current | `tf.keras.optimizers.Adam` with TF_USE_LEGACY_KERAS=1 | keras2_optimizers |
+| OptimizerV2 | `tf_keras.optimizers.legacy.Adam`, `tensorflow.python.keras.optimizer_v2.adam.Adam` | keras2_optimizers |
+| TF1 | `tf.compat.v1.train.AdamOptimizer` | tf1_optimizers |
 
-The optimizer object is modified in place and returned: its class becomes a
-subclass of its own class (same name) that adds the methods below. Nothing
-else in TensorFlow or Keras is changed.
+Wrapping changes the optimizer object in place: its class becomes a subclass
+of its own class (same name) with the family's mixin in front. Nothing else
+in TensorFlow or Keras is changed. Slot tables are named as TFRA 0.8 named
+them (slot_variables.py).
 """
 
 import functools
 
 import keras
-import tensorflow as tf
 
-from tensorflow_recommenders_addons.dynamic_embedding.python.ops import dynamic_embedding_variable
-from tensorflow_recommenders_addons.dynamic_embedding.python.ops import embedding_weights
-
-TrainableWrapper = embedding_weights.TrainableWrapper
-
-
-class DynamicEmbeddingOptimizerMixin:
-  """Methods that let a Keras 3 optimizer train `TrainableWrapper`s.
-
-  Mixed in ahead of the optimizer's class by `DynamicEmbeddingOptimizer`;
-  state lives in `_de_slots` ({wrapper key: [slot wrappers]}) and `_de_bp_v2`.
-  """
-
-  def add_variable_from_reference(self, reference_variable, name=None,
-                                  initializer="zeros"):
-    if not isinstance(reference_variable, TrainableWrapper):
-      return super().add_variable_from_reference(reference_variable,
-                                                 name=name,
-                                                 initializer=initializer)
-    return self._add_slot_wrapper(reference_variable, name or "var",
-                                  initializer)
-
-  def get_slot_wrappers(self, wrapper):
-    """The slot wrappers this optimizer made for `wrapper`, in build order."""
-    return list(self._de_slots.get(self._var_key(wrapper), ()))
-
-  def _add_slot_wrapper(self, wrapper, slot_name, initializer):
-    params = wrapper.params
-    parts = [params.name, slot_name] if params.short_file_name else [
-        params.name, wrapper.store_name, slot_name
-    ]
-    slot_params = dynamic_embedding_variable.get_variable_by_full_name(
-        "/".join(parts),
-        key_dtype=params.key_dtype,
-        value_dtype=params.value_dtype,
-        dim=params.dim,
-        devices=params.devices,
-        partitioner=params.partition_fn,
-        initializer=initializer,
-        trainable=False,
-        checkpoint=params.checkpoint,
-        init_size=params.init_size,
-        kv_creator=params.kv_creator,
-        bp_v2=self._de_bp_v2,
-        short_file_name=params.short_file_name)
-    self._track_trackable(slot_params, name=slot_params.name, overwrite=True)
-    slot = TrainableWrapper(slot_params, slot_params.name, trainable=False,
-                            ids=wrapper.ids)
-    self._de_slots.setdefault(self._var_key(wrapper), []).append(slot)
-    return slot
-
-  def _backend_apply_gradients(self, grads, trainable_variables):
-    """Wraps one apply: fill slots first, write rows back last.
-
-    The wrapped optimizer's own apply (clipping, weight decay, its
-    `_backend_update_step`, run once for all variables) sees wrappers as
-    plain variables with dense gradients.
-    """
-    kept_grads, kept_vars, holders = [], [], []
-    for grad, var in zip(grads, trainable_variables):
-      if isinstance(var, TrainableWrapper):
-        if not var.params.trainable:
-          continue  # Upstream: a non-trainable variable is left alone.
-        grad = _dense_rows(grad)
-        holders.extend(self._prepare_rows(var))
-      kept_grads.append(grad)
-      kept_vars.append(var)
-    if kept_vars:
-      super()._backend_apply_gradients(kept_grads, kept_vars)
-    for holder, old_rows in holders:
-      holder.write_back(old_rows)
-
-  def _prepare_rows(self, wrapper):
-    """Fills `wrapper`'s slot wrappers; returns (holder, old rows) pairs.
-
-    Old rows (the rows before the update) are kept only for `bp_v2`
-    variables, whose write-back adds deltas.
-    """
-    prepared = []
-    for holder in [wrapper] + self.get_slot_wrappers(wrapper):
-      if holder is not wrapper:
-        holder.fill()
-      old_rows = holder.read_rows() if holder.params.bp_v2 else None
-      prepared.append((holder, old_rows))
-    return prepared
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import keras2_optimizers
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import keras3_optimizers
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import optimizer_mixin_base
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import tf1_optimizers
 
 
-def _dense_rows(grad):
-  """The gradient of a wrapper as a dense `[rows, dim]` tensor."""
-  if isinstance(grad, tf.IndexedSlices):
-    return tf.math.unsorted_segment_sum(grad.values, grad.indices,
-                                        grad.dense_shape[0])
-  return tf.convert_to_tensor(grad)
+def _family(optimizer):
+  """(mixin, check) of `optimizer`'s family, or None."""
+  if isinstance(optimizer, keras.optimizers.Optimizer):
+    return keras3_optimizers.Keras3Mixin, keras3_optimizers.check_wrappable
+  if tf1_optimizers.is_tf1_optimizer(optimizer):
+    return tf1_optimizers.Tf1Mixin, tf1_optimizers.check_wrappable
+  if keras2_optimizers.is_tf_keras_optimizer(optimizer):
+    return keras2_optimizers.TfKerasMixin, keras2_optimizers.check_wrappable
+  if keras2_optimizers.is_optimizer_v2(optimizer):
+    return keras2_optimizers.OptimizerV2Mixin, keras2_optimizers.check_wrappable
+  return None
 
 
 @functools.lru_cache(maxsize=None)
-def _dynamic_embedding_class(optimizer_class):
-  """`optimizer_class` with the mixin in front; same name, made once."""
-  return type(optimizer_class.__name__,
-              (DynamicEmbeddingOptimizerMixin, optimizer_class), {
-                  "__module__": optimizer_class.__module__,
-                  "__qualname__": optimizer_class.__qualname__,
-                  "__doc__": optimizer_class.__doc__,
-              })
+def _dynamic_embedding_class(optimizer_class, mixin):
+  """`optimizer_class` with `mixin` in front; same name, made once."""
+  return type(optimizer_class.__name__, (mixin, optimizer_class), {
+      "__module__": optimizer_class.__module__,
+      "__qualname__": optimizer_class.__qualname__,
+      "__doc__": optimizer_class.__doc__,
+  })
 
 
 def DynamicEmbeddingOptimizer(optimizer, bp_v2=False, synchronous=False,
                               **kwargs):  # pylint: disable=invalid-name
-  """Lets a Keras 3 optimizer train `de.Variable`s (see the module docstring).
+  """Lets an optimizer train `de.Variable`s (see the module docstring).
 
   Wrap before the optimizer's first use; dense variables keep training as
-  usual. Works in `model.fit` and in custom `GradientTape` loops, eagerly or
-  in `tf.function`.
+  usual. Works in `model.fit`, in custom `GradientTape` loops (eagerly or in
+  `tf.function`), and, for `tf.compat.v1.train` optimizers, in TF1 graphs
+  (`minimize` / `apply_gradients` return an op that also writes the rows
+  back; `get_slot(trainable, name).params` is the slot's `de.Variable`).
 
   Example:
     >>> opt = de.DynamicEmbeddingOptimizer(keras.optimizers.Adam(1e-3))
     >>> model.compile(optimizer=opt, loss="mse")
+    >>> opt1 = de.DynamicEmbeddingOptimizer(
+    ...     tf.compat.v1.train.AdamOptimizer(1e-3))   # in a TF1 graph
+    >>> train_op = opt1.minimize(loss)
 
   Args:
-    optimizer: a `keras.optimizers.Optimizer` (e.g. SGD, Adagrad, Adam);
-      a `LossScaleOptimizer` has its inner optimizer wrapped.
+    optimizer: a Keras 3, tf_keras (current or legacy) or
+      `tf.compat.v1.train` optimizer; a Keras 3 `LossScaleOptimizer` has its
+      inner optimizer wrapped.
     bp_v2: slot tables are written back by `accum` (deltas).
     synchronous: Horovod synchronous training; not supported.
     **kwargs: none accepted.
@@ -159,32 +78,28 @@ def DynamicEmbeddingOptimizer(optimizer, bp_v2=False, synchronous=False,
     `optimizer` itself, now training wrappers.
 
   Raises:
-    TypeError: not a Keras optimizer, or unknown kwargs.
-    ValueError: the optimizer is already built, or uses EMA or gradient
+    TypeError: not an optimizer of a supported family, or unknown kwargs.
+    ValueError: the optimizer was used already, or uses EMA or gradient
       accumulation (their extra variables are not table-backed).
     NotImplementedError: `synchronous=True`.
   """
   if kwargs:
     raise TypeError("unexpected arguments: %s" % sorted(kwargs))
-  if not isinstance(optimizer, keras.optimizers.Optimizer):
-    raise TypeError("Optimizer type is not supported! got %s (expected a "
-                    "keras.optimizers.Optimizer)" % type(optimizer))
   if synchronous:
     raise NotImplementedError("synchronous (Horovod) training is not "
                               "supported")
-  if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+  if keras3_optimizers.is_loss_scale(optimizer):
     DynamicEmbeddingOptimizer(optimizer.inner_optimizer, bp_v2=bp_v2)
     return optimizer
-  if isinstance(optimizer, DynamicEmbeddingOptimizerMixin):
+  if isinstance(optimizer, optimizer_mixin_base.DynamicEmbeddingMixinBase):
     return optimizer
-  if optimizer.built:
-    raise ValueError("wrap %s before its first use: it is already built" %
-                     optimizer.name)
-  if optimizer.use_ema or optimizer.gradient_accumulation_steps:
-    raise ValueError("use_ema and gradient_accumulation_steps are not "
-                     "supported with dynamic embeddings")
-  optimizer.__class__ = _dynamic_embedding_class(type(optimizer))
-  # Plain attributes, kept out of Keras/TF tracking on purpose.
-  object.__setattr__(optimizer, "_de_bp_v2", bool(bp_v2))
-  object.__setattr__(optimizer, "_de_slots", {})
+  family = _family(optimizer)
+  if family is None:
+    raise TypeError(
+        "Optimizer type is not supported! got %s (expected a Keras 3, "
+        "tf_keras or tf.compat.v1.train optimizer)" % type(optimizer))
+  mixin, check_wrappable = family
+  check_wrappable(optimizer)
+  optimizer.__class__ = _dynamic_embedding_class(type(optimizer), mixin)
+  optimizer._de_init_state(bp_v2)  # pylint: disable=protected-access
   return optimizer

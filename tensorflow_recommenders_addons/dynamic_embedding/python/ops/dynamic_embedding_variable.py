@@ -280,16 +280,16 @@ class Variable(tf.__internal__.tracking.Trackable,
     return self.trainable_store.get(name)
 
   def get_slot_variables(self, optimizer):
-    """Slot variables `optimizer` keeps for this variable's wrappers.
+    """Slot variables `optimizer` keeps for this variable's wrappers (none
+    unless `DynamicEmbeddingOptimizer` wrapped it).
 
     Raises:
-      TypeError: `optimizer` is not a Keras optimizer.
+      TypeError: `optimizer` is not an optimizer.
     """
-    import keras  # pylint: disable=g-import-not-at-top
-    if not isinstance(optimizer, keras.optimizers.Optimizer):
-      raise TypeError("expected a Keras optimizer, got %r" % (optimizer,))
     slots_of = getattr(optimizer, "get_slot_wrappers", None)
     if slots_of is None:
+      if not callable(getattr(optimizer, "apply_gradients", None)):
+        raise TypeError("expected an optimizer, got %r" % (optimizer,))
       return []
     return [slot.params for wrapper in self.trainable_store.values()
             for slot in slots_of(wrapper)]

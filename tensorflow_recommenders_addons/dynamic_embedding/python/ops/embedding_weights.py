@@ -6,16 +6,29 @@ variable with a dynamic number of rows) and gathers the embeddings from it, so
 gradients reach the wrapper. `DynamicEmbeddingOptimizer` applies the wrapped
 Keras optimizer to it and writes the rows (and slot rows) back to the tables.
 
+A wrapper has two faces: itself, a Keras 3 variable (what Keras 3 layers and
+optimizers see), and its storage, a `RowsVariable` (a TensorFlow resource
+variable with a back reference: what TF1 `tf.compat.v1.train` optimizers,
+tf_keras layers and optimizers, and graph-mode gradients see). `wrapper_of`
+maps either face to the wrapper.
+
 Model mode: in `ModelMode.INFERENCE` lookups read the tables directly and never
 touch a wrapper (no writes, safe to serve concurrently).
 """
 
+import contextlib
 import weakref
 
 import keras
 import numpy as np
 import tensorflow as tf
+from tensorflow.python.ops import resource_variable_ops
 from tensorflow.python.saved_model import save_context
+
+
+# Name scope of the lookups of `de.keras.layers` (their wrappers, hence their
+# slot variables, are named `DynamicEmbedding/<layer>-shadow`, as upstream's).
+LAYER_LOOKUP_SCOPE = "DynamicEmbedding"
 
 
 class ModelMode:
@@ -110,6 +123,11 @@ class TrainableWrapper(keras.Variable):
     """The `tf.Variable` of ids whose rows the wrapper holds."""
     return self._ids
 
+  @property
+  def rows_variable(self):
+    """The `RowsVariable` holding the rows (the face non-Keras-3 code sees)."""
+    return self._value
+
   def lookup(self, ids, max_norm=None):
     """Differentiable rows of `ids` (any shape): `ids.shape + [dim]`.
 
@@ -131,8 +149,8 @@ class TrainableWrapper(keras.Variable):
     else:
       self._check_first_lookup_in_graph()
       unique_ids, index = tf.unique(tf.reshape(ids, [-1]), out_idx=tf.int32)
-      self.prefetch(unique_ids)
-      rows = tf.gather(self._value, index)
+      with tf.control_dependencies([self.prefetch(unique_ids)]):
+        rows = tf.gather(self._value, index)
       rows = tf.reshape(rows, tf.concat([tf.shape(ids), [self._dim]], 0))
     if max_norm is not None:
       rows = tf.clip_by_norm(rows, max_norm, axes=[-1])
@@ -150,20 +168,32 @@ class TrainableWrapper(keras.Variable):
           "concatenate the ids into one lookup" % self.store_name)
     self._graphs_with_lookup.add(graph)
 
+  # Each step below returns the op that completes it and orders its reads
+  # after its writes explicitly: a TF1 graph run by a Session has no
+  # automatic control dependencies (eagerly and in tf.function they are
+  # no-ops).
   def prefetch(self, unique_ids):
-    """Sets `ids` and copies their rows from the table into the wrapper."""
-    self._ids.assign(unique_ids)
-    self.fill()
+    """Sets `ids` and copies their rows from the table into the wrapper.
+
+    Returns:
+      The op (or eager result) after which the wrapper holds the rows.
+    """
+    with tf.control_dependencies(
+        [self._ids.assign(unique_ids, read_value=False)]):
+      return self.fill()
 
   def fill(self):
-    """Copies the table rows of the current `ids` into the wrapper."""
+    """Copies the table rows of the current `ids` into the wrapper.
+
+    Returns:
+      The op (or eager result) after which the wrapper holds the rows.
+    """
     ids = self._ids.read_value()
     if self._exists is None:
-      values = self._params.lookup(ids)
-    else:
-      values, exists = self._params.lookup(ids, return_exists=True)
-      self._exists.assign(exists)
-    self._value.assign(values)
+      return self._value.assign(self._params.lookup(ids), read_value=False)
+    values, exists = self._params.lookup(ids, return_exists=True)
+    return tf.group(self._exists.assign(exists, read_value=False),
+                    self._value.assign(values, read_value=False))
 
   def read_rows(self):
     """The rows as a tensor (e.g. before an update, for `write_back`)."""
@@ -174,6 +204,9 @@ class TrainableWrapper(keras.Variable):
 
     Args:
       old_rows: the rows as filled (before the update); needed for bp_v2.
+
+    Returns:
+      The write op (None eagerly).
     """
     ids = self._ids.read_value()
     rows = self._value.read_value()
@@ -187,11 +220,8 @@ class TrainableWrapper(keras.Variable):
 
   # Keras plumbing: a dynamic number of rows, no checkpoint state.
   def _initialize(self, value):
-    self._value = tf.Variable(value,
-                              shape=tf.TensorShape([None, self._dim]),
-                              dtype=self._dtype,
-                              trainable=self.trainable,
-                              name=self.name)
+    self._value = RowsVariable(self, value, self._dim, self._dtype,
+                               self.trainable, self.name)
 
   def _validate_shape(self, shape):
     del shape  # The row count changes every batch; Keras sees none.
@@ -210,6 +240,87 @@ class TrainableWrapper(keras.Variable):
     return tf.no_op()
 
 
+class RowsVariable(resource_variable_ops.ResourceVariable):
+  """The `[None, dim]` resource variable holding a wrapper's rows.
+
+  Optimizers other than Keras 3's (`tf.compat.v1.train`, tf_keras current and
+  legacy) and tf_keras layers train this variable; `wrapper` leads back to the
+  `TrainableWrapper`, `params` to the `de.Variable`. Like the wrapper it holds
+  one step's scratch rows and writes nothing to checkpoints.
+  """
+
+  def __init__(self, wrapper, initial_value, dim, dtype, trainable, name):
+    self._wrapper = wrapper
+    self._one_row_shape = tf.TensorShape([1, dim])
+    self._report_one_row = False
+    super().__init__(initial_value, shape=tf.TensorShape([None, dim]),
+                     dtype=dtype, trainable=trainable, name=name)
+
+  @property
+  def wrapper(self):
+    """The `TrainableWrapper` whose rows this holds."""
+    return self._wrapper
+
+  @property
+  def params(self):
+    """The `de.Variable` the rows belong to."""
+    return self._wrapper.params
+
+  @property
+  def shape(self):
+    # See `one_row_shapes`.
+    return self._one_row_shape if self._report_one_row else self._shape
+
+  def _serialize_to_tensors(self):
+    return {}
+
+  def _restore_from_tensors(self, restored_tensors):
+    del restored_tensors
+    return tf.no_op()
+
+
+@contextlib.contextmanager
+def one_row_shapes(variables):
+  """Makes the `RowsVariable`s among `variables` report shape `[1, dim]`.
+
+  Optimizers compute some slots' initial values from the variable's static
+  shape (`tf.constant(0.1, shape=var.shape)` in TF1 Ftrl, tf_keras Adagrad),
+  which `[None, dim]` cannot fill. While they make slots, a rows variable
+  reports one row, and that row becomes the slot table's default row.
+  """
+  rows = [v for v in variables if isinstance(v, RowsVariable)]
+  for v in rows:
+    v._report_one_row = True  # pylint: disable=protected-access
+  try:
+    yield
+  finally:
+    for v in rows:
+      v._report_one_row = False  # pylint: disable=protected-access
+
+
+def wrapper_of(variable):
+  """The `TrainableWrapper` `variable` is a face of, or None."""
+  if isinstance(variable, TrainableWrapper):
+    return variable
+  if isinstance(variable, RowsVariable):
+    return variable.wrapper
+  return None
+
+
+def rows_face(variable):
+  """`variable`, or its `RowsVariable` when it is a wrapper (either face)."""
+  wrapper = wrapper_of(variable)
+  return variable if wrapper is None else wrapper.rows_variable
+
+
+def rows_faces(variables):
+  """`rows_face` over a list of variables, or over what a callable returns
+  (optimizers' `minimize` accepts a `var_list` function)."""
+  if callable(variables):
+    return lambda: rows_faces(variables())
+  return [rows_face(v) for v in tf.nest.flatten(variables)]
+
+
 def _row_ids_variable(dtype, name):
   """An empty, non-trainable `[None]` variable (ids or exists per row)."""
   return tf.Variable(tf.zeros([0], dtype), shape=tf.TensorShape([None]),
@@ -221,6 +332,11 @@ def _checked_ids(params, ids):
     raise TypeError("%s: ids must be %s, got %s" %
                     (params.name, params.key_dtype.name, ids.dtype.name))
   return tf.convert_to_tensor(ids, params.key_dtype)
+
+
+# Base name of the wrappers of unnamed lookups (upstream's, without its
+# leading "_", which variable names cannot start with).
+_ANONYMOUS_LOOKUP = "anonymous_trainable_store_key"
 
 
 def get_or_create_wrapper(params, name):
@@ -236,12 +352,20 @@ def trainable_lookup(params, ids, name=None, max_norm=None,
                      return_trainable=False):
   """Rows of `ids` through the wrapper named `name` (created on first use).
 
+  In a graph (TF1, or a `tf.function` trace) `name` may be None, as upstream
+  allows: the lookup then gets a wrapper named uniquely in that graph, so
+  every unnamed lookup of a graph has its own, and a retrace reuses them.
+
   Raises:
-    ValueError: `name` is None (it keys the wrapper that carries gradients).
+    ValueError: `name` is None while executing eagerly (the name keys the
+      wrapper that carries gradients from one step to the next).
   """
   if name is None:
-    raise ValueError("Must specify a name for the lookup of %s: the name keys "
-                     "the trainable wrapper across steps" % params.name)
+    if tf.executing_eagerly():
+      raise ValueError("Must specify a name for the lookup of %s when running "
+                       "eagerly: the name keys the trainable wrapper across "
+                       "steps" % params.name)
+    name = tf.compat.v1.get_default_graph().unique_name(_ANONYMOUS_LOOKUP)
   if not params.value_dtype.is_floating:
     if return_trainable:
       raise TypeError("%s holds %s values, which cannot be trained" %

@@ -103,3 +103,22 @@ class KVTable:
   def export(self, name=None):
     """All rows: `(keys [M], values [M, dim])`, in no particular order."""
     raise NotImplementedError
+
+  def adopt_renamed(self, former_name):
+    """Takes over the rows stored under `former_name` (an earlier name of
+    this table, e.g. a slot table named after Keras 3's slot names) when this
+    table holds none; rows are moved, never merged.
+
+    Only backends whose rows outlive the process have anything to take over;
+    the default (in-process tables) does nothing.
+
+    Args:
+      former_name: the earlier table name (shard suffix `_mht_...` allowed).
+
+    Returns:
+      `(moved, kept_both)`: how many storage units were moved (0: nothing
+      found, or nothing to do), and whether both names held rows, in which
+      case this table kept its own and the former rows were left alone.
+    """
+    del former_name
+    return 0, False

@@ -207,6 +207,18 @@ class RedisTable(lookup_ops.LookupInterface, kv_table.KVTable):
       return redis_table_ops.ops.tfra_redis_table_export_rows(
           self.resource_handle, self._key_dtype, self._value_dtype)
 
+  def adopt_renamed(self, former_name):
+    """See `KVTable.adopt_renamed`: renames the former name's buckets (same
+    model tag, same hash tags, so no row is copied), then re-buckets them if
+    the former layout differs. Runs the op at once (eagerly)."""
+    former_embedding_name = former_name.split("_mht_", 1)[0]
+    with tf.init_scope(), ops.device(self._device):
+      if not context.executing_eagerly():
+        raise RuntimeError("adopt_renamed runs eagerly only (%s)" % self._name)
+      renamed, kept_both = redis_table_ops.ops.tfra_redis_table_adopt_renamed(
+          self.resource_handle, former_embedding_name)
+      return int(renamed), bool(kept_both)
+
   def save_to_file_system(self,
                           dirpath,
                           file_name=None,

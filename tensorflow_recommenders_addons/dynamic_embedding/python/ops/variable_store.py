@@ -1,7 +1,9 @@
 """The machinery behind `de.get_variable`: a store of variables by full name.
 
-The store lives with the outermost default graph (a graph collection), so
-`tf.compat.v1.reset_default_graph()` and Keras' `clear_session()` empty it.
+The store lives with the outermost default graph (kept beside it, not in a
+graph collection, whose contents a TF1 `Saver` would try to write into every
+meta graph), so `tf.compat.v1.reset_default_graph()` and Keras'
+`clear_session()` empty it.
 Names and reuse follow `tf.compat.v1.variable_scope`.
 
 It knows nothing of `de.Variable`: `dynamic_embedding_variable` binds it to
@@ -10,11 +12,12 @@ below the class it stores and imports nothing of this package.
 """
 
 import inspect
+import weakref
 
 import tensorflow as tf
 
-# Graph collection holding the {full name: variable} dict.
-_STORE_COLLECTION = "__tfra_dynamic_embedding_variable_store"
+# {outermost graph: {full name: variable}}; a store goes with its graph.
+_STORES = weakref.WeakKeyDictionary()
 
 # Arguments an existing variable must match to be returned for a request.
 _MUST_MATCH = ("key_dtype", "value_dtype", "dim")
@@ -23,11 +26,8 @@ _MUST_MATCH = ("key_dtype", "value_dtype", "dim")
 def _store():
   """The {full name: variable} dict of the outermost default graph."""
   with tf.init_scope():
-    store = tf.compat.v1.get_default_graph().get_collection_ref(
-        _STORE_COLLECTION)
-  if not store:
-    store.append({})
-  return store[0]
+    graph = tf.compat.v1.get_default_graph()
+  return _STORES.setdefault(graph, {})
 
 
 def get_or_create(variable_class, full_name, reuse=tf.compat.v1.AUTO_REUSE,

@@ -157,6 +157,8 @@ Result<std::unique_ptr<OpenedTable>> OpenRedisTable(
   settings.read_fallback_to_default = config.redis_read_fallback_to_default;
   table->store = std::make_unique<RedisTableStore>(*client, settings);
   table->import_bucket_keys = layout->import_buckets();
+  table->layout = *layout;
+  table->key_kind = request.key_kind;
 
   const FieldBucketer bucketer(request.key_kind,
                                static_cast<uint32_t>(config.storage_slice),

@@ -9,12 +9,14 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/config_path.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/field_bucketer.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_layout.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_config.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_store.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/slot_tags.h"
@@ -46,6 +48,8 @@ struct OpenedTable {
   std::string config_path;
   RedisTableConfig config;
   std::unique_ptr<RedisTableStore> store;
+  std::optional<TableKeyLayout> layout;  // always set once opened
+  KeyKind key_kind = KeyKind::kInt64;
   std::vector<std::string> import_bucket_keys;
   // Non-fatal findings (unknown config keys, ...), for the kernel to log.
   std::vector<std::string> warnings;

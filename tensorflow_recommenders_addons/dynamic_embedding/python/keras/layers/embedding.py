@@ -1,6 +1,9 @@
-"""Keras 3 layers whose embedding rows live in a `de.Variable`.
+"""Keras layers whose embedding rows live in a `de.Variable`.
 
-Train them with an optimizer wrapped by `de.DynamicEmbeddingOptimizer`.
+They subclass the `Layer` of the Keras generation `tf.keras` names: Keras 3 by
+default, tf_keras (Keras 2) when TF_USE_LEGACY_KERAS=1 is set before
+TensorFlow is imported. Train them with an optimizer of that generation
+wrapped by `de.DynamicEmbeddingOptimizer`.
 """
 
 import keras
@@ -8,6 +11,10 @@ import tensorflow as tf
 
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import dynamic_embedding_variable
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import embedding_weights
+
+# tf.keras's Layer; under tf_keras it is not a Keras 3 layer.
+_Layer = tf.keras.layers.Layer
+_KERAS2 = not issubclass(_Layer, keras.layers.Layer)
 
 _VARIABLE_KWARGS = {
     "partitioner": dynamic_embedding_variable.default_partition_fn,
@@ -20,13 +27,14 @@ _VARIABLE_KWARGS = {
 }
 
 
-class Embedding(keras.layers.Layer):
+class Embedding(_Layer):
   """Looks up ids (any shape, or ragged) in an unbounded embedding table.
 
   Output shape: `ids.shape + [embedding_size]`. The table is the `de.Variable`
   `self.params` (`get_variable("<name>-parameter")`: layers with the same name
   share it until `keras.backend.clear_session()`); `self.shadow` is the
-  `TrainableWrapper` Keras trains (`trainable_weights == [shadow]`).
+  `TrainableWrapper` Keras trains (`trainable_weights == [shadow]` under
+  Keras 3; under tf_keras its `rows_variable`).
   Training calls (`training=True` or unset, in `ModelMode.TRAIN`) go through
   the wrapper; `training=False` (predict / evaluate) reads the table
   directly. Calls never insert keys; the optimizer does.
@@ -105,7 +113,11 @@ class Embedding(keras.layers.Layer):
         bp_v2=variable_kwargs["bp_v2"],
         short_file_name=variable_kwargs["short_file_name"])
     self.shadow = embedding_weights.get_or_create_wrapper(
-        self.params, "%s-shadow" % name)
+        self.params,
+        "%s/%s-shadow" % (embedding_weights.LAYER_LOOKUP_SCOPE, name))
+    if _KERAS2:
+      # tf_keras tracks tf.Variable attributes as the layer's weights.
+      self.shadow_rows = self.shadow.rows_variable
 
   def call(self, ids, training=None):
     if isinstance(ids, tf.SparseTensor):
