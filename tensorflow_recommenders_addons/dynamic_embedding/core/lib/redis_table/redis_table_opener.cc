@@ -7,6 +7,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_layout.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/client_factory.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/sentinel.h"
 
 namespace tfra {
 namespace redis_table {
@@ -43,6 +44,32 @@ redis_client::ClientOptions ClientOptionsFromConfig(
       milliseconds(config.redis_sentinel_socket_timeout);
   options.read_from_replicas = config.redis_read_access_slave;
   return options;
+}
+
+// A config that names no redis_connection_mode means Sentinel (upstream's
+// default), yet upstream's own tests and example configs point such configs
+// at a plain Redis, which TFRA 0.8 then reached by falling back to a direct
+// connection. Here the first host is asked its ROLE instead: a data node
+// ("master" or "slave") makes the table connect to it directly, with one
+// warning; a Sentinel, or a host that cannot be asked (down, other
+// credentials), leaves Sentinel mode and its errors unchanged. A mode the
+// file names is never changed.
+void ResolveDefaultConnectionMode(RedisTableConfig* config,
+                                  std::vector<std::string>* warnings) {
+  if (config->redis_connection_mode_given ||
+      config->redis_connection_mode != redis_client::Mode::kSentinel) {
+    return;
+  }
+  const redis_client::ClientOptions options = ClientOptionsFromConfig(*config);
+  const redis_client::Endpoint& first = options.endpoints.front();
+  auto role = redis_client::ProbeRole(first, options.connection);
+  if (!role.ok() || (*role != "master" && *role != "slave")) return;
+  config->redis_connection_mode = redis_client::Mode::kStandalone;
+  warnings->push_back(
+      "redis_connection_mode is not set, which means Sentinel, but " +
+      first.ToString() + " is a Redis server (role " + *role +
+      "), not a Sentinel: connecting to it directly (standalone mode, as "
+      "TFRA 0.8 did); set \"redis_connection_mode\": 2 to say so");
 }
 
 // The first slot range of every master, from CLUSTER SLOTS, for the
@@ -134,6 +161,7 @@ Result<std::unique_ptr<OpenedTable>> OpenRedisTable(
                                 choice->path + ", " +
                                 choice->source_description + ")");
   }
+  ResolveDefaultConnectionMode(&table->config, &table->warnings);
   const RedisTableConfig& config = table->config;
   auto client = redis_client::ClientRegistry::Global().GetOrCreate(
       ClientOptionsFromConfig(config));
