@@ -304,27 +304,57 @@ class Variable(tf.__internal__.tracking.Trackable,
     return self.name.replace("/", "_")
 
   def _checked_keys(self, keys):
-    if isinstance(keys, (tf.Tensor, tf.Variable)) and (keys.dtype !=
-                                                       self.key_dtype):
-      raise TypeError("%s: keys must be %s, got %s" %
-                      (self.name, self.key_dtype.name, keys.dtype.name))
-    return tf.convert_to_tensor(keys, self.key_dtype)
+    """`keys` as a tensor of `key_dtype`.
+
+    Raises:
+      ValueError: a tensor or variable of another dtype (upstream's error).
+    """
+    return _checked_dtype(self.name, "keys", keys, self.key_dtype)
 
   def _checked_values(self, keys, values):
-    if isinstance(values, (tf.Tensor, tf.Variable)) and (values.dtype !=
-                                                         self.value_dtype):
-      raise TypeError("%s: values must be %s, got %s" %
-                      (self.name, self.value_dtype.name, values.dtype.name))
-    values = tf.convert_to_tensor(values, self.value_dtype)
+    """`values` as a tensor of `value_dtype` shaped `keys.shape + [dim]`.
+
+    Raises:
+      ValueError: a tensor or variable of another dtype.
+      InvalidArgumentError: a shape other than `keys.shape + [dim]` (also an
+        empty batch with values of shape [0]), "Expected shape ..." as the
+        table ops say it; a shape only known when the graph runs is checked
+        then.
+    """
+    values = _checked_dtype(self.name, "values", values, self.value_dtype)
     expected = keys.shape.concatenate([self.dim])
     if not values.shape.is_compatible_with(expected):
-      raise ValueError("%s: values must have shape %s (keys + [dim]), got %s" %
-                       (self.name, expected, values.shape))
-    return values
+      raise tf.errors.InvalidArgumentError(
+          None, None, "%s: Expected shape %s for values (keys + [dim]), got %s"
+          % (self.name, expected, values.shape))
+    if (keys.shape.rank == 1 and values.shape.rank == 2) or (
+        keys.shape.is_fully_defined() and values.shape.is_fully_defined()):
+      return values  # Checked above, or the table op checks the row count.
+    expected_dynamic = tf.concat([tf.shape(keys), [self.dim]], 0)
+    shape = tf.shape(values)
+    same = tf.cond(
+        tf.equal(tf.size(shape), tf.size(expected_dynamic)),
+        lambda: tf.reduce_all(tf.equal(shape, expected_dynamic)),
+        lambda: tf.constant(False))
+    check = tf.debugging.Assert(same, [
+        "%s: Expected shape" % self.name, expected_dynamic,
+        "(keys + [dim]) for values, got", shape
+    ])
+    with tf.control_dependencies([check]):
+      return tf.identity(values)
 
   def _per_shard(self, flat_keys, aligned, table_fn, stitch=False):
     return sharding.per_shard(self._tables, self.devices, self.partition_fn,
                               flat_keys, aligned, table_fn, stitch)
+
+
+def _checked_dtype(variable_name, what, tensor, dtype):
+  """`tensor` converted to `dtype`; ValueError if it is a tensor or variable
+  of another dtype (upstream converted with that dtype, which raises so)."""
+  if isinstance(tensor, (tf.Tensor, tf.Variable)) and tensor.dtype != dtype:
+    raise ValueError("%s: %s must be %s, got %s" %
+                     (variable_name, what, dtype.name, tensor.dtype.name))
+  return tf.convert_to_tensor(tensor, dtype)
 
 
 def _check_dtypes(key_dtype, value_dtype):

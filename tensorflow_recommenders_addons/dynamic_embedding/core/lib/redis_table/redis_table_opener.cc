@@ -16,6 +16,18 @@ namespace {
 using redis_client::Access;
 using std::chrono::milliseconds;
 
+// The deployment check's failure, for the table `description`. When no
+// node could be reached, the message carries TFRA 0.8's words for that
+// ("Exit without any Redis connection"): scripts and upstream's tests match
+// on them.
+Status DeploymentStatus(const redis_client::Status& checked,
+                        const std::string& description) {
+  Status status = FromClientStatus(checked, "connecting " + description);
+  if (status.code() != StatusCode::kUnavailable) return status;
+  return FromClientStatus(checked, "connecting " + description +
+                                       ": Exit without any Redis connection");
+}
+
 redis_client::ClientOptions ClientOptionsFromConfig(
     const RedisTableConfig& config) {
   redis_client::ClientOptions options;
@@ -167,8 +179,8 @@ Result<std::unique_ptr<OpenedTable>> OpenRedisTable(
       ClientOptionsFromConfig(config));
   const std::string description = "Redis table '" + request.embedding_name + "'";
   if (!client.ok()) return FromClientStatus(client.status(), description);
-  TFRA_TABLE_RETURN_IF_ERROR(FromClientStatus(
-      redis_client::CheckDeployment(**client), "connecting " + description));
+  TFRA_TABLE_RETURN_IF_ERROR(
+      DeploymentStatus(redis_client::CheckDeployment(**client), description));
   auto masters = MastersForHashTags(config, **client);
   if (!masters.ok()) return masters.status();
   auto layout = TableKeyLayout::Create(config, request.embedding_name, *masters);

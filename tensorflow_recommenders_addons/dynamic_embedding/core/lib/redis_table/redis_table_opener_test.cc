@@ -180,6 +180,16 @@ TEST_F(DefaultConnectionModeTest, AnExplicitSentinelModeIsNeverChanged) {
       << opened.status().ToString();
 }
 
+TEST_F(DefaultConnectionModeTest, NoReachableNodeFailsInUpstreamsWords) {
+  auto opened = OpenNaming("127.0.0.1", client_util::UnusedPort(),
+                           ", \"redis_connection_mode\": 2");
+  EXPECT_EQ(opened.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(opened.status().message().find(
+                "Exit without any Redis connection"),
+            std::string::npos)
+      << opened.status().ToString();
+}
+
 }  // namespace
 }  // namespace redis_table
 }  // namespace tfra
