@@ -12,6 +12,7 @@ from tensorflow_recommenders_addons.dynamic_embedding.python.ops import default_
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import dynamic_embedding_creator
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import embedding_weights
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import sharding
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import table_saveables
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import variable_file_system
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import variable_store
 
@@ -111,7 +112,11 @@ class Variable(tf.__internal__.tracking.Trackable,
     with tf.init_scope():  # Tables outlive any tf.function tracing this.
       self._rows = default_rows.RowInitializer(initializer, self.dim,
                                                self.value_dtype)
-      self._tables = [self._create_table(i) for i in range(self.shard_num)]
+      # Graph op names as upstream's: "<last name part>/<table name>".
+      with tf.name_scope(self.name.split("/")[-1]):
+        self._tables = [self._create_table(i) for i in range(self.shard_num)]
+      self._tf1_saveables = table_saveables.graph_saveables(
+          self._tables, checkpoint)
     self._track_trackable(tf.__internal__.tracking.wrap(list(self._tables)),
                           name="tables_of_%s" % name)
     if self._rows.state is not None:
@@ -135,6 +140,16 @@ class Variable(tf.__internal__.tracking.Trackable,
   def tables(self):
     """The shard tables (`KVTable`s), in shard order."""
     return list(self._tables)
+
+  def _serialize_to_tensors(self):
+    """Nothing of its own: TF2 checkpoints save each table as a child."""
+    return {}
+
+  def _gather_saveables_for_checkpoint(self):
+    """What `tf.compat.v1.train.Saver(var_list=[..., variable])` saves: the
+    tables, under upstream's names (see table_saveables.py). TF2 checkpoints
+    use `_serialize_to_tensors` instead."""
+    return {saveable.name: saveable for saveable in self._tf1_saveables}
 
   def lookup(self, keys, return_exists=False, name=None,
              dynamic_defaults=True):
