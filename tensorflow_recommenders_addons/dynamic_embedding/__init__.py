@@ -30,6 +30,9 @@ from tensorflow_recommenders_addons.dynamic_embedding.python.ops.in_process_tabl
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.in_process_table_ops import InProcessHashTable
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.kv_table import KVTable
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.redis_table_ops import RedisTable
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.restrict_policies import FrequencyRestrictPolicy
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.restrict_policies import RestrictPolicy
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.restrict_policies import TimestampRestrictPolicy
 
 __all__ = [
     "CuckooHashTable",
@@ -38,6 +41,7 @@ __all__ = [
     "DynamicEmbeddingOptimizer",
     "DynamicEmbeddingSaver",
     "FileSystemSaver",
+    "FrequencyRestrictPolicy",
     "InProcessHashTable",
     "KVCreator",
     "KVTable",
@@ -45,6 +49,8 @@ __all__ = [
     "RedisTable",
     "RedisTableConfig",
     "RedisTableCreator",
+    "RestrictPolicy",
+    "TimestampRestrictPolicy",
     "TrainableWrapper",
     "Variable",
     "embedding_lookup",

@@ -76,6 +76,8 @@ class DynamicEmbeddingOptimizerMixin:
         bp_v2=self._de_bp_v2,
         short_file_name=params.short_file_name)
     self._track_trackable(slot_params, name=slot_params.name, overwrite=True)
+    if params.restrict_policy is not None:  # Its restrictions cover slots.
+      params.restrict_policy._track_params_from_optimizer_slots([slot_params])  # pylint: disable=protected-access
     slot = TrainableWrapper(slot_params, slot_params.name, trainable=False,
                             ids=wrapper.ids)
     self._de_slots.setdefault(self._var_key(wrapper), []).append(slot)

@@ -11,6 +11,7 @@ import tensorflow as tf
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import default_rows
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import dynamic_embedding_creator
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import embedding_weights
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import restrict_policies
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import sharding
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import table_saveables
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import variable_file_system
@@ -75,14 +76,16 @@ class Variable(tf.__internal__.tracking.Trackable,
       checkpoint: passed to every table.
       init_size: capacity hint, split evenly over shards.
       kv_creator: a `KVCreator` (None: `CuckooHashTableCreator()`).
-      restrict_policy: must be None (restrict policies are not implemented).
+      restrict_policy: None, or a `RestrictPolicy` subclass (e.g.
+        `de.FrequencyRestrictPolicy`) that keeps a status per key and lets
+        `restrict()` bound the variable and its slots.
       bp_v2: optimizers write back deltas (`accum`) instead of rows.
       short_file_name: slot variables are named `<name>/<slot>`.
 
     Raises:
-      TypeError: unsupported dtypes or a creator that is not a `KVCreator`.
+      TypeError: unsupported dtypes, a creator that is not a `KVCreator`, or
+        a restrict policy that is not a `RestrictPolicy` subclass.
       ValueError: `dim` < 1 or an initializer that cannot make rows.
-      NotImplementedError: a restrict policy was given.
     """
     self.key_dtype = tf.as_dtype(key_dtype)
     self.value_dtype = tf.as_dtype(value_dtype)
@@ -103,9 +106,7 @@ class Variable(tf.__internal__.tracking.Trackable,
     self.checkpoint = checkpoint
     self.init_size = init_size
     self.kv_creator = dynamic_embedding_creator.check_creator(kv_creator)
-    if restrict_policy is not None:
-      raise NotImplementedError("restrict policies are not implemented yet")
-    self.restrict_policy = None
+    policy_class = restrict_policies.check_policy_class(restrict_policy)
     self.bp_v2 = bool(bp_v2)
     self.short_file_name = bool(short_file_name)
     self.trainable_store = {}
@@ -121,6 +122,11 @@ class Variable(tf.__internal__.tracking.Trackable,
                           name="tables_of_%s" % name)
     if self._rows.state is not None:
       self._track_trackable(self._rows.state, name="default_rows_state")
+    # After the tables: the policy's status variable copies their settings.
+    self._restrict_policy = policy_class(self) if policy_class else None
+    if self._restrict_policy is not None:
+      status = self._restrict_policy.status
+      self._track_trackable(status, name=status.name)
 
   def _create_table(self, index):
     table_name = "%s_mht_%dof%d" % (self.name.replace("/", "_"), index + 1,
@@ -309,10 +315,30 @@ class Variable(tf.__internal__.tracking.Trackable,
     return [slot.params for wrapper in self.trainable_store.values()
             for slot in slots_of(wrapper)]
 
+  @property
+  def restrict_policy(self):
+    """The `RestrictPolicy` instance, or None."""
+    return self._restrict_policy
+
   def restrict(self, num_reserved, **kwargs):
-    """Upstream's size restriction; without a restrict policy a no-op."""
-    del num_reserved, kwargs
-    tf.get_logger().warning("%s has no restrict policy", self.name)
+    """Bounds the variable (and its slots and status) by its restrict policy.
+
+    See `RestrictPolicy.apply_restriction`. Example:
+      >>> var.restrict(100000, trigger=120000)
+
+    Args:
+      num_reserved: int, keys to keep.
+      **kwargs: `trigger` (int): restrict only above this size.
+
+    Returns:
+      The restriction op (eagerly it has run), or None (with a warning)
+      when the variable has no restrict policy, as upstream.
+    """
+    if self._restrict_policy is None:
+      tf.get_logger().warning("Call restrict without setting restrict "
+                              "policy (%s).", self.name)
+      return None
+    return self._restrict_policy.apply_restriction(num_reserved, **kwargs)
 
   @property
   def _scope_name(self):

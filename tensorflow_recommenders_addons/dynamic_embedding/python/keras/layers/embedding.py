@@ -168,6 +168,7 @@ class Embedding(keras.layers.Layer):
         "bp_v2": self._variable_kwargs["bp_v2"],
         "init_capacity": self._variable_kwargs["init_capacity"],
         "checkpoint": self._variable_kwargs["checkpoint"],
+        "restrict_policy": _policy_name(self.params.restrict_policy),
     })
     if self.keep_distribution:
       config["devices"] = self.params.devices
@@ -176,6 +177,12 @@ class Embedding(keras.layers.Layer):
 
 
 BasicEmbedding = Embedding
+
+
+def _policy_name(policy):
+  """The class name of a restrict policy (JSON-safe), or None; the layer's
+  constructor takes either the class or its name."""
+  return None if policy is None else type(policy).__name__
 
 
 def _serialize_initializer(initializer):
