@@ -1,8 +1,9 @@
 """Dynamic embeddings: embedding tables without a fixed vocabulary.
 
 Import as `from tensorflow_recommenders_addons import dynamic_embedding as de`.
-Importing changes nothing in TensorFlow or Keras; the Redis op library loads
-on first use.
+Importing changes nothing in TensorFlow, and in Keras only adds the layers to
+its registry of serializable classes; the Redis op library loads on first
+use (or with `tfra.register_all()`).
 """
 
 from tensorflow_recommenders_addons.dynamic_embedding.python import keras

@@ -216,13 +216,6 @@ def test_saved_model_serves_the_trained_table(unique_name, tmp_path):
   assert not [name for name, _ in saved if "ids" in name.split("/")], saved
 
 
-def test_keras_weight_files_refuse_instead_of_dropping_the_table(
-    unique_name, tmp_path):
-  model, _ = _model(unique_name)
-  with pytest.raises(NotImplementedError, match="tf.train.Checkpoint"):
-    model.save_weights(str(tmp_path / "m.weights.h5"))
-
-
 def test_field_wise_embedding_combines_rows_per_field(unique_name):
   layer = de.keras.layers.FieldWiseEmbedding(
       2, nslots=3, slot_map_fn=lambda ids: tf.math.floormod(ids, 3),

@@ -6,6 +6,8 @@ Train them with an optimizer wrapped by `de.DynamicEmbeddingOptimizer`.
 import keras
 import tensorflow as tf
 
+from tensorflow_recommenders_addons.dynamic_embedding.python.keras import table_weights
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import dynamic_embedding_creator
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import dynamic_embedding_variable
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import embedding_weights
 
@@ -87,6 +89,10 @@ class Embedding(keras.layers.Layer):
     self.supports_jit = False  # Table ops have no XLA kernels.
     if initializer is None:
       initializer = keras.initializers.RandomNormal(stddev=0.05)
+    elif isinstance(initializer, dict):  # From get_config.
+      initializer = keras.initializers.get(initializer)
+    variable_kwargs["kv_creator"] = dynamic_embedding_creator.deserialize_creator(
+        variable_kwargs["kv_creator"])
     self._variable_kwargs = variable_kwargs
     self.params = dynamic_embedding_variable.get_variable(
         "%s-parameter" % name,
@@ -144,16 +150,20 @@ class Embedding(keras.layers.Layer):
   def compute_output_shape(self, input_shape):
     return tuple(input_shape) + (self.embedding_size,)
 
+  def _saved_variables(self):
+    """The variables whose tables Keras weight files hold: the table and a
+    restrict policy's status."""
+    policy = self.params.restrict_policy
+    return [self.params] + ([policy.status] if policy is not None else [])
+
   def save_own_variables(self, store):
-    """Refuses: Keras weight files cannot hold the table (`model.save`,
-    `save_weights`); upstream silently saved an empty wrapper instead."""
-    raise NotImplementedError(
-        "%s keeps its rows in de.Variable tables, which Keras weight files "
-        "cannot hold; save with tf.train.Checkpoint(model=..., "
-        "optimizer=...)" % self.name)
+    """Writes the table into a Keras weight file (`model.save("x.keras")`,
+    `save_weights`): its rows, or nothing for Redis `table_store_mode` 1 and
+    2 (see table_weights.py)."""
+    table_weights.save(self._saved_variables(), store)
 
   def load_own_variables(self, store):
-    self.save_own_variables(store)
+    table_weights.load(self._saved_variables(), store)
 
   def get_config(self):
     config = super().get_config()
@@ -169,10 +179,12 @@ class Embedding(keras.layers.Layer):
         "init_capacity": self._variable_kwargs["init_capacity"],
         "checkpoint": self._variable_kwargs["checkpoint"],
         "restrict_policy": _policy_name(self.params.restrict_policy),
+        # The backend, so a loaded model reopens the same tables.
+        "kv_creator": dynamic_embedding_creator.serialize_creator(
+            self.params.kv_creator),
     })
     if self.keep_distribution:
       config["devices"] = self.params.devices
-      config["kv_creator"] = self.params.kv_creator
     return config
 
 
