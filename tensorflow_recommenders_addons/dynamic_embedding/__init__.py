@@ -7,6 +7,7 @@ use (or with `tfra.register_all()`).
 """
 
 from tensorflow_recommenders_addons.dynamic_embedding.python import keras
+from tensorflow_recommenders_addons.dynamic_embedding.python import train
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.creator_options import CuckooHashTableConfig
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.creator_options import DynamicEmbeddingSaver
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.creator_options import FileSystemSaver
@@ -63,6 +64,7 @@ __all__ = [
     "get_variable",
     "keras",
     "safe_embedding_lookup_sparse",
+    "train",
     "trainable_wrapper_filter",
 ]
 

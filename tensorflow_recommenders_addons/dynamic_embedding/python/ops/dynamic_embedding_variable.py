@@ -11,6 +11,7 @@ import tensorflow as tf
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import default_rows
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import dynamic_embedding_creator
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import embedding_weights
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import file_system_saver
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import restrict_policies
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import sharding
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import table_saveables
@@ -106,6 +107,8 @@ class Variable(tf.__internal__.tracking.Trackable,
     self.checkpoint = checkpoint
     self.init_size = init_size
     self.kv_creator = dynamic_embedding_creator.check_creator(kv_creator)
+    if file_system_saver.saver_of(self) is not None:
+      file_system_saver.ensure_registered()  # Files replace table entries.
     policy_class = restrict_policies.check_policy_class(restrict_policy)
     self.bp_v2 = bool(bp_v2)
     self.short_file_name = bool(short_file_name)
@@ -117,7 +120,7 @@ class Variable(tf.__internal__.tracking.Trackable,
       with tf.name_scope(self.name.split("/")[-1]):
         self._tables = [self._create_table(i) for i in range(self.shard_num)]
       self._tf1_saveables = table_saveables.graph_saveables(
-          self._tables, checkpoint)
+          self._tables, checkpoint and file_system_saver.saver_of(self) is None)
     self._track_trackable(tf.__internal__.tracking.wrap(list(self._tables)),
                           name="tables_of_%s" % name)
     if self._rows.state is not None:
@@ -138,7 +141,8 @@ class Variable(tf.__internal__.tracking.Trackable,
           value_dtype=self.value_dtype,
           default_value=self._rows.default_row(),
           name=table_name,
-          checkpoint=self.checkpoint,
+          checkpoint=self.checkpoint and (
+              file_system_saver.saver_of(self) is None),
           init_size=int(self.init_size / self.shard_num),
           device=device)
 

@@ -136,7 +136,14 @@ class InProcessHashTable(tf.lookup.experimental.MutableHashTable,
     keys, values = super().export(name=name)
     return keys, self._to_logical(values)
 
+  def _serialize_to_tensors(self):
+    """TF's entries, or none for a table made with `checkpoint=False` (a
+    FileSystemSaver variable's: its files hold the rows)."""
+    return super()._serialize_to_tensors() if self._checkpoint else {}
+
   def _restore_from_tensors(self, restored_tensors):
+    if not restored_tensors:  # A table with checkpoint=False saved nothing.
+      return tf.no_op()
     restored = dict(restored_tensors)
     restored["-values"] = self._to_storage(restored["-values"])
     return super()._restore_from_tensors(restored)

@@ -316,6 +316,8 @@ class RedisTable(lookup_ops.LookupInterface, kv_table.KVTable):
 
   def _restore_from_tensors(self, restored_tensors):
     """Checkpoint restore: afterwards the table holds exactly what was saved."""
+    if not restored_tensors:  # A table with checkpoint=False saved nothing.
+      return tf.no_op()
     with self._op_scope("%s_table_restore" % self._name):
       return redis_table_ops.ops.tfra_redis_table_import(
           self.resource_handle, restored_tensors["table-keys"],
