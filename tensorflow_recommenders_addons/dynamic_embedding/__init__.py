@@ -8,6 +8,7 @@ use (or with `tfra.register_all()`).
 
 from tensorflow_recommenders_addons.dynamic_embedding.python import keras
 from tensorflow_recommenders_addons.dynamic_embedding.python import train
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import shadow_embedding_ops as shadow_ops
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.creator_options import CuckooHashTableConfig
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.creator_options import DynamicEmbeddingSaver
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.creator_options import FileSystemSaver
@@ -24,6 +25,7 @@ from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embeddi
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_variable import Variable
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_variable import get_variable
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.embedding_weights import ModelMode
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.graph_keys import GraphKeys
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.embedding_weights import TrainableWrapper
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.embedding_weights import enable_inference_mode
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.embedding_weights import enable_train_mode
@@ -44,6 +46,7 @@ __all__ = [
     "DynamicEmbeddingSaver",
     "FileSystemSaver",
     "FrequencyRestrictPolicy",
+    "GraphKeys",
     "InProcessHashTable",
     "KVCreator",
     "KVTable",
@@ -64,6 +67,7 @@ __all__ = [
     "get_variable",
     "keras",
     "safe_embedding_lookup_sparse",
+    "shadow_ops",
     "train",
     "trainable_wrapper_filter",
 ]

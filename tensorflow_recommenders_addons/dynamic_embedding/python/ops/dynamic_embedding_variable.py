@@ -17,6 +17,8 @@ from tensorflow_recommenders_addons.dynamic_embedding.python.ops import sharding
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import table_saveables
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import variable_file_system
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import variable_store
+# Upstream defines GraphKeys in this module; scripts import it from here.
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.graph_keys import GraphKeys  # pylint: disable=unused-import
 
 default_partition_fn = sharding.default_partition_fn
 

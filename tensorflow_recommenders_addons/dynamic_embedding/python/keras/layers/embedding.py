@@ -224,15 +224,25 @@ class SquashedEmbedding(Embedding):
                              dtype=self.params.value_dtype.name)
 
 
+# FieldWiseEmbedding's combiners, by upstream's names.
+_FIELD_COMBINERS = {
+    "sum": tf.math.unsorted_segment_sum,
+    "mean": tf.math.unsorted_segment_mean,
+    "sqrt_n": tf.math.unsorted_segment_sqrt_n,
+}
+
+
 class FieldWiseEmbedding(Embedding):
   """Combines the rows of each example by field: `(b, n)` ids give
   `(b, nslots, embedding_size)`.
 
   `slot_map_fn(ids)` maps every id to its field in `[0, nslots)`; rows of the
-  same field are combined with `combiner` ("sum", "mean" or "sqrtn").
+  same field are combined with `combiner`: "sum", "mean" or "sqrt_n" (the
+  sum divided by the square root of the count), upstream's names (those of
+  `tf.sparse.segment_*`).
 
   Raises:
-    ValueError: `slot_map_fn` is not callable.
+    ValueError: `slot_map_fn` is not callable, or an unknown combiner.
     TypeError: `nslots` is not an int.
   """
 
@@ -250,6 +260,9 @@ class FieldWiseEmbedding(Embedding):
                **kwargs):
     if not callable(slot_map_fn):
       raise ValueError("slot_map_fn must be callable, got %r" % (slot_map_fn,))
+    if combiner not in _FIELD_COMBINERS:
+      raise ValueError("combiner must be one of %s, got %r" %
+                       (sorted(_FIELD_COMBINERS), combiner))
     try:
       nslots = int(nslots)
     except (TypeError, ValueError) as e:
@@ -267,9 +280,7 @@ class FieldWiseEmbedding(Embedding):
     batch = tf.shape(ids)[0]
     fields = tf.cast(self.slot_map_fn(ids), tf.int32)
     segments = tf.range(batch)[:, None] * self.nslots + fields
-    combine = {"sum": tf.math.unsorted_segment_sum,
-               "mean": tf.math.unsorted_segment_mean,
-               "sqrtn": tf.math.unsorted_segment_sqrt_n}[self.combiner]
+    combine = _FIELD_COMBINERS[self.combiner]
     combined = combine(tf.reshape(rows, [-1, self.embedding_size]),
                        tf.reshape(segments, [-1]), batch * self.nslots)
     return tf.reshape(combined, [-1, self.nslots, self.embedding_size])
