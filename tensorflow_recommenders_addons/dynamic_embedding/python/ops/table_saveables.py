@@ -6,7 +6,8 @@ names it (`<table op name>-keys`, `<table op name>-values`), so TF1
 checkpoints read the same in both. The variable puts them in the graph's
 `SAVEABLE_OBJECTS` collection (a default `Saver()`, and
 `MonitoredTrainingSession`'s, save them) and hands them to a Saver that is
-given the variable itself (`Saver(var_list=[..., variable])`).
+given the variable itself (`Saver(var_list=[..., variable])`); a Redis
+table given to a Saver by itself hands over the same one.
 
 TF2 object-based checkpoints do not use these: they save each table through
 its own `_serialize_to_tensors` (see kv_table.py).
@@ -42,6 +43,22 @@ class TableSaveable(saveable_object.SaveableObject):
     })
 
 
+def saveable_of(table):
+  """The TableSaveable of a checkpointed table in a TF1 graph (made once,
+  named after the table's resource op); None eagerly or when the table
+  saves nothing."""
+  if tf.executing_eagerly():
+    return None
+  cached = getattr(table, "_tfra_tf1_saveable", None)
+  if cached is None:
+    tensors = table._serialize_to_tensors()  # pylint: disable=protected-access
+    if not tensors:
+      return None
+    cached = TableSaveable(table, table.resource_handle.op.name, tensors)
+    table._tfra_tf1_saveable = cached  # pylint: disable=protected-access
+  return cached
+
+
 def graph_saveables(tables, checkpoint):
   """The saveables of `tables` in a TF1 graph; none eagerly or without
   `checkpoint`. New TableSaveables go into the graph's SAVEABLE_OBJECTS
@@ -56,10 +73,9 @@ def graph_saveables(tables, checkpoint):
     if id(table) in own:
       saveables.append(own[id(table)])
       continue
-    tensors = table._serialize_to_tensors()  # pylint: disable=protected-access
-    if not tensors:
+    saveable = saveable_of(table)
+    if saveable is None:
       continue  # The table saves nothing (e.g. its own checkpoint=False).
-    saveable = TableSaveable(table, table.resource_handle.op.name, tensors)
     tf.compat.v1.add_to_collection(collection, saveable)
     saveables.append(saveable)
   return saveables
