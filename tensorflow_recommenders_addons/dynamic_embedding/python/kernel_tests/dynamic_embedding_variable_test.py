@@ -17,11 +17,6 @@ def _keys(*keys):
   return tf.constant(keys, tf.int64)
 
 
-@pytest.fixture(params=[1, 2], ids=["one_shard", "two_shards"])
-def devices(request):
-  return ["/CPU:0"] * request.param
-
-
 def test_variable_upsert_lookup_remove_export_size(kv_creator, unique_name,
                                                    devices):
   var = de.Variable(dim=3, name=unique_name, initializer=-1.0,

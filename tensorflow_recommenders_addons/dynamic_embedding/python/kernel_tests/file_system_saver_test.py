@@ -9,13 +9,10 @@ import pytest
 import tensorflow as tf
 
 from tensorflow_recommenders_addons import dynamic_embedding as de
+from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests import training_util as tu
 from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests.training_util import sorted_export
 
 pytestmark = pytest.mark.usefixtures("fresh_session")
-
-
-def _keys(*keys):
-  return tf.constant(keys, tf.int64)
 
 
 def _creator(make_creator, **saver_args):
@@ -30,7 +27,7 @@ def test_checkpoint_writes_key_value_files_and_restore_reads_them(
     make_creator, unique_name, tmp_path, checkpoint_class):
   var = de.Variable(dim=2, name=unique_name, devices=["/CPU:0"] * 2,
                     kv_creator=_creator(make_creator))
-  var.upsert(_keys(1, 2, 3), [[1., 1.], [2., 2.], [3., 3.]])
+  var.upsert(tu.keys(1, 2, 3), [[1., 1.], [2., 2.], [3., 3.]])
   checkpoint = checkpoint_class(var=var)
   path = checkpoint.save(str(tmp_path / "ckpt"))
   assert path.endswith("ckpt-1")
@@ -40,8 +37,8 @@ def test_checkpoint_writes_key_value_files_and_restore_reads_them(
       for i in (1, 2) for part in ("keys", "values"))
   # The rows are in the files only, not in checkpoint tensors.
   assert not [n for n, _ in tf.train.list_variables(path) if "table" in n]
-  var.upsert(_keys(4), [[4., 4.]])
-  var.remove(_keys(1))
+  var.upsert(tu.keys(4), [[4., 4.]])
+  var.remove(tu.keys(1))
   checkpoint.restore(path)
   keys, values = sorted_export(var)
   np.testing.assert_array_equal(keys, [1, 2, 3])
@@ -54,7 +51,7 @@ def test_save_path_and_process_rank_name_the_files(make_creator, unique_name,
   var = de.Variable(dim=1, name=unique_name,
                     kv_creator=_creator(make_creator, save_path=str(target),
                                         proc_size=2, proc_rank=1))
-  var.upsert(_keys(5), [[5.]])
+  var.upsert(tu.keys(5), [[5.]])
   tf.train.Checkpoint(var=var).write(str(tmp_path / "plain"))
   assert sorted(os.listdir(target)) == [
       "%s_mht_1of1_rank1_size2-keys" % unique_name,
@@ -69,7 +66,7 @@ def test_de_checkpoint_removes_folders_of_deleted_checkpoints(
   checkpoint = de.train.DECheckpoint(var=var)
   manager = tf.train.CheckpointManager(checkpoint, str(tmp_path), 2)
   for step in range(3):
-    var.upsert(_keys(step), [[float(step)]])
+    var.upsert(tu.keys(step), [[float(step)]])
     manager.save()
   manager.save()
   # The manager kept ckpt-3 and ckpt-4; the folders of the others went.
@@ -86,7 +83,7 @@ def test_a_saved_model_holds_the_files_of_a_redis_variable(standalone_setup,
   creator = de.RedisTableCreator(creator.config, saver=de.FileSystemSaver())
   module = tf.Module()
   module.var = de.Variable(dim=1, name=unique_name, kv_creator=creator)
-  module.var.upsert(_keys(7, 8), [[7.], [8.]])
+  module.var.upsert(tu.keys(7, 8), [[7.], [8.]])
   tf.saved_model.save(module, str(tmp_path / "sm"))
   files = os.listdir(tmp_path / "sm" / "variables" / "TFRADynamicEmbedding")
   assert sorted(files) == ["%s_mht_1of1_rank0_size1-keys" % unique_name,

@@ -21,6 +21,7 @@ import pytest
 import tensorflow as tf
 
 from tensorflow_recommenders_addons import dynamic_embedding as de
+from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests import training_util as tu
 from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests.training_util import sorted_export
 
 pytestmark = pytest.mark.usefixtures("fresh_session")
@@ -48,12 +49,6 @@ def _trained(name, kv_creator, **layer_kwargs):
   return model, layer, x
 
 
-def _assert_same_table(table, contents):
-  keys, rows = sorted_export(table)
-  np.testing.assert_array_equal(keys, contents[0])
-  np.testing.assert_array_equal(rows, contents[1])
-
-
 def test_keras_file_round_trip_restores_rows_and_predictions(
     kv_creator, unique_name, tmp_path):
   model, layer, x = _trained(unique_name, kv_creator)
@@ -65,7 +60,7 @@ def test_keras_file_round_trip_restores_rows_and_predictions(
   loaded = keras.models.load_model(path, compile=False)
   loaded_layer = loaded.get_layer(unique_name)
   assert type(loaded_layer) is de.keras.layers.Embedding
-  _assert_same_table(loaded_layer.params, saved)
+  tu.assert_same_contents(loaded_layer.params, saved)
   np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, rtol=1e-6)
 
 
@@ -78,7 +73,7 @@ def test_weights_file_restores_the_table_exactly(kv_creator, unique_name,
   model.fit(x + _VOCAB, np.zeros([len(x), 1]), epochs=1, verbose=0)
   assert int(layer.params.size()) > len(saved[0])
   model.load_weights(path)
-  _assert_same_table(layer.params, saved)
+  tu.assert_same_contents(layer.params, saved)
 
 
 def test_a_mode_2_file_holds_no_rows_and_the_model_reads_redis(

@@ -13,25 +13,17 @@ import pytest
 import tensorflow as tf
 
 from tensorflow_recommenders_addons import dynamic_embedding as de
+from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests import training_util as tu
 from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests.training_util import sorted_export
 
 pytestmark = pytest.mark.usefixtures("fresh_session")
-
-
-def _keys(*keys):
-  return tf.constant(keys, tf.int64)
-
-
-@pytest.fixture(params=[1, 2], ids=["one_shard", "two_shards"])
-def devices(request):
-  return ["/CPU:0"] * request.param
 
 
 def _train(var, optimizer, batches):
   """One eager GradientTape step per batch of ids (loss: sum of squares)."""
   for ids in batches:
     with tf.GradientTape() as tape:
-      rows, wrapper = de.embedding_lookup(var, _keys(*ids), name="lk",
+      rows, wrapper = de.embedding_lookup(var, tu.keys(*ids), name="lk",
                                           return_trainable=True)
       loss = tf.reduce_sum(rows * rows)
     optimizer.apply_gradients([(tape.gradient(loss, wrapper), wrapper)])
@@ -45,7 +37,7 @@ def _key_set(var):
 _DESCENDING = [list(range(10 - s)) for s in range(10)]
 
 
-def test_frequency_policy_counts_steps_and_keeps_the_most_frequent_keys(
+def test_frequency_policy_counts_steps_and_keeps_the_most_frequenttu.keys(
     kv_creator, unique_name, devices):
   var = de.get_variable(unique_name, dim=2, initializer=0.5, devices=devices,
                         kv_creator=kv_creator,
@@ -88,7 +80,7 @@ def test_timestamp_policy_records_the_time_and_drops_the_oldest(
          [[1, 2, 3, 4]])
   stamps = sorted_export(status)[1].ravel()
   assert all(before <= s <= time.time() + 1 for s in stamps), stamps
-  status.upsert(_keys(1, 2), [[before - 100], [before - 50]])  # Older.
+  status.upsert(tu.keys(1, 2), [[before - 100], [before - 50]])  # Older.
   var.restrict(2)
   assert _key_set(var) == _key_set(status) == {3, 4}
 
@@ -100,8 +92,8 @@ def test_restriction_runs_as_an_op_in_a_tf1_graph(unique_name):
     status = var.restrict_policy.status
     assert status.name == "status/%s/frequency" % unique_name  # upstream's
     session.run([
-        var.upsert(_keys(1, 2, 3), [[1.], [2.], [3.]]),
-        status.upsert(_keys(1, 2, 3), [[5], [1], [3]])
+        var.upsert(tu.keys(1, 2, 3), [[1.], [2.], [3.]]),
+        status.upsert(tu.keys(1, 2, 3), [[5], [1], [3]])
     ])
     restrict = var.restrict(2, trigger=2)
     session.run(restrict)
@@ -112,8 +104,8 @@ def test_restriction_runs_as_an_op_in_a_tf1_graph(unique_name):
 def test_restriction_inside_a_tf_function(kv_creator, unique_name):
   var = de.Variable(dim=1, name=unique_name, kv_creator=kv_creator,
                     restrict_policy=de.FrequencyRestrictPolicy)
-  var.upsert(_keys(1, 2, 3), [[1.], [2.], [3.]])
-  var.restrict_policy.status.upsert(_keys(1, 2, 3), [[5], [1], [3]])
+  var.upsert(tu.keys(1, 2, 3), [[1.], [2.], [3.]])
+  var.restrict_policy.status.upsert(tu.keys(1, 2, 3), [[5], [1], [3]])
 
   @tf.function
   def restrict():

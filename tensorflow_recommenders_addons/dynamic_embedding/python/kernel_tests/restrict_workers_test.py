@@ -12,9 +12,6 @@ then both train more. Read from this process afterwards:
 """
 
 import collections
-import json
-import os
-import subprocess
 import sys
 
 import numpy as np
@@ -32,28 +29,11 @@ _RESERVE = 100
 
 
 def _run_workers(config, name, tmp_path):
-  barrier = tmp_path / "barrier"
-  barrier.mkdir()
-  env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p),
-             TF_CPP_MIN_LOG_LEVEL="2")
-  procs, outs = [], []
-  for worker in range(_WORKERS):
-    outs.append(tmp_path / ("worker%d.json" % worker))
-    procs.append(subprocess.Popen(
-        [sys.executable, "-m", rw.__name__, "--config", config, "--name",
-         name, "--worker", str(worker), "--workers", str(_WORKERS),
-         "--barrier", str(barrier), "--steps", str(_STEPS), "--reserve",
-         str(_RESERVE), "--out", str(outs[-1])],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
-  for worker, proc in enumerate(procs):
-    output, _ = proc.communicate(timeout=300)
-    assert proc.returncode == 0, "worker %d failed:\n%s" % (
-        worker, output.decode(errors="replace")[-4000:])
-  reports = []
-  for out in outs:
-    with open(out) as f:
-      reports.append(json.load(f))
-  return reports
+  """Runs the workers to completion; returns their JSON reports."""
+  return tu.run_worker_processes(
+      rw.__name__, _WORKERS, tmp_path,
+      ["--config", config, "--name", name, "--steps", str(_STEPS),
+       "--reserve", str(_RESERVE)])
 
 
 def _counts(reports, phase):

@@ -14,10 +14,7 @@ import pytest
 import tensorflow as tf
 
 from tensorflow_recommenders_addons import dynamic_embedding as de
-
-
-def _keys(*keys):
-  return tf.constant(keys, tf.int64)
+from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests import training_util as tu
 
 
 def _graph_with(name, creator):
@@ -37,7 +34,7 @@ def test_saver_saves_and_restores_tables_beside_variables(
   graph, v0, var = _graph_with(unique_name, creator)
   with graph.as_default(), tf.compat.v1.Session() as session:
     session.run(tf.compat.v1.global_variables_initializer())
-    session.run(var.upsert(_keys(0, 1, 2), [[0.], [1.], [2.]]))
+    session.run(var.upsert(tu.keys(0, 1, 2), [[0.], [1.], [2.]]))
     saver = tf.compat.v1.train.Saver(
         None if default_saver else [v0, var])
     path = saver.save(session, str(tmp_path / "ckpt"))
@@ -51,13 +48,13 @@ def test_saver_saves_and_restores_tables_beside_variables(
 
   graph, v0, var = _graph_with(unique_name, creator)
   with graph.as_default(), tf.compat.v1.Session() as session:
-    session.run(var.upsert(_keys(7), [[7.]]))  # Replaced by the restore.
+    session.run(var.upsert(tu.keys(7), [[7.]]))  # Replaced by the restore.
     tf.compat.v1.train.Saver(None if default_saver else [v0, var]).restore(
         session, path)
     assert session.run(v0) == 10.0
     assert session.run(var.size()) == 3
     np.testing.assert_array_equal(
-        session.run(var.lookup(_keys(0, 1, 2, 7))), [[0.], [1.], [2.], [-1.]])
+        session.run(var.lookup(tu.keys(0, 1, 2, 7))), [[0.], [1.], [2.], [-1.]])
 
 
 def test_saver_given_only_a_table_saves_it(make_creator, unique_name,
@@ -65,12 +62,12 @@ def test_saver_given_only_a_table_saves_it(make_creator, unique_name,
   creator = make_creator()
   graph, _, var = _graph_with(unique_name, creator)
   with graph.as_default(), tf.compat.v1.Session() as session:
-    session.run(var.upsert(_keys(5), [[5.]]))
+    session.run(var.upsert(tu.keys(5), [[5.]]))
     saver = tf.compat.v1.train.Saver(var_list=[var])
     path = saver.save(session, str(tmp_path / "only_table"))
     session.run(var.clear())
     saver.restore(session, path)
-    np.testing.assert_array_equal(session.run(var.lookup(_keys(5))), [[5.]])
+    np.testing.assert_array_equal(session.run(var.lookup(tu.keys(5))), [[5.]])
 
 
 def test_a_saver_given_the_redis_table_reads_the_variables_entries(
@@ -78,7 +75,7 @@ def test_a_saver_given_the_redis_table_reads_the_variables_entries(
   creator = standalone_setup.creator()
   graph, _, var = _graph_with(unique_name, creator)
   with graph.as_default(), tf.compat.v1.Session() as session:
-    session.run(var.upsert(_keys(1, 2), [[1.], [2.]]))
+    session.run(var.upsert(tu.keys(1, 2), [[1.], [2.]]))
     path = tf.compat.v1.train.Saver([var]).save(session,
                                                 str(tmp_path / "ckpt"))
   graph, _, var = _graph_with(unique_name, creator)
@@ -97,10 +94,10 @@ def test_redis_dump_file_mode_restores_through_the_saver(standalone_setup,
                                      model_lib_abs_dir=str(tmp_path / "dumps"))
   graph, _, var = _graph_with(unique_name, creator)
   with graph.as_default(), tf.compat.v1.Session() as session:
-    session.run(var.upsert(_keys(1, 2), [[1.], [2.]]))
+    session.run(var.upsert(tu.keys(1, 2), [[1.], [2.]]))
     saver = tf.compat.v1.train.Saver(var_list=[var])
     path = saver.save(session, str(tmp_path / "ckpt"))
-    session.run(var.upsert(_keys(3), [[3.]]))
+    session.run(var.upsert(tu.keys(3), [[3.]]))
     saver.restore(session, path)
     assert session.run(var.size()) == 2
   assert any(tf.io.gfile.glob(str(tmp_path / "dumps" / "*" / "*.rdb")))

@@ -16,14 +16,11 @@ import tensorflow as tf
 
 import tensorflow_recommenders_addons as tfra
 from tensorflow_recommenders_addons import dynamic_embedding as de
+from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests import training_util as tu
 from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests.training_util import sorted_export
 from tensorflow_recommenders_addons.utils import check_platform
 
 pytestmark = pytest.mark.usefixtures("fresh_session")
-
-
-def _keys(*keys):
-  return tf.constant(keys, tf.int64)
 
 
 def test_shadow_variable_trains_through_a_tf_function(kv_creator,
@@ -42,8 +39,8 @@ def test_shadow_variable_trains_through_a_tf_function(kv_creator,
     optimizer.apply_gradients([(tape.gradient(loss, shadow), shadow)])
     return rows
 
-  assert step(_keys(1, 2)).shape == (2, 2)
-  step(_keys(2))
+  assert step(tu.keys(1, 2)).shape == (2, 2)
+  step(tu.keys(2))
   keys, rows = sorted_export(var)
   np.testing.assert_array_equal(keys, [1, 2])
   np.testing.assert_allclose(rows, [[0.5, 0.5], [0., 0.]])
@@ -99,7 +96,7 @@ def test_in_process_table_saves_and_loads_key_value_files(
     standalone_setup, unique_name, tmp_path):
   table = de.CuckooHashTable(tf.int64, tf.float32, tf.zeros([2]),
                              name=unique_name + "_mht_1of1")
-  table.insert(_keys(1, 2), [[1., 1.], [2., 2.]])
+  table.insert(tu.keys(1, 2), [[1., 1.], [2., 2.]])
   table.save_to_file_system(str(tmp_path))
   assert sorted(os.listdir(tmp_path)) == [unique_name + "_mht_1of1-keys",
                                           unique_name + "_mht_1of1-values"]
@@ -155,7 +152,7 @@ def test_a_config_without_connection_mode_reaches_a_plain_redis(
   path.write_text(json.dumps(config))
   var = de.Variable(dim=1, name=unique_name, kv_creator=de.RedisTableCreator(
       de.RedisTableConfig(redis_config_abs_dir=str(path))))
-  var.upsert(_keys(1), [[1.]])
+  var.upsert(tu.keys(1), [[1.]])
   assert int(var.size()) == 1
   config["redis_connection_mode"] = 1  # Said explicitly: Sentinels needed.
   path.write_text(json.dumps(config))
