@@ -37,7 +37,7 @@ def _key_set(var):
 _DESCENDING = [list(range(10 - s)) for s in range(10)]
 
 
-def test_frequency_policy_counts_steps_and_keeps_the_most_frequenttu.keys(
+def test_frequency_policy_counts_steps_and_keeps_the_most_frequent_keys(
     kv_creator, unique_name, devices):
   var = de.get_variable(unique_name, dim=2, initializer=0.5, devices=devices,
                         kv_creator=kv_creator,
