@@ -16,6 +16,7 @@ from tensorflow_recommenders_addons.dynamic_embedding.python.ops import restrict
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import sharding
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import table_saveables
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import variable_file_system
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import variable_inputs
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import variable_store
 # Upstream defines GraphKeys in this module; scripts import it from here.
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.graph_keys import GraphKeys  # pylint: disable=unused-import
@@ -351,57 +352,16 @@ class Variable(tf.__internal__.tracking.Trackable,
     return self.name.replace("/", "_")
 
   def _checked_keys(self, keys):
-    """`keys` as a tensor of `key_dtype`.
-
-    Raises:
-      ValueError: a tensor or variable of another dtype (upstream's error).
-    """
-    return _checked_dtype(self.name, "keys", keys, self.key_dtype)
+    return variable_inputs.checked_dtype(self.name, "keys", keys,
+                                         self.key_dtype)
 
   def _checked_values(self, keys, values):
-    """`values` as a tensor of `value_dtype` shaped `keys.shape + [dim]`.
-
-    Raises:
-      ValueError: a tensor or variable of another dtype.
-      InvalidArgumentError: a shape other than `keys.shape + [dim]` (also an
-        empty batch with values of shape [0]), "Expected shape ..." as the
-        table ops say it; a shape only known when the graph runs is checked
-        then.
-    """
-    values = _checked_dtype(self.name, "values", values, self.value_dtype)
-    expected = keys.shape.concatenate([self.dim])
-    if not values.shape.is_compatible_with(expected):
-      raise tf.errors.InvalidArgumentError(
-          None, None, "%s: Expected shape %s for values (keys + [dim]), got %s"
-          % (self.name, expected, values.shape))
-    if (keys.shape.rank == 1 and values.shape.rank == 2) or (
-        keys.shape.is_fully_defined() and values.shape.is_fully_defined()):
-      return values  # Checked above, or the table op checks the row count.
-    expected_dynamic = tf.concat([tf.shape(keys), [self.dim]], 0)
-    shape = tf.shape(values)
-    same = tf.cond(
-        tf.equal(tf.size(shape), tf.size(expected_dynamic)),
-        lambda: tf.reduce_all(tf.equal(shape, expected_dynamic)),
-        lambda: tf.constant(False))
-    check = tf.debugging.Assert(same, [
-        "%s: Expected shape" % self.name, expected_dynamic,
-        "(keys + [dim]) for values, got", shape
-    ])
-    with tf.control_dependencies([check]):
-      return tf.identity(values)
+    return variable_inputs.checked_values(self.name, keys, values,
+                                          self.value_dtype, self.dim)
 
   def _per_shard(self, flat_keys, aligned, table_fn, stitch=False):
     return sharding.per_shard(self._tables, self.devices, self.partition_fn,
                               flat_keys, aligned, table_fn, stitch)
-
-
-def _checked_dtype(variable_name, what, tensor, dtype):
-  """`tensor` converted to `dtype`; ValueError if it is a tensor or variable
-  of another dtype (upstream converted with that dtype, which raises so)."""
-  if isinstance(tensor, (tf.Tensor, tf.Variable)) and tensor.dtype != dtype:
-    raise ValueError("%s: %s must be %s, got %s" %
-                     (variable_name, what, dtype.name, tensor.dtype.name))
-  return tf.convert_to_tensor(tensor, dtype)
 
 
 def _check_dtypes(key_dtype, value_dtype):
