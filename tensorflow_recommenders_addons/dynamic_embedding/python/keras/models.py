@@ -50,6 +50,12 @@ def de_save_model(model,
   if filepath.endswith(".keras"):
     return model.save(filepath, overwrite=overwrite, *args, **kwargs)
   if not _is_keras3(model):
+    # As upstream: the ops' namespace is allowed in the SavedModel.
+    if options is None:
+      options = tf.saved_model.SaveOptions(namespace_whitelist=["TFRA"])
+    elif options.namespace_whitelist is not None and (
+        "TFRA" not in options.namespace_whitelist):
+      options.namespace_whitelist.append("TFRA")
     return model.save(filepath, overwrite=overwrite,
                       include_optimizer=include_optimizer,
                       signatures=signatures, options=options,
