@@ -1,11 +1,14 @@
 """Dynamic embeddings: embedding tables without a fixed vocabulary.
 
 Import as `from tensorflow_recommenders_addons import dynamic_embedding as de`.
-Importing changes nothing in TensorFlow or Keras; the Redis op library loads
-on first use.
+Importing changes nothing in TensorFlow, and in Keras only adds the layers to
+its registry of serializable classes; the Redis op library loads on first
+use (or with `tfra.register_all()`).
 """
 
 from tensorflow_recommenders_addons.dynamic_embedding.python import keras
+from tensorflow_recommenders_addons.dynamic_embedding.python import train
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import shadow_embedding_ops as shadow_ops
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.creator_options import CuckooHashTableConfig
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.creator_options import DynamicEmbeddingSaver
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.creator_options import FileSystemSaver
@@ -22,6 +25,7 @@ from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embeddi
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_variable import Variable
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.dynamic_embedding_variable import get_variable
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.embedding_weights import ModelMode
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.graph_keys import GraphKeys
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.embedding_weights import TrainableWrapper
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.embedding_weights import enable_inference_mode
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.embedding_weights import enable_train_mode
@@ -30,6 +34,9 @@ from tensorflow_recommenders_addons.dynamic_embedding.python.ops.in_process_tabl
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.in_process_table_ops import InProcessHashTable
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.kv_table import KVTable
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.redis_table_ops import RedisTable
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.restrict_policies import FrequencyRestrictPolicy
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.restrict_policies import RestrictPolicy
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.restrict_policies import TimestampRestrictPolicy
 
 __all__ = [
     "CuckooHashTable",
@@ -38,6 +45,8 @@ __all__ = [
     "DynamicEmbeddingOptimizer",
     "DynamicEmbeddingSaver",
     "FileSystemSaver",
+    "FrequencyRestrictPolicy",
+    "GraphKeys",
     "InProcessHashTable",
     "KVCreator",
     "KVTable",
@@ -45,6 +54,8 @@ __all__ = [
     "RedisTable",
     "RedisTableConfig",
     "RedisTableCreator",
+    "RestrictPolicy",
+    "TimestampRestrictPolicy",
     "TrainableWrapper",
     "Variable",
     "embedding_lookup",
@@ -56,6 +67,8 @@ __all__ = [
     "get_variable",
     "keras",
     "safe_embedding_lookup_sparse",
+    "shadow_ops",
+    "train",
     "trainable_wrapper_filter",
 ]
 

@@ -44,7 +44,9 @@ def _public(prefix, module, lines):
       lines.append(f"{prefix}{name} {kind} {where}")
 
 
-def main():
+def public_names():
+  """Sorted lines `<dotted name> <kind> <defining module>` of the installed
+  package; a name the walk expects but cannot reach is `<name> MISSING -`."""
   lines = []
   for prefix, path in _WALKED:
     _public(prefix, importlib.import_module(path), lines)
@@ -63,7 +65,11 @@ def main():
       _public(prefix, importlib.import_module(path), lines)
     except ImportError:
       lines.append(f"{prefix.rstrip('.')} MISSING -")
-  print("\n".join(sorted(set(lines))))
+  return sorted(set(lines))
+
+
+def main():
+  print("\n".join(public_names()))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ Upstream's tests are not ours to copy into the repository, so this tool takes
 them from a fetched snapshot of tensorflow/recommenders-addons at run time:
 
     .venv/bin/python tools/upstream_tests/run_upstream_redis_tests.py \\
-        [--mirror GIT_DIR] [--rev HEAD] [--check-platform-shim] \\
+        [--mirror GIT_DIR] [--rev HEAD] \\
         [--json OUT.json] [-k EXPR]
 
 Steps: `git show <rev>:<path>` of redis_table_ops_test.py and
@@ -32,11 +32,6 @@ a `subTest`; pytest (>= 9) reports the two apart, and record_results_plugin.py
 (copied next to the test files as conftest.py) records both. A method
 passes only when both modes pass (or one passes and the other skips as upstream
 intends, e.g. "skip eager test when using legacy Saver").
-
-Both files import `tensorflow_recommenders_addons.utils.check_platform`, which
-this package lacks: as a user would run them, neither module imports and no
-method runs. --check-platform-shim adds a stand-in for that one module to the
-staged copy (check_platform_shim.py), so every method gets its own verdict.
 """
 
 import argparse
@@ -63,7 +58,6 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 MIRROR_ENV = "TFRA_UPSTREAM_MIRROR"
 TEST_DIR = "tensorflow_recommenders_addons/dynamic_embedding/python/kernel_tests"
 TEST_FILES = ("redis_table_ops_test.py", "redis_table_variable_test.py")
-CHECK_PLATFORM = "utils/check_platform.py"
 PYTEST_TIMEOUT_S = 3600
 # Resolves "999.999.999.999" through the system's DNS resolver (traffic off loopback):
 # run only inside a private network namespace, or with --allow-dns.
@@ -123,9 +117,7 @@ def prepare(args, work):
   commit = extract_tests(args.mirror, args.rev, tests_dir)
   if args.installed:
     return commit, None
-  shim = {CHECK_PLATFORM: os.path.join(_HERE, "check_platform_shim.py")}
-  return commit, staged_package.stage(args.so, work,
-                                      shim if args.check_platform_shim else None)
+  return commit, staged_package.stage(args.so, work)
 
 
 def verdicts(args, work, records, deselect):
@@ -150,8 +142,6 @@ def parse_args(argv):
   parser.add_argument("--so", help="the op library to test (default: bazel build it)")
   parser.add_argument("--installed", action="store_true",
                       help="test the package installed for --python (no build, no staging)")
-  parser.add_argument("--check-platform-shim", action="store_true",
-                      help="stage a stand-in utils/check_platform.py (see above)")
   parser.add_argument("-k", dest="keyword", help="pytest -k expression")
   parser.add_argument("--json", help="also write the results as JSON here")
   parser.add_argument("--keep", action="store_true", help="keep the temp dir")
@@ -189,8 +179,7 @@ def main(argv=None):
       print(f"kept {work}", file=sys.stderr)
     else:
       shutil.rmtree(work, ignore_errors=True)
-  note = (" (with check_platform shim)" if args.check_platform_shim else "") + (
-      " (installed package)" if args.installed else "") + (
+  note = (" (installed package)" if args.installed else "") + (
       ", in a private network namespace" if args.in_netns else "")
   print(results_lib.report(results, commit, note))
   if args.json:

@@ -25,18 +25,10 @@ def built_op_library():
   return os.path.join(bazel_bin, SO_RELATIVE)
 
 
-def stage(so_path, dest, extra_files=None):
-  """Copies the package into `dest`/stage with `so_path` in place; returns that folder.
-
-  `extra_files` maps package-relative paths to files copied in only where the
-  package has no such file (run_upstream_redis_tests.py --check-platform-shim).
-  """
+def stage(so_path, dest):
+  """Copies the package into `dest`/stage with `so_path` in place; returns that folder."""
   root = os.path.join(dest, "stage")
   shutil.copytree(os.path.join(REPO_ROOT, PACKAGE), os.path.join(root, PACKAGE),
                   ignore=shutil.ignore_patterns("__pycache__", "kernel_tests", "*.so"))
   shutil.copy(so_path, os.path.join(root, SO_RELATIVE))
-  for relative, source in (extra_files or {}).items():
-    target = os.path.join(root, PACKAGE, relative)
-    if not os.path.exists(target):
-      shutil.copy(source, target)
   return root

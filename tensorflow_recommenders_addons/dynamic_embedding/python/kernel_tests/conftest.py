@@ -120,6 +120,12 @@ def kv_creator(make_creator):
   return make_creator()
 
 
+@pytest.fixture(params=[1, 2], ids=["one_shard", "two_shards"])
+def devices(request):
+  """The devices of a variable of one shard, then of two."""
+  return ["/CPU:0"] * request.param
+
+
 @pytest.fixture
 def unique_name():
   """A name no other test uses, so tables on a shared server never collide."""

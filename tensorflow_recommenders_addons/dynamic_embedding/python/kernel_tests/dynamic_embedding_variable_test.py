@@ -17,11 +17,6 @@ def _keys(*keys):
   return tf.constant(keys, tf.int64)
 
 
-@pytest.fixture(params=[1, 2], ids=["one_shard", "two_shards"])
-def devices(request):
-  return ["/CPU:0"] * request.param
-
-
 def test_variable_upsert_lookup_remove_export_size(kv_creator, unique_name,
                                                    devices):
   var = de.Variable(dim=3, name=unique_name, initializer=-1.0,
@@ -161,25 +156,73 @@ def test_random_initializers_give_each_key_fresh_rows(kv_creator, unique_name,
   assert int(var.size()) == 0
 
 
-def test_shape_dependent_or_misfit_initializers_are_rejected(unique_name):
-  with pytest.raises(ValueError):
-    de.Variable(dim=3, name=unique_name,
-                initializer=keras.initializers.GlorotUniform())
-  with pytest.raises(ValueError):
+def test_misfit_constant_initializers_are_rejected(unique_name):
+  with pytest.raises(ValueError, match="one value or dim values"):
     de.Variable(dim=3, name=unique_name, initializer=[1., 2.])
 
 
-def test_unsupported_dtype_pairs_and_mismatched_keys_raise_type_error(
+@pytest.mark.parametrize("initializer", [[7.], np.array([7.]), 7])
+def test_a_one_value_initializer_is_broadcast_to_dim(unique_name,
+                                                     initializer):
+  var = de.Variable(dim=3, name=unique_name, initializer=initializer)
+  np.testing.assert_array_equal(var.lookup(_keys(1)), [[7., 7., 7.]])
+
+
+@pytest.mark.parametrize("initializer, limit", [
+    (keras.initializers.GlorotUniform(seed=1), np.sqrt(6. / 16)),
+    (keras.initializers.HeUniform(seed=1), np.sqrt(6. / 8)),
+    (tf.compat.v1.glorot_uniform_initializer(seed=1), np.sqrt(6. / 16)),
+])
+def test_variance_scaling_draws_each_row_as_for_a_dim_vector(
+    unique_name, initializer, limit):
+  # Glorot and He scale by a variable's fans; for a table's rows those of
+  # one [dim] row, as upstream called them (fan_in = fan_out = dim = 8).
+  var = de.Variable(dim=8, name=unique_name, initializer=initializer)
+  rows = var.lookup(_keys(*range(500))).numpy()
+  assert np.all(np.abs(rows) <= limit) and np.max(np.abs(rows)) > 0.9 * limit
+  assert len({tuple(r) for r in rows}) == 500  # Each key its own row.
+
+
+def test_a_symbolic_tensor_initializer_works_in_a_graph(unique_name):
+  with tf.Graph().as_default():
+    var = de.Variable(dim=2, name=unique_name,
+                      initializer=tf.constant([-1., -2.]))
+    with tf.compat.v1.Session() as session:
+      np.testing.assert_array_equal(session.run(var.lookup(_keys(3))),
+                                    [[-1., -2.]])
+
+
+def test_mismatched_dtypes_raise_value_error_and_shapes_an_op_error(
     unique_name):
+  # Upstream's error types: user code written for TFRA catches these.
   with pytest.raises(TypeError):
     de.Variable(key_dtype=tf.int32, value_dtype=tf.string, name=unique_name)
   var = de.Variable(dim=2, name=unique_name)
-  with pytest.raises(TypeError):
-    var.lookup(tf.constant([1], tf.int32))
-  with pytest.raises(TypeError):
-    var.upsert(_keys(1), tf.constant([[1., 1.]], tf.float64))
   with pytest.raises(ValueError):
-    var.upsert(_keys(1, 2), tf.ones([2, 3]))
+    var.lookup(tf.constant([1], tf.int32))
+  with pytest.raises(ValueError):
+    var.upsert(_keys(1), tf.constant([[1., 1.]], tf.float64))
+  for values in (tf.ones([2, 3]), tf.ones([4]), tf.ones([1, 2])):
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Expected shape"):
+      var.upsert(_keys(1, 2), values)
+  with pytest.raises(tf.errors.InvalidArgumentError, match="Expected shape"):
+    var.upsert(_keys(), tf.ones([0]))  # An empty batch needs [0, dim] too.
+  var.upsert(_keys(), tf.ones([0, 2]))
+  assert var.lookup(_keys()).shape == (0, 2) and int(var.size()) == 0
+
+
+def test_a_runtime_shape_mismatch_fails_when_the_graph_runs(unique_name):
+  var = de.Variable(dim=2, name=unique_name)
+  upsert = tf.function(lambda k, v: var.upsert(k, v) and None, input_signature=[
+      tf.TensorSpec([None, None], tf.int64),
+      tf.TensorSpec(None, tf.float32)
+  ])
+  keys = tf.constant([[1, 2]], tf.int64)
+  with pytest.raises(tf.errors.InvalidArgumentError, match="Expected shape"):
+    upsert(keys, tf.ones([2, 2]))  # As many values, the wrong shape.
+  assert int(var.size()) == 0
+  upsert(keys, tf.ones([1, 2, 2]))
+  assert int(var.size()) == 2
 
 
 def test_variable_with_string_values(kv_creator, unique_name):

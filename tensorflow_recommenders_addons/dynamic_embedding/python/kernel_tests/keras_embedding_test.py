@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from tensorflow_recommenders_addons import dynamic_embedding as de
+from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests import training_util as tu
 from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests.training_util import sorted_export
 
 pytestmark = pytest.mark.usefixtures("fresh_session")
@@ -143,12 +144,6 @@ def test_custom_tape_loop_in_tf_function_lowers_the_loss(kv_creator,
   assert int(layer.params.size()) == len(np.unique(x))
 
 
-def _assert_same_contents(var, expected):
-  keys, values = sorted_export(var)
-  np.testing.assert_array_equal(keys, expected[0])
-  np.testing.assert_array_equal(values, expected[1])
-
-
 def test_checkpoint_restores_embeddings_and_slots_exactly(
     kv_creator, unique_name, tmp_path):
   model, layer, optimizer = _compiled(unique_name, kv_creator)
@@ -163,7 +158,7 @@ def test_checkpoint_restores_embeddings_and_slots_exactly(
   assert int(layer.params.size()) > len(saved[0][0])
   checkpoint.restore(path)
   for table, contents in zip(tables, saved):
-    _assert_same_contents(table, contents)
+    tu.assert_same_contents(table, contents)
 
 
 def test_checkpoint_restores_into_a_new_model(kv_creator, unique_name,
@@ -185,7 +180,7 @@ def test_checkpoint_restores_into_a_new_model(kv_creator, unique_name,
       new_optimizer)
   assert len(new_tables) == 3
   for table, contents in zip(new_tables, saved):
-    _assert_same_contents(table, contents)
+    tu.assert_same_contents(table, contents)
   np.testing.assert_allclose(new_model.predict(x, verbose=0),
                              expected_predictions, rtol=1e-6)
 
@@ -214,13 +209,6 @@ def test_saved_model_serves_the_trained_table(unique_name, tmp_path):
   saved = tf.train.list_variables(str(tmp_path / "served" / "variables" /
                                       "variables"))
   assert not [name for name, _ in saved if "ids" in name.split("/")], saved
-
-
-def test_keras_weight_files_refuse_instead_of_dropping_the_table(
-    unique_name, tmp_path):
-  model, _ = _model(unique_name)
-  with pytest.raises(NotImplementedError, match="tf.train.Checkpoint"):
-    model.save_weights(str(tmp_path / "m.weights.h5"))
 
 
 def test_field_wise_embedding_combines_rows_per_field(unique_name):

@@ -10,9 +10,6 @@ timestamps). Afterwards, read from this process:
   slots hold every id either worker trained, with finite values.
 """
 
-import json
-import os
-import subprocess
 import sys
 
 import numpy as np
@@ -31,27 +28,10 @@ _STEPS = 200  # Long enough (~0.5 s) for the phases to overlap for sure.
 
 def _run_trainers(config, name, tmp_path):
   """Runs the workers to completion; returns their JSON reports."""
-  barrier = tmp_path / "barrier"
-  barrier.mkdir()
-  env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p),
-             TF_CPP_MIN_LOG_LEVEL="2")
-  procs, outs = [], []
-  for worker in range(_WORKERS):
-    outs.append(tmp_path / ("worker%d.json" % worker))
-    procs.append(subprocess.Popen(
-        [sys.executable, "-m", ct.__name__, "--config", config, "--name", name,
-         "--worker", str(worker), "--workers", str(_WORKERS), "--barrier",
-         str(barrier), "--steps", str(_STEPS), "--out", str(outs[-1])],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
-  for worker, proc in enumerate(procs):
-    output, _ = proc.communicate(timeout=240)
-    assert proc.returncode == 0, "worker %d failed:\n%s" % (
-        worker, output.decode(errors="replace")[-4000:])
-  reports = []
-  for out in outs:
-    with open(out) as f:
-      reports.append(json.load(f))
-  return reports
+  return tu.run_worker_processes(
+      ct.__name__, _WORKERS, tmp_path,
+      ["--config", config, "--name", name, "--steps", str(_STEPS)],
+      timeout=240)
 
 
 def _assert_overlap(reports, phase):

@@ -37,15 +37,15 @@ _WRITE_COMMANDS = frozenset([
     "rename", "renamenx", "copy", "migrate", "flushdb", "flushall"
 ])
 
-# The serving process: only the op library and TensorFlow, as a serving
-# binary would have (the op library must be loaded before the graph using
-# its ops).
+# The serving process: TensorFlow and the package's public names only
+# (`tfra.register_all()` loads the op library, which the graph's ops need
+# before `tf.saved_model.load`), as upstream's serving scripts do.
 _SERVE = """
 import sys
 import numpy as np
 import tensorflow as tf
-from tensorflow_recommenders_addons.dynamic_embedding.python.ops import redis_table_ops
-redis_table_ops.redis_table_ops.ops
+import tensorflow_recommenders_addons as tfra
+tfra.register_all()
 saved_model, ids_path, out_path = sys.argv[1:4]
 model = tf.saved_model.load(saved_model)
 ids = np.load(ids_path)["ids"]

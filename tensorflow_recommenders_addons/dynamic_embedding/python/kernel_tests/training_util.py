@@ -6,6 +6,11 @@ redis_concurrent_training_test.py. Everything is seeded, so two
 whatever backend holds their rows.
 """
 
+import json
+import os
+import subprocess
+import sys
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -44,6 +49,49 @@ def sorted_export(table):
   keys, values = table.export()
   order = np.argsort(keys.numpy(), kind="stable")
   return keys.numpy()[order], values.numpy()[order]
+
+
+def keys(*ids):
+  """An int64 key tensor."""
+  return tf.constant(ids, tf.int64)
+
+
+def assert_same_contents(table, contents):
+  """`table` (a table or `de.Variable`) holds exactly `contents`, a
+  `sorted_export` taken earlier."""
+  actual_keys, actual_values = sorted_export(table)
+  np.testing.assert_array_equal(actual_keys, contents[0])
+  np.testing.assert_array_equal(actual_values, contents[1])
+
+
+def run_worker_processes(module, workers, tmp_path, args, timeout=300):
+  """Runs `python -m module` once per worker, all at once, to completion.
+
+  Each gets `args` plus `--worker I --workers N --barrier DIR --out FILE`
+  (the barrier folder `tmp_path/barrier`); returns the JSON each wrote to
+  its FILE. A worker that fails fails the calling test with its output.
+  """
+  barrier = tmp_path / "barrier"
+  barrier.mkdir()
+  env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p),
+             TF_CPP_MIN_LOG_LEVEL="2")
+  procs, outs = [], []
+  for worker in range(workers):
+    outs.append(tmp_path / ("worker%d.json" % worker))
+    procs.append(subprocess.Popen(
+        [sys.executable, "-m", module] + list(args) +
+        ["--worker", str(worker), "--workers", str(workers), "--barrier",
+         str(barrier), "--out", str(outs[-1])],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
+  for worker, proc in enumerate(procs):
+    output, _ = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, "worker %d failed:\n%s" % (
+        worker, output.decode(errors="replace")[-4000:])
+  reports = []
+  for out in outs:
+    with open(out) as f:
+      reports.append(json.load(f))
+  return reports
 
 
 def creator_for(config_path):

@@ -42,11 +42,17 @@ class DynamicEmbeddingSaver:
 
 @dataclasses.dataclass(frozen=True)
 class FileSystemSaver(DynamicEmbeddingSaver):
-  """Settings for saving tables as key/value files beside checkpoints.
+  """Settings for saving a variable's rows as key/value files beside its
+  checkpoints instead of in them.
 
-  Accepted for API compatibility with upstream TFRA. Nothing in this package
-  writes such files yet: tables are saved through their checkpoint entries.
+  Every TF2 checkpoint or SavedModel holding a variable whose creator has
+  this saver writes the variable's key/value files (upstream's names and
+  bytes) into `save_path`, or a `TFRADynamicEmbedding[-<N>]` folder beside
+  the checkpoint, and restoring reads them back (see file_system_saver.py).
   Immutable, like the creators that hold it.
+
+  Example:
+    >>> creator = de.RedisTableCreator(config, saver=de.FileSystemSaver())
 
   Args:
     proc_size: number of processes sharing the files (None: 1).

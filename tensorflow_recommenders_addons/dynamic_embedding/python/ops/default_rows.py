@@ -36,8 +36,9 @@ class RowInitializer:
 
   Accepted initializers:
   - None: zeros.
-  - A number, or a list / array / tensor of `dim` numbers: that row for every
-    new key.
+  - A number, or a list / array / tensor of `dim` numbers (or of one number,
+    repeated `dim` times, as upstream broadcasts it): that row for every new
+    key. A tensor may be symbolic (a TF1 graph's constant).
   - A constant initializer (Keras or TF Zeros, Ones, Constant): its row.
   - Any other Keras or TF initializer, a Keras initializer name (a string,
     unless values are strings), or a callable
@@ -47,16 +48,18 @@ class RowInitializer:
     therefore draws from a copy seeded by a `keras.random.SeedGenerator`, which
     advances on each lookup (deterministic for a given int seed).
 
-  Shape-dependent initializers (Keras `VarianceScaling`: Glorot, He, Lecun)
-  are rejected: an embedding table has no fixed fan-in.
+  Shape-dependent initializers (`VarianceScaling`: Glorot, He, Lecun, Keras
+  or `tf.compat.v1`) scale by the fans of a variable's shape, which an
+  embedding table, with no fixed row count, lacks. As upstream, which called
+  them with the row's shape `[dim]`, every row is drawn as that call would
+  draw it (fan-in = fan-out = `dim`); here each key gets its own draw.
   """
 
   def __init__(self, initializer, dim, value_dtype):
     """Resolves `initializer` for rows of `dim` values of `value_dtype`.
 
     Raises:
-      ValueError: a constant of the wrong size, or a shape-dependent
-        initializer.
+      ValueError: a constant with neither 1 nor `dim` values.
       TypeError: a callable initializer for non-numeric values.
     """
     self._dim = dim
@@ -99,21 +102,20 @@ class RowInitializer:
   def _row_from_constant(self, value):
     if self._dtype == tf.string:
       row = tf.convert_to_tensor(value, tf.string)
+    elif tf.is_tensor(value):  # Also a graph's symbolic tensor.
+      row = tf.cast(value, self._dtype)
     else:
       row = tf.cast(tf.convert_to_tensor(np.asarray(value)), self._dtype)
-    if row.shape.rank == 0:
-      return tf.fill([self._dim], row)
+    if row.shape.num_elements() == 1:
+      return tf.fill([self._dim], tf.reshape(row, []))
     if row.shape.num_elements() != self._dim:
-      raise ValueError("initializer has %d values, rows have %d (dim)" %
+      raise ValueError("initializer has %s values, rows have %d (dim); give "
+                       "one value or dim values" %
                        (row.shape.num_elements(), self._dim))
     return tf.reshape(row, [self._dim])
 
   def _fresh_random(self, initializer):
-    if isinstance(initializer, keras.initializers.VarianceScaling):
-      raise ValueError(
-          "%s scales by the variable's shape, which an embedding table does "
-          "not have; use e.g. keras.initializers.RandomNormal or "
-          "TruncatedNormal" % type(initializer).__name__)
+    initializer = _per_row_variance_scaling(initializer, self._dim)
     seed = getattr(initializer, "seed", None)
     if isinstance(initializer, keras.initializers.Initializer) and isinstance(
         seed, int):
@@ -129,3 +131,33 @@ class RowInitializer:
     draw_dtype = self._dtype if self._dtype.is_floating else tf.float32
     rows = initializer(shape, dtype=draw_dtype)
     return tf.cast(rows, self._dtype)
+
+
+# VarianceScaling's truncated normal draws within two standard deviations;
+# this is the stddev of a unit normal truncated there (Keras' constant).
+_TRUNCATED_STDDEV = 0.87962566103423978
+
+
+def _per_row_variance_scaling(initializer, dim):
+  """A `VarianceScaling` initializer as the plain distribution it draws from
+  for a `[dim]` variable (fan-in = fan-out = dim); others unchanged.
+
+  Keras 3's, tf_keras' and `tf.compat.v1`'s VarianceScaling (Glorot, He,
+  Lecun) all keep `scale`, `distribution` and `seed` as attributes. The
+  result is a Keras initializer with the same seed.
+  """
+  distribution = getattr(initializer, "distribution", None)
+  scale = getattr(initializer, "scale", None)
+  if distribution is None or scale is None or not hasattr(initializer, "mode"):
+    return initializer
+  variance = float(scale) / max(1, dim)
+  seed = getattr(initializer, "seed", None)
+  seed = seed if isinstance(seed, int) else None
+  if distribution == "uniform":
+    limit = float(np.sqrt(3.0 * variance))
+    return keras.initializers.RandomUniform(-limit, limit, seed=seed)
+  if distribution in ("truncated_normal", "normal"):  # v1 "normal" truncates
+    return keras.initializers.TruncatedNormal(
+        stddev=float(np.sqrt(variance)) / _TRUNCATED_STDDEV, seed=seed)
+  return keras.initializers.RandomNormal(stddev=float(np.sqrt(variance)),
+                                         seed=seed)

@@ -68,6 +68,33 @@ class KVCreator:
   def saver(self):
     return self._saver
 
+  def get_config(self):
+    """The creator's settings as JSON-safe values (Keras layer configs carry
+    it, so a saved model reopens its tables in the same backend).
+
+    Upstream's `get_config` returned the arguments of the last `create`
+    call, which a stateless creator does not keep; this returns what
+    `from_config` needs instead.
+
+    Example:
+      >>> de.RedisTableCreator(de.RedisTableConfig("/etc/r.json")).get_config()
+      {'config': {'redis_config_abs_dir': '/etc/r.json',
+                  'redis_config_abs_dir_env': None}, 'saver': None}
+    """
+    return {"config": _options_as_dict(self._config),
+            "saver": _options_as_dict(self._saver)}
+
+  @classmethod
+  def from_config(cls, config):
+    """The creator `get_config` described."""
+    return cls(config=cls._CONFIG_CLASS(**config["config"])
+               if config.get("config") is not None else None,
+               saver=FileSystemSaver(**config["saver"])
+               if config.get("saver") is not None else None)
+
+  # The class of `config`, for from_config.
+  _CONFIG_CLASS = None
+
   def create(self,
              key_dtype=None,
              value_dtype=None,
@@ -111,6 +138,37 @@ class KVCreator:
                               type(self).__name__)
 
 
+def _options_as_dict(options):
+  """A config or saver as a dict of its fields; None stays None."""
+  if options is None:
+    return None
+  if dataclasses.is_dataclass(options):
+    return dataclasses.asdict(options)
+  return {}  # CuckooHashTableConfig: no settings.
+
+
+def serialize_creator(creator):
+  """`{"class_name": ..., "config": creator.get_config()}`, or None."""
+  if creator is None:
+    return None
+  return {"class_name": type(creator).__name__, "config": creator.get_config()}
+
+
+def deserialize_creator(creator):
+  """A creator from `serialize_creator`'s dict; creators and None pass.
+
+  Raises:
+    ValueError: a dict naming a creator class this package does not have.
+  """
+  if not isinstance(creator, dict):
+    return creator
+  cls = {c.__name__: c for c in (CuckooHashTableCreator, RedisTableCreator)
+        }.get(creator.get("class_name"))
+  if cls is None:
+    raise ValueError("unknown kv_creator class %r" % creator.get("class_name"))
+  return cls.from_config(creator["config"])
+
+
 class CuckooHashTableCreator(KVCreator):
   """Makes in-process tables (`InProcessHashTable`); the default creator.
 
@@ -122,6 +180,8 @@ class CuckooHashTableCreator(KVCreator):
     >>> var = de.get_variable("emb", dim=8,
     ...                       kv_creator=de.CuckooHashTableCreator())
   """
+
+  _CONFIG_CLASS = CuckooHashTableConfig
 
   def _create_table(self, arguments):
     return in_process_table_ops.InProcessHashTable(**dataclasses.replace(
@@ -145,6 +205,8 @@ class RedisTableCreator(KVCreator):
     config: a `RedisTableConfig`, or None for `RedisTableConfig()`.
     saver: a `DynamicEmbeddingSaver`, or None.
   """
+
+  _CONFIG_CLASS = RedisTableConfig
 
   def _create_table(self, arguments):
     """Makes one `RedisTable`; `init_size` is ignored by Redis.

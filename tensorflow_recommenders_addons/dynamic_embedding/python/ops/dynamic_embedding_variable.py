@@ -11,9 +11,15 @@ import tensorflow as tf
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import default_rows
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import dynamic_embedding_creator
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import embedding_weights
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import file_system_saver
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import restrict_policies
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import sharding
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import table_saveables
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import variable_file_system
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import variable_inputs
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import variable_store
+# Upstream defines GraphKeys in this module; scripts import it from here.
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops.graph_keys import GraphKeys  # pylint: disable=unused-import
 
 default_partition_fn = sharding.default_partition_fn
 
@@ -74,14 +80,16 @@ class Variable(tf.__internal__.tracking.Trackable,
       checkpoint: passed to every table.
       init_size: capacity hint, split evenly over shards.
       kv_creator: a `KVCreator` (None: `CuckooHashTableCreator()`).
-      restrict_policy: must be None (restrict policies are not implemented).
+      restrict_policy: None, or a `RestrictPolicy` subclass (e.g.
+        `de.FrequencyRestrictPolicy`) that keeps a status per key and lets
+        `restrict()` bound the variable and its slots.
       bp_v2: optimizers write back deltas (`accum`) instead of rows.
       short_file_name: slot variables are named `<name>/<slot>`.
 
     Raises:
-      TypeError: unsupported dtypes or a creator that is not a `KVCreator`.
+      TypeError: unsupported dtypes, a creator that is not a `KVCreator`, or
+        a restrict policy that is not a `RestrictPolicy` subclass.
       ValueError: `dim` < 1 or an initializer that cannot make rows.
-      NotImplementedError: a restrict policy was given.
     """
     self.key_dtype = tf.as_dtype(key_dtype)
     self.value_dtype = tf.as_dtype(value_dtype)
@@ -102,20 +110,29 @@ class Variable(tf.__internal__.tracking.Trackable,
     self.checkpoint = checkpoint
     self.init_size = init_size
     self.kv_creator = dynamic_embedding_creator.check_creator(kv_creator)
-    if restrict_policy is not None:
-      raise NotImplementedError("restrict policies are not implemented yet")
-    self.restrict_policy = None
+    if file_system_saver.saver_of(self) is not None:
+      file_system_saver.ensure_registered()  # Files replace table entries.
+    policy_class = restrict_policies.check_policy_class(restrict_policy)
     self.bp_v2 = bool(bp_v2)
     self.short_file_name = bool(short_file_name)
     self.trainable_store = {}
     with tf.init_scope():  # Tables outlive any tf.function tracing this.
       self._rows = default_rows.RowInitializer(initializer, self.dim,
                                                self.value_dtype)
-      self._tables = [self._create_table(i) for i in range(self.shard_num)]
+      # Graph op names as upstream's: "<last name part>/<table name>".
+      with tf.name_scope(self.name.split("/")[-1]):
+        self._tables = [self._create_table(i) for i in range(self.shard_num)]
+      self._tf1_saveables = table_saveables.graph_saveables(
+          self._tables, checkpoint and file_system_saver.saver_of(self) is None)
     self._track_trackable(tf.__internal__.tracking.wrap(list(self._tables)),
                           name="tables_of_%s" % name)
     if self._rows.state is not None:
       self._track_trackable(self._rows.state, name="default_rows_state")
+    # After the tables: the policy's status variable copies their settings.
+    self._restrict_policy = policy_class(self) if policy_class else None
+    if self._restrict_policy is not None:
+      status = self._restrict_policy.status
+      self._track_trackable(status, name=status.name)
 
   def _create_table(self, index):
     table_name = "%s_mht_%dof%d" % (self.name.replace("/", "_"), index + 1,
@@ -127,7 +144,8 @@ class Variable(tf.__internal__.tracking.Trackable,
           value_dtype=self.value_dtype,
           default_value=self._rows.default_row(),
           name=table_name,
-          checkpoint=self.checkpoint,
+          checkpoint=self.checkpoint and (
+              file_system_saver.saver_of(self) is None),
           init_size=int(self.init_size / self.shard_num),
           device=device)
 
@@ -135,6 +153,16 @@ class Variable(tf.__internal__.tracking.Trackable,
   def tables(self):
     """The shard tables (`KVTable`s), in shard order."""
     return list(self._tables)
+
+  def _serialize_to_tensors(self):
+    """Nothing of its own: TF2 checkpoints save each table as a child."""
+    return {}
+
+  def _gather_saveables_for_checkpoint(self):
+    """What `tf.compat.v1.train.Saver(var_list=[..., variable])` saves: the
+    tables, under upstream's names (see table_saveables.py). TF2 checkpoints
+    use `_serialize_to_tensors` instead."""
+    return {saveable.name: saveable for saveable in self._tf1_saveables}
 
   def lookup(self, keys, return_exists=False, name=None,
              dynamic_defaults=True):
@@ -294,33 +322,42 @@ class Variable(tf.__internal__.tracking.Trackable,
     return [slot.params for wrapper in self.trainable_store.values()
             for slot in slots_of(wrapper)]
 
+  @property
+  def restrict_policy(self):
+    """The `RestrictPolicy` instance, or None."""
+    return self._restrict_policy
+
   def restrict(self, num_reserved, **kwargs):
-    """Upstream's size restriction; without a restrict policy a no-op."""
-    del num_reserved, kwargs
-    tf.get_logger().warning("%s has no restrict policy", self.name)
+    """Bounds the variable (and its slots and status) by its restrict policy.
+
+    See `RestrictPolicy.apply_restriction`. Example:
+      >>> var.restrict(100000, trigger=120000)
+
+    Args:
+      num_reserved: int, keys to keep.
+      **kwargs: `trigger` (int): restrict only above this size.
+
+    Returns:
+      The restriction op (eagerly it has run), or None (with a warning)
+      when the variable has no restrict policy, as upstream.
+    """
+    if self._restrict_policy is None:
+      tf.get_logger().warning("Call restrict without setting restrict "
+                              "policy (%s).", self.name)
+      return None
+    return self._restrict_policy.apply_restriction(num_reserved, **kwargs)
 
   @property
   def _scope_name(self):
     return self.name.replace("/", "_")
 
   def _checked_keys(self, keys):
-    if isinstance(keys, (tf.Tensor, tf.Variable)) and (keys.dtype !=
-                                                       self.key_dtype):
-      raise TypeError("%s: keys must be %s, got %s" %
-                      (self.name, self.key_dtype.name, keys.dtype.name))
-    return tf.convert_to_tensor(keys, self.key_dtype)
+    return variable_inputs.checked_dtype(self.name, "keys", keys,
+                                         self.key_dtype)
 
   def _checked_values(self, keys, values):
-    if isinstance(values, (tf.Tensor, tf.Variable)) and (values.dtype !=
-                                                         self.value_dtype):
-      raise TypeError("%s: values must be %s, got %s" %
-                      (self.name, self.value_dtype.name, values.dtype.name))
-    values = tf.convert_to_tensor(values, self.value_dtype)
-    expected = keys.shape.concatenate([self.dim])
-    if not values.shape.is_compatible_with(expected):
-      raise ValueError("%s: values must have shape %s (keys + [dim]), got %s" %
-                       (self.name, expected, values.shape))
-    return values
+    return variable_inputs.checked_values(self.name, keys, values,
+                                          self.value_dtype, self.dim)
 
   def _per_shard(self, flat_keys, aligned, table_fn, stitch=False):
     return sharding.per_shard(self._tables, self.devices, self.partition_fn,

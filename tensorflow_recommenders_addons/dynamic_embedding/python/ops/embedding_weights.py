@@ -200,7 +200,8 @@ class TrainableWrapper(keras.Variable):
     return self._value.read_value()
 
   def write_back(self, old_rows=None):
-    """Writes the rows to the table: upsert, or `accum` when `bp_v2`.
+    """Writes the rows to the table: upsert, or `accum` when `bp_v2`; then
+    updates the status of the ids when the variable has a restrict policy.
 
     Args:
       old_rows: the rows as filled (before the update); needed for bp_v2.
@@ -211,8 +212,14 @@ class TrainableWrapper(keras.Variable):
     ids = self._ids.read_value()
     rows = self._value.read_value()
     if self._exists is None:
-      return self._params.upsert(ids, rows)
-    return self._params.accum(ids, old_rows, rows, self._exists.read_value())
+      written = self._params.upsert(ids, rows)
+    else:
+      written = self._params.accum(ids, old_rows, rows,
+                                   self._exists.read_value())
+    policy = self._params.restrict_policy
+    if policy is None:
+      return written
+    return tf.group(written, policy.apply_update(ids))
 
   def size(self):
     """Rows in the table (not in the wrapper)."""

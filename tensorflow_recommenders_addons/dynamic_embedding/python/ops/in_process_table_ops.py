@@ -7,6 +7,7 @@ Redis backend behind the same protocol.
 
 import tensorflow as tf
 
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import kv_file_io
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import kv_table
 
 # TF's MutableHashTable has no kernels for these value types; rows are stored
@@ -65,6 +66,7 @@ class InProcessHashTable(tf.lookup.experimental.MutableHashTable,
       shard_saveable_object_fn: ignored (no file-system saver here).
     """
     del init_size, config, shard_saveable_object_fn  # Unused, see Args.
+    self._given_name = name
     self._logical_dtype = tf.as_dtype(value_dtype)
     storage_dtype = _STORAGE_DTYPES.get(self._logical_dtype,
                                         self._logical_dtype)
@@ -136,7 +138,61 @@ class InProcessHashTable(tf.lookup.experimental.MutableHashTable,
     keys, values = super().export(name=name)
     return keys, self._to_logical(values)
 
+  def save_to_file_system(self,
+                          dirpath,
+                          file_name=None,
+                          dirpath_env="TFRA_SAVED_KV",
+                          append_to_file=False,
+                          buffer_size=4194304,
+                          name=None):
+    """Writes every row to `<dir>/<file_name>-keys` / `-values`, in the
+    format of the Redis table's files (TFRA 0.8's bytes for numeric types),
+    so either table loads the other's files. Runs in a
+    `tf.numpy_function` (a SavedModel cannot hold it). Arguments as
+    `RedisTable.save_to_file_system`; `file_name` defaults to the table's
+    name."""
+    with tf.name_scope(name or "InProcessHashTable_save_to_file_system"):
+      keys, values = self.export()
+      return kv_file_io.save_rows(keys, values, dirpath,
+                                  file_name or self._file_name(),
+                                  dirpath_env, append_to_file, buffer_size)
+
+  def load_from_file_system(self,
+                            dirpath,
+                            file_name=None,
+                            dirpath_env="TFRA_SAVED_KV",
+                            load_entire_dir=False,
+                            buffer_size=4194304,
+                            name=None):
+    """Upserts the rows of key/value files (of either table, or TFRA 0.8);
+    with `load_entire_dir`, every file pair of `<file_name up to its last
+    _mht_>*`. Arguments as `RedisTable.load_from_file_system`.
+
+    Raises:
+      NotFoundError: a file is missing.
+      InvalidArgumentError: the two files disagree.
+    """
+    del buffer_size  # The files are read whole (the rows live in memory).
+    with tf.name_scope(name or "InProcessHashTable_load_from_file_system"):
+      keys, values = kv_file_io.load_rows(
+          dirpath, [file_name or self._file_name()], dirpath_env,
+          load_entire_dir, self._key_dtype, self._logical_dtype,
+          self._value_shape.num_elements())
+      return self.insert(keys, values)
+
+  def _file_name(self):
+    """The default file name: the table's name (an eager table's `name` is
+    None, so the name it was given)."""
+    return self._given_name
+
+  def _serialize_to_tensors(self):
+    """TF's entries, or none for a table made with `checkpoint=False` (a
+    FileSystemSaver variable's: its files hold the rows)."""
+    return super()._serialize_to_tensors() if self._checkpoint else {}
+
   def _restore_from_tensors(self, restored_tensors):
+    if not restored_tensors:  # A table with checkpoint=False saved nothing.
+      return tf.no_op()
     restored = dict(restored_tensors)
     restored["-values"] = self._to_storage(restored["-values"])
     return super()._restore_from_tensors(restored)

@@ -14,6 +14,7 @@ from tensorflow.python.training.saving import saveable_object
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import creator_options
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import kv_table
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import redis_config_path
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import table_saveables
 from tensorflow_recommenders_addons.utils.resource_loader import LazySO
 
 redis_table_ops = LazySO("dynamic_embedding/core/_redis_table_ops.so")
@@ -326,8 +327,17 @@ class RedisTable(lookup_ops.LookupInterface, kv_table.KVTable):
       return redis_table_ops.ops.tfra_redis_table_export(
           self.resource_handle, self._key_dtype, self._value_dtype)
 
+  def _gather_saveables_for_checkpoint(self):
+    """What `tf.compat.v1.train.Saver(var_list=[table])` saves: the rows,
+    named as upstream's (see table_saveables.py). TF2 checkpoints use
+    `_serialize_to_tensors`."""
+    saveable = table_saveables.saveable_of(self)
+    return {} if saveable is None else {"table": saveable}
+
   def _restore_from_tensors(self, restored_tensors):
     """Checkpoint restore: afterwards the table holds exactly what was saved."""
+    if not restored_tensors:  # A table with checkpoint=False saved nothing.
+      return tf.no_op()
     with self._op_scope("%s_table_restore" % self._name):
       return redis_table_ops.ops.tfra_redis_table_import(
           self.resource_handle, restored_tensors["table-keys"],

@@ -11,8 +11,8 @@ split it with the variable's partitioner: TFRA 0.8 wrote the whole shared
 table into every shard's files (n copies of every row). A one-shard Redis
 variable streams through the table's own op.
 
-Loading reads every shard's files. Tables with file ops of their own (Redis)
-load through them, once per shared table for `load_entire_dir`; the others
+Loading reads every shard's files. Tables sharing one storage (Redis) load
+through their own file ops, once per shared table for `load_entire_dir`; the others
 read the files here and upsert through the variable, so each row goes to the
 shard its key maps to now. Files of either backend, of TFRA 0.8 (its Redis
 files too, where every file holds every row) and, with `load_entire_dir`, of
@@ -107,7 +107,7 @@ def load(var, dirpath, names, dirpath_env, load_entire_dir, buffer_size):
   own_files = []
   whole_dir_loaded = set()
   for index, table in enumerate(var.tables):
-    if not hasattr(table, "load_from_file_system"):
+    if table.storage_id is None:  # Rows of its own: routed by key here.
       own_files.append(names[index])
       continue
     storage = table.storage_id

@@ -136,22 +136,40 @@ Result<std::vector<Endpoint>> QueryReplicaAddresses(
                                              ParseReplicasReply);
 }
 
-Status CheckRole(Connection& connection, NodeRole role) {
+namespace {
+
+// The first element of `connection`'s ROLE reply.
+Result<std::string> RoleOf(Connection& connection) {
   Result<Reply> reply = connection.Run(Role());
   if (!reply.ok()) return reply.status();
   TFRA_REDIS_RETURN_IF_ERROR(reply->ToStatus());
-  Result<std::string_view> actual = reply->element(0).AsString();
-  if (!actual.ok()) return actual.status().WithContext("ROLE");
+  Result<std::string_view> role = reply->element(0).AsString();
+  if (!role.ok()) return role.status().WithContext("ROLE");
+  return std::string(*role);
+}
+
+}  // namespace
+
+Status CheckRole(Connection& connection, NodeRole role) {
+  Result<std::string> actual = RoleOf(connection);
+  if (!actual.ok()) return actual.status();
   const std::string_view wanted =
       role == NodeRole::kMaster ? "master" : "slave";
   if (*actual != wanted) {
     connection.MarkBroken();
     return Status(ErrorCode::kUnavailable,
-                  connection.endpoint().ToString() + " has role '" +
-                      std::string(*actual) + "', expected '" +
-                      std::string(wanted) + "' (failover in progress?)");
+                  connection.endpoint().ToString() + " has role '" + *actual +
+                      "', expected '" + std::string(wanted) +
+                      "' (failover in progress?)");
   }
   return Status::Ok();
+}
+
+Result<std::string> ProbeRole(const Endpoint& endpoint,
+                              const ConnectionOptions& options) {
+  auto connection = Connection::Open(endpoint, options);
+  if (!connection.ok()) return connection.status();
+  return RoleOf(**connection);
 }
 
 namespace {

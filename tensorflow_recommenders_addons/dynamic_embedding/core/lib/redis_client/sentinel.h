@@ -33,6 +33,13 @@ Result<std::vector<Endpoint>> QueryReplicaAddresses(
 // Checks with ROLE that `connection` reaches a node of `role`.
 Status CheckRole(Connection& connection, NodeRole role);
 
+// What the node at `endpoint` is, by the first element of its ROLE reply:
+// "master", "slave" or "sentinel". Opens (handshake with `options`) and
+// closes a connection of its own. Lets a caller tell a Sentinel from a data
+// node before choosing how to connect.
+Result<std::string> ProbeRole(const Endpoint& endpoint,
+                              const ConnectionOptions& options);
+
 // Resolves a node of `role` (a random healthy replica for kReplica), opens a
 // data connection with `connection_options` and checks its ROLE; repeats up to
 // options.max_rounds times, options.round_interval apart, while the answer is

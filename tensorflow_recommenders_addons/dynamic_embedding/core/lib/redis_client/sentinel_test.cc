@@ -110,6 +110,24 @@ TEST_F(SentinelTest, ConnectsToTheNodeOfEachRole) {
   EXPECT_EQ((*replica)->endpoint().port, ReplicaPort());
 }
 
+TEST_F(SentinelTest, ProbeRoleTellsSentinelsFromDataNodes) {
+  ConnectionOptions sentinel_options;
+  sentinel_options.password = options_.password;
+  Result<std::string> sentinel = ProbeRole(sentinels_[0], sentinel_options);
+  ASSERT_TRUE(sentinel.ok()) << sentinel.status().ToString();
+  EXPECT_EQ(*sentinel, "sentinel");
+  Result<std::string> master =
+      ProbeRole({"127.0.0.1", MasterPort()}, data_options_);
+  ASSERT_TRUE(master.ok()) << master.status().ToString();
+  EXPECT_EQ(*master, "master");
+  Result<std::string> replica =
+      ProbeRole({"127.0.0.1", ReplicaPort()}, data_options_);
+  ASSERT_TRUE(replica.ok()) << replica.status().ToString();
+  EXPECT_EQ(*replica, "slave");
+  // The data password does not open a Sentinel: the probe fails.
+  EXPECT_FALSE(ProbeRole(sentinels_[0], data_options_).ok());
+}
+
 TEST_F(SentinelTest, WrongDataPasswordStopsWithoutMoreRounds) {
   ConnectionOptions wrong = data_options_;
   wrong.password = "not-the-data-pass";

@@ -431,6 +431,11 @@ Status ParseRedisTableConfig(std::string_view json_text, RedisTableConfig* out,
   RedisTableConfig config;
   std::vector<std::string> unknown;
   TFRA_TABLE_RETURN_IF_ERROR(ApplyObject(*root, &config, &unknown));
+  for (const json_object_entry& entry : root->u.object) {
+    if (EntryName(entry) == "redis_connection_mode") {
+      config.redis_connection_mode_given = true;
+    }
+  }
   std::vector<std::string> found;
   if (!unknown.empty()) {
     found.push_back("Redis config: ignoring unknown keys " +

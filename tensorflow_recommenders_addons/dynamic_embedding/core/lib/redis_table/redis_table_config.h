@@ -82,6 +82,12 @@ struct RedisTableConfig {
   // instead of failing the op.
   bool redis_read_fallback_to_default = false;
 
+  // Not a key: whether the file named redis_connection_mode. Without it the
+  // mode is Sentinel (upstream's default), and the opener connects directly
+  // when the first host turns out to be a Redis server rather than a
+  // Sentinel, as TFRA 0.8 did.
+  bool redis_connection_mode_given = false;
+
   // storage_slice_import, or storage_slice when that is <= 0.
   int32_t effective_storage_slice_import() const {
     return storage_slice_import > 0 ? storage_slice_import : storage_slice;

@@ -8,12 +8,29 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/layout_record.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/client_factory.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/sentinel.h"
 
 namespace tfra {
 namespace redis_table {
 
 using redis_client::Access;
 using std::chrono::milliseconds;
+
+namespace {
+
+// The deployment check's failure, for the table `description`. When no
+// node could be reached, the message carries TFRA 0.8's words for that
+// ("Exit without any Redis connection"): scripts and upstream's tests match
+// on them.
+Status DeploymentStatus(const redis_client::Status& checked,
+                        const std::string& description) {
+  Status status = FromClientStatus(checked, "connecting " + description);
+  if (status.code() != StatusCode::kUnavailable) return status;
+  return FromClientStatus(checked, "connecting " + description +
+                                       ": Exit without any Redis connection");
+}
+
+}  // namespace
 
 redis_client::ClientOptions ClientOptionsFromConfig(
     const RedisTableConfig& config) {
@@ -46,6 +63,32 @@ redis_client::ClientOptions ClientOptionsFromConfig(
 }
 
 namespace {
+
+// A config that names no redis_connection_mode means Sentinel (upstream's
+// default), yet upstream's own tests and example configs point such configs
+// at a plain Redis, which TFRA 0.8 then reached by falling back to a direct
+// connection. Here the first host is asked its ROLE instead: a data node
+// ("master" or "slave") makes the table connect to it directly, with one
+// warning; a Sentinel, or a host that cannot be asked (down, other
+// credentials), leaves Sentinel mode and its errors unchanged. A mode the
+// file names is never changed.
+void ResolveDefaultConnectionMode(RedisTableConfig* config,
+                                  std::vector<std::string>* warnings) {
+  if (config->redis_connection_mode_given ||
+      config->redis_connection_mode != redis_client::Mode::kSentinel) {
+    return;
+  }
+  const redis_client::ClientOptions options = ClientOptionsFromConfig(*config);
+  const redis_client::Endpoint& first = options.endpoints.front();
+  auto role = redis_client::ProbeRole(first, options.connection);
+  if (!role.ok() || (*role != "master" && *role != "slave")) return;
+  config->redis_connection_mode = redis_client::Mode::kStandalone;
+  warnings->push_back(
+      "redis_connection_mode is not set, which means Sentinel, but " +
+      first.ToString() + " is a Redis server (role " + *role +
+      "), not a Sentinel: connecting to it directly (standalone mode, as "
+      "TFRA 0.8 did); set \"redis_connection_mode\": 2 to say so");
+}
 
 // The first slot range of every master, from CLUSTER SLOTS, for the
 // topology-aware hash tags (spec 4.1 rule 3).
@@ -137,13 +180,14 @@ Result<std::unique_ptr<OpenedTable>> OpenRedisTable(
                                 choice->path + ", " +
                                 choice->source_description + ")");
   }
+  ResolveDefaultConnectionMode(&table->config, &table->warnings);
   const RedisTableConfig& config = table->config;
   auto client = redis_client::ClientRegistry::Global().GetOrCreate(
       ClientOptionsFromConfig(config));
   const std::string description = "Redis table '" + request.embedding_name + "'";
   if (!client.ok()) return FromClientStatus(client.status(), description);
-  TFRA_TABLE_RETURN_IF_ERROR(FromClientStatus(
-      redis_client::CheckDeployment(**client), "connecting " + description));
+  TFRA_TABLE_RETURN_IF_ERROR(
+      DeploymentStatus(redis_client::CheckDeployment(**client), description));
   auto masters = MastersForHashTags(config, **client);
   if (!masters.ok()) return masters.status();
   auto layout = TableKeyLayout::Create(config, request.embedding_name, *masters);

@@ -19,6 +19,20 @@ using redis_client::Mode;
 using redis_client::Access;
 using redis_client::Command;
 
+// Opens the table "emb" (8-byte values) with the config file at `path`.
+Result<std::unique_ptr<OpenedTable>> OpenWithConfig(const std::string& path) {
+  TableRequest request;
+  request.embedding_name = "emb";
+  request.config_path_attr = path;
+  request.value_bytes = 8;
+  return OpenRedisTable(
+      request, [](const char*) -> const char* { return nullptr; }, nullptr);
+}
+
+std::string TempPath(const std::string& name) {
+  return std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
+}
+
 // Opens tables through the whole opening sequence (config file, client,
 // layout, migration, TTLs) against a real deployment.
 class RedisTableOpenerTest : public ::testing::TestWithParam<Mode> {
@@ -28,8 +42,9 @@ class RedisTableOpenerTest : public ::testing::TestWithParam<Mode> {
     ASSERT_NE(servers_, nullptr);
     client_ = client_util::MakeClient(client_util::OptionsFor(*servers_));
     ASSERT_NE(client_, nullptr);
-    config_path_ = std::string(std::getenv("TEST_TMPDIR")) + "/" +
-                   redis_client::ModeName(GetParam()) + "_config.json";
+    config_path_ =
+        TempPath(std::string(redis_client::ModeName(GetParam())) +
+                 "_config.json");
     WriteConfig();
   }
 
@@ -48,12 +63,7 @@ class RedisTableOpenerTest : public ::testing::TestWithParam<Mode> {
   }
 
   std::unique_ptr<OpenedTable> Open() {
-    TableRequest request;
-    request.embedding_name = "emb";
-    request.config_path_attr = config_path_;
-    request.value_bytes = 8;
-    auto opened = OpenRedisTable(
-        request, [](const char*) -> const char* { return nullptr; }, nullptr);
+    auto opened = OpenWithConfig(config_path_);
     EXPECT_TRUE(opened.ok()) << opened.status().ToString();
     return opened.ok() ? std::move(opened).value() : nullptr;
   }
@@ -111,6 +121,74 @@ TEST_P(RedisTableOpenerTest, OpeningAgainClearsTtlsAndOtherwiseWritesNothing) {
 INSTANTIATE_TEST_SUITE_P(AllModes, RedisTableOpenerTest,
                          ::testing::Values(Mode::kStandalone, Mode::kCluster),
                          client_util::ModeTestName);
+
+// A config without redis_connection_mode (upstream's default, Sentinel).
+class DefaultConnectionModeTest : public ::testing::Test {
+ protected:
+  // Writes a config naming `host`:`port`, plus `extra` keys (JSON text
+  // starting with a comma), and opens the table with it.
+  Result<std::unique_ptr<OpenedTable>> OpenNaming(const std::string& host,
+                                                  int port,
+                                                  const std::string& extra) {
+    const std::string path = TempPath("default_mode_config.json");
+    std::ofstream(path) << "{\"redis_host_ip\": [\"" << host
+                        << "\"], \"redis_host_port\": [" << port << "]"
+                        << extra << "}";
+    return OpenWithConfig(path);
+  }
+
+  static bool Warned(const OpenedTable& table, const std::string& text) {
+    for (const std::string& warning : table.warnings) {
+      if (warning.find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+};
+
+TEST_F(DefaultConnectionModeTest, APlainRedisIsReachedDirectlyWithAWarning) {
+  auto servers = client_util::StartServers(Mode::kStandalone);
+  ASSERT_NE(servers, nullptr);
+  auto opened =
+      OpenNaming(servers->host(), servers->nodes().front().port, "");
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ((*opened)->config.redis_connection_mode, Mode::kStandalone);
+  EXPECT_TRUE(Warned(**opened, "connecting to it directly"));
+  test_util::Int64Keys keys;
+  test_util::MakeKeys(10, 1, 1, &keys);
+  ASSERT_TRUE(
+      (*opened)->store->Insert(keys.batch, keys.batch.fields, nullptr).ok());
+  EXPECT_EQ(*(*opened)->store->Size(), 10);
+}
+
+TEST_F(DefaultConnectionModeTest, SentinelsAreStillUsedAsSentinels) {
+  auto servers = client_util::StartServers(Mode::kSentinel);
+  ASSERT_NE(servers, nullptr);
+  auto opened = OpenNaming(servers->host(), servers->sentinels().front().port,
+                           ", \"redis_master_name\": \"" +
+                               servers->master_name() + "\"");
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ((*opened)->config.redis_connection_mode, Mode::kSentinel);
+  EXPECT_FALSE(Warned(**opened, "directly"));
+}
+
+TEST_F(DefaultConnectionModeTest, AnExplicitSentinelModeIsNeverChanged) {
+  auto servers = client_util::StartServers(Mode::kStandalone);
+  ASSERT_NE(servers, nullptr);
+  auto opened = OpenNaming(servers->host(), servers->nodes().front().port,
+                           ", \"redis_connection_mode\": 1");
+  EXPECT_EQ(opened.status().code(), StatusCode::kUnavailable)
+      << opened.status().ToString();
+}
+
+TEST_F(DefaultConnectionModeTest, NoReachableNodeFailsInUpstreamsWords) {
+  auto opened = OpenNaming("127.0.0.1", client_util::UnusedPort(),
+                           ", \"redis_connection_mode\": 2");
+  EXPECT_EQ(opened.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(opened.status().message().find(
+                "Exit without any Redis connection"),
+            std::string::npos)
+      << opened.status().ToString();
+}
 
 }  // namespace
 }  // namespace redis_table

@@ -9,6 +9,8 @@ wrapped by `de.DynamicEmbeddingOptimizer`.
 import keras
 import tensorflow as tf
 
+from tensorflow_recommenders_addons.dynamic_embedding.python.keras import table_weights
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import dynamic_embedding_creator
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import dynamic_embedding_variable
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import embedding_weights
 
@@ -95,6 +97,10 @@ class Embedding(_Layer):
     self.supports_jit = False  # Table ops have no XLA kernels.
     if initializer is None:
       initializer = keras.initializers.RandomNormal(stddev=0.05)
+    elif isinstance(initializer, dict):  # From get_config.
+      initializer = keras.initializers.get(initializer)
+    variable_kwargs["kv_creator"] = dynamic_embedding_creator.deserialize_creator(
+        variable_kwargs["kv_creator"])
     self._variable_kwargs = variable_kwargs
     self.params = dynamic_embedding_variable.get_variable(
         "%s-parameter" % name,
@@ -156,16 +162,20 @@ class Embedding(_Layer):
   def compute_output_shape(self, input_shape):
     return tuple(input_shape) + (self.embedding_size,)
 
+  def _saved_variables(self):
+    """The variables whose tables Keras weight files hold: the table and a
+    restrict policy's status."""
+    policy = self.params.restrict_policy
+    return [self.params] + ([policy.status] if policy is not None else [])
+
   def save_own_variables(self, store):
-    """Refuses: Keras weight files cannot hold the table (`model.save`,
-    `save_weights`); upstream silently saved an empty wrapper instead."""
-    raise NotImplementedError(
-        "%s keeps its rows in de.Variable tables, which Keras weight files "
-        "cannot hold; save with tf.train.Checkpoint(model=..., "
-        "optimizer=...)" % self.name)
+    """Writes the table into a Keras weight file (`model.save("x.keras")`,
+    `save_weights`): its rows, or nothing for Redis `table_store_mode` 1 and
+    2 (see table_weights.py)."""
+    table_weights.save(self._saved_variables(), store)
 
   def load_own_variables(self, store):
-    self.save_own_variables(store)
+    table_weights.load(self._saved_variables(), store)
 
   def get_config(self):
     config = super().get_config()
@@ -180,14 +190,23 @@ class Embedding(_Layer):
         "bp_v2": self._variable_kwargs["bp_v2"],
         "init_capacity": self._variable_kwargs["init_capacity"],
         "checkpoint": self._variable_kwargs["checkpoint"],
+        "restrict_policy": _policy_name(self.params.restrict_policy),
+        # The backend, so a loaded model reopens the same tables.
+        "kv_creator": dynamic_embedding_creator.serialize_creator(
+            self.params.kv_creator),
     })
     if self.keep_distribution:
       config["devices"] = self.params.devices
-      config["kv_creator"] = self.params.kv_creator
     return config
 
 
 BasicEmbedding = Embedding
+
+
+def _policy_name(policy):
+  """The class name of a restrict policy (JSON-safe), or None; the layer's
+  constructor takes either the class or its name."""
+  return None if policy is None else type(policy).__name__
 
 
 def _serialize_initializer(initializer):
@@ -217,15 +236,25 @@ class SquashedEmbedding(Embedding):
                              dtype=self.params.value_dtype.name)
 
 
+# FieldWiseEmbedding's combiners, by upstream's names.
+_FIELD_COMBINERS = {
+    "sum": tf.math.unsorted_segment_sum,
+    "mean": tf.math.unsorted_segment_mean,
+    "sqrt_n": tf.math.unsorted_segment_sqrt_n,
+}
+
+
 class FieldWiseEmbedding(Embedding):
   """Combines the rows of each example by field: `(b, n)` ids give
   `(b, nslots, embedding_size)`.
 
   `slot_map_fn(ids)` maps every id to its field in `[0, nslots)`; rows of the
-  same field are combined with `combiner` ("sum", "mean" or "sqrtn").
+  same field are combined with `combiner`: "sum", "mean" or "sqrt_n" (the
+  sum divided by the square root of the count), upstream's names (those of
+  `tf.sparse.segment_*`).
 
   Raises:
-    ValueError: `slot_map_fn` is not callable.
+    ValueError: `slot_map_fn` is not callable, or an unknown combiner.
     TypeError: `nslots` is not an int.
   """
 
@@ -243,6 +272,9 @@ class FieldWiseEmbedding(Embedding):
                **kwargs):
     if not callable(slot_map_fn):
       raise ValueError("slot_map_fn must be callable, got %r" % (slot_map_fn,))
+    if combiner not in _FIELD_COMBINERS:
+      raise ValueError("combiner must be one of %s, got %r" %
+                       (sorted(_FIELD_COMBINERS), combiner))
     try:
       nslots = int(nslots)
     except (TypeError, ValueError) as e:
@@ -260,9 +292,7 @@ class FieldWiseEmbedding(Embedding):
     batch = tf.shape(ids)[0]
     fields = tf.cast(self.slot_map_fn(ids), tf.int32)
     segments = tf.range(batch)[:, None] * self.nslots + fields
-    combine = {"sum": tf.math.unsorted_segment_sum,
-               "mean": tf.math.unsorted_segment_mean,
-               "sqrtn": tf.math.unsorted_segment_sqrt_n}[self.combiner]
+    combine = _FIELD_COMBINERS[self.combiner]
     combined = combine(tf.reshape(rows, [-1, self.embedding_size]),
                        tf.reshape(segments, [-1]), batch * self.nslots)
     return tf.reshape(combined, [-1, self.nslots, self.embedding_size])
