@@ -237,9 +237,9 @@ absl::Status RedisTableOfTensors<K, V>::Accum(OpKernelContext* ctx,
                                               const Tensor& keys,
                                               const Tensor& values_or_deltas,
                                               const Tensor& exists) {
-  const auto element =
-      rt::AccumElementFromDtypeName(DataTypeString(value_dtype()));
-  if (!element.has_value()) {
+  const std::string dtype = DataTypeString(value_dtype());
+  rt::AccumElement element;
+  if (!rt::AccumElementFromName(dtype.data(), dtype.size(), &element)) {
     return errors::InvalidArgument(
         "accum supports float, double, int32, int64 and int8 values, not ",
         DataTypeString(value_dtype()));
@@ -253,7 +253,7 @@ absl::Status RedisTableOfTensors<K, V>::Accum(OpKernelContext* ctx,
   std::vector<uint8_t> exists_flags(flags.data(), flags.data() + n);
   TfExecutor executor(ctx);
   return ToTfStatus(table_->store->Accum(MakeKeyBatch(keys), rows,
-                                         exists_flags, *element, &executor));
+                                         exists_flags, element, &executor));
 }
 
 template <class K, class V>

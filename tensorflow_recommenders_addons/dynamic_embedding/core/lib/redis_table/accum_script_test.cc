@@ -25,15 +25,12 @@ namespace {
 namespace client_util = redis_client::test_util;
 using redis_client::Mode;
 
-TEST(AccumElementTest, SizesAndFormats) {
-  EXPECT_EQ(AccumElementBytes(AccumElement::kFloat), 4u);
-  EXPECT_EQ(AccumElementBytes(AccumElement::kDouble), 8u);
-  EXPECT_EQ(AccumElementBytes(AccumElement::kInt32), 4u);
-  EXPECT_EQ(AccumElementBytes(AccumElement::kInt64), 8u);
-  EXPECT_EQ(AccumElementBytes(AccumElement::kInt8), 1u);
+TEST(AccumScriptTest, StructFormatsFollowTheElements) {
+  EXPECT_EQ(AccumStructFormat(AccumElement::kFloat), "<f");
+  EXPECT_EQ(AccumStructFormat(AccumElement::kDouble), "<d");
   EXPECT_EQ(AccumStructFormat(AccumElement::kInt32), "<i4");
-  EXPECT_EQ(AccumElementFromDtypeName("int8"), AccumElement::kInt8);
-  EXPECT_FALSE(AccumElementFromDtypeName("string").has_value());
+  EXPECT_EQ(AccumStructFormat(AccumElement::kInt64), "<i8");
+  EXPECT_EQ(AccumStructFormat(AccumElement::kInt8), "<i1");
 }
 
 // Keys (int64, possibly repeated) and the batch viewing them.

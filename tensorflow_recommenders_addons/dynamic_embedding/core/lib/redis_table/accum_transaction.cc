@@ -5,7 +5,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_rows.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_element.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/client_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_chunks.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
@@ -96,7 +96,9 @@ bool UnitRows::ApplyKey(size_t k, bool is_nil, std::string_view stored) {
   if (row.present != ((*request_.exists)[k] != 0)) return true;
   if (row.size != delta.size()) return false;
   if (row.present) {
-    AddRowInPlace(request_.element, delta, &arena_[row.offset]);
+    char* stored_row = &arena_[row.offset];
+    AddRows(request_.element, stored_row, delta.data(), stored_row,
+            delta.size());
   } else {
     std::memcpy(&arena_[row.offset], delta.data(), delta.size());
     row.present = true;

@@ -1,5 +1,5 @@
 // Accum's fast path: a bucket's rows are read under WATCH, the deltas added
-// on the client (accum_rows.h), and the sums written back in MULTI / EXEC.
+// on the client (accum_element.h), and the sums written back in MULTI / EXEC.
 // If anything writes the bucket in between, Redis discards the EXEC and
 // nothing is written, so no concurrent update is lost; the unit is then
 // read again once, and after a second conflict it is left to the accum
