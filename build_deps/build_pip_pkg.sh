@@ -72,7 +72,8 @@ choose_python() {
 
 # Copies the package out of the runfiles (symlinks resolved), without tests,
 # and points the op library's RUNPATH at the installed TensorFlow instead of
-# Bazel's output tree.
+# Bazel's output tree. (The HMACCUM Redis module, a .so that redis-server
+# loads, needs only libc and keeps no RUNPATH.)
 stage_sources() {
   local runfiles="$1" staging="$2" so
   cp -rL "${runfiles}/tensorflow_recommenders_addons" "${staging}/"
@@ -82,6 +83,7 @@ stage_sources() {
   find "${staging}" -type d -name kernel_tests -prune -exec rm -rf {} +
   chmod -R u+w "${staging}"
   while IFS= read -r so; do
+    readelf -d "${so}" | grep -q "${TF_LIBRARY}" || continue
     # site-packages/tensorflow_recommenders_addons/<pkg>/core/x.so -> site-packages/tensorflow
     patchelf --set-rpath '$ORIGIN/../../../tensorflow' "${so}"
   done < <(find "${staging}/tensorflow_recommenders_addons" -name '*.so')

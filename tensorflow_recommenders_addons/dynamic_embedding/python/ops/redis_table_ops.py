@@ -4,6 +4,7 @@ Python wrappers of the ops in `_redis_table_ops.so`, loaded on first use.
 """
 
 import contextlib
+import os
 
 import tensorflow as tf
 from tensorflow.python.eager import context
@@ -14,9 +15,11 @@ from tensorflow.python.training.saving import saveable_object
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import creator_options
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import kv_table
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import redis_config_path
+from tensorflow_recommenders_addons.utils import resource_loader
 from tensorflow_recommenders_addons.utils.resource_loader import LazySO
 
 redis_table_ops = LazySO("dynamic_embedding/core/_redis_table_ops.so")
+_HMACCUM_MODULE = "dynamic_embedding/core/redis_module/hmaccum.so"
 
 ops.NotDifferentiable("TFRA>RedisTableOfTensors")
 
@@ -374,3 +377,30 @@ def redis_hash_slot(keys, name=None):
   with tf.name_scope(name or "redis_hash_slot"):
     keys = tf.convert_to_tensor(keys, dtype=tf.string)
     return redis_table_ops.ops.tfra_redis_hash_slot(keys)
+
+
+def hmaccum_module_path():
+  """Path of `hmaccum.so`, the HMACCUM Redis module this package ships.
+
+  The module runs inside redis-server, not TensorFlow: load it into every
+  data node (`loadmodule <path>` in redis.conf, or `MODULE LOAD <path>`), and
+  tables add `accum` deltas inside Redis on those nodes instead of reading
+  and writing every row. Without it `accum` works as before. See
+  docs/hmaccum_module.md.
+
+  Example:
+    $ redis-server --loadmodule "$(python -c 'from tensorflow_recommenders_addons.dynamic_embedding.python.ops import redis_table_ops as r; print(r.hmaccum_module_path())')"
+
+  Returns:
+    The absolute path of the file.
+
+  Raises:
+    FileNotFoundError: the package was built without it.
+  """
+  path = resource_loader.get_path_to_datafile(_HMACCUM_MODULE)
+  if not os.path.exists(path):
+    raise FileNotFoundError(
+        "%s is missing: build it with `bazel build //tensorflow_recommenders_"
+        "addons/dynamic_embedding/core/redis_module:hmaccum.so` or install "
+        "the wheel" % path)
+  return path

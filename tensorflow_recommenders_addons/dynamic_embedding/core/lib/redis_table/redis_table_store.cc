@@ -240,13 +240,14 @@ Status RedisTableStore::Accum(const KeyBatch& keys,
                               const std::vector<uint8_t>& exists,
                               AccumElement element,
                               redis_client::Executor* executor) const {
-  if (!settings_.accum_in_transactions) {
+  if (settings_.accum_paths == AccumPaths::kScriptOnly) {
     return AccumByScript(keys, deltas, exists, element, executor);
   }
   std::vector<uint8_t> committed(keys.size(), 0);
   const AccumTarget target{client_.get(), &settings_.bucket_keys,
-                           settings_.keys_sending_size, Context("accum")};
-  TFRA_TABLE_RETURN_IF_ERROR(AccumByTransactions(
+                           settings_.keys_sending_size, Context("accum"),
+                           settings_.accum_paths == AccumPaths::kAll};
+  TFRA_TABLE_RETURN_IF_ERROR(AccumByModuleOrTransactions(
       target, AccumRequest{&keys, &deltas, &exists, element}, executor,
       &committed));
   if (std::find(committed.begin(), committed.end(), 0) == committed.end()) {

@@ -40,6 +40,13 @@ using FoundValueFn =
 using ExportEntryFn =
     std::function<Status(std::string_view field, std::string_view stored)>;
 
+// The ways accum can run. kAll: by HMACCUM where a bucket's master loads
+// our module (accum_module.h); elsewhere read, add on the client and write
+// in WATCH/MULTI/EXEC transactions, falling back to the Lua script per unit
+// (accum_transaction.h). kNoModule: never HMACCUM. kScriptOnly: the script
+// alone.
+enum class AccumPaths { kAll, kNoModule, kScriptOnly };
+
 struct StoreSettings {
   // For messages only: "table 'emb'".
   std::string table_description;
@@ -53,11 +60,8 @@ struct StoreSettings {
   // When true a failed find returns "not found" for the keys it could not
   // read (the caller fills defaults) and counts them, instead of failing.
   bool read_fallback_to_default = false;
-  // Accum reads, adds on the client and writes in WATCH/MULTI/EXEC
-  // transactions, falling back to the Lua script per unit (see
-  // accum_transaction.h). False sends every accum through the script; tests
-  // use it to cover the script alone.
-  bool accum_in_transactions = true;
+  // Which accum paths the store may take; tables take all, tests pin one.
+  AccumPaths accum_paths = AccumPaths::kAll;
 };
 
 // Thread-safe: any number of operations may run concurrently.
