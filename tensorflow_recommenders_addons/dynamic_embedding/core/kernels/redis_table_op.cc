@@ -15,6 +15,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_script.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/bucket_dump_files.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/bucket_hash.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/row_encoding.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/value_codec.h"
 
 namespace tensorflow {
@@ -81,6 +82,8 @@ absl::Status RedisTableOfTensors<K, V>::Open(OpKernelContext* ctx,
   request.key_kind = KeyKindOf<K>();
   request.value_bytes =
       std::is_same_v<V, tstring> ? 0 : static_cast<size_t>(dim_) * sizeof(V);
+  request.value_dtype = DataTypeString(DataTypeToEnum<V>::v());
+  request.dim = static_cast<size_t>(dim_);
   TfExecutor executor(ctx);
   auto opened = rt::OpenRedisTable(request, GetEnv, &executor);
   if (!opened.ok()) return ToTfStatus(opened.status());
@@ -139,11 +142,32 @@ absl::Status RedisTableOfTensors<K, V>::EncodeRows(
       views->push_back((*owned)[r]);
     }
   } else {
+    if constexpr (std::is_same_v<V, float>) {
+      if (table_->row_encoding != rt::RowEncoding::kRaw) {
+        EncodeFloatRows(data, rows, views, owned);
+        return absl::OkStatus();
+      }
+    }
     for (int64_t r = 0; r < rows; ++r) {
       views->push_back(rt::PodRowBytes(data + r * dim_, dim_));
     }
   }
   return absl::OkStatus();
+}
+
+template <class K, class V>
+void RedisTableOfTensors<K, V>::EncodeFloatRows(
+    const float* data, int64_t rows, std::vector<std::string_view>* views,
+    std::vector<std::string>* owned) const {
+  // One buffer for the whole batch, rows viewed in place.
+  const size_t bytes = rt::EncodedRowBytes(table_->row_encoding, dim_);
+  owned->assign(1, std::string(bytes * static_cast<size_t>(rows), '\0'));
+  char* out = owned->front().data();
+  for (int64_t r = 0; r < rows; ++r) {
+    rt::EncodeFloatRow(table_->row_encoding, data + r * dim_, dim_,
+                       out + r * bytes);
+    views->emplace_back(out + r * bytes, bytes);
+  }
 }
 
 template <class K, class V>
@@ -154,6 +178,8 @@ rt::Status RedisTableOfTensors<K, V>::DecodeRow(std::string_view stored,
         stored, dim_, [row](size_t index, std::string_view element) {
           row[index] = tstring(element.data(), element.size());
         });
+  } else if constexpr (std::is_same_v<V, float>) {
+    return rt::DecodeFloatRow(table_->row_encoding, stored, dim_, row);
   } else {
     return rt::DecodePodRow(stored, dim_, row);
   }
@@ -243,6 +269,13 @@ absl::Status RedisTableOfTensors<K, V>::Accum(OpKernelContext* ctx,
     return errors::InvalidArgument(
         "accum supports float, double, int32, int64 and int8 values, not ",
         DataTypeString(value_dtype()));
+  }
+  if (table_->row_encoding != rt::RowEncoding::kRaw) {
+    // Deltas cannot be added to rows stored at a lower precision in Redis.
+    return errors::InvalidArgument(
+        "accum needs redis_value_encoding \"raw\"; this table stores its rows "
+        "as \"", std::string(rt::RowEncodingName(table_->row_encoding)),
+        "\" (train it without bp_v2, whose optimizers write with accum)");
   }
   const int64_t n = keys.NumElements();
   if (n == 0) return absl::OkStatus();
@@ -350,20 +383,21 @@ absl::Status RedisTableOfTensors<K, V>::ImportValues(OpKernelContext* ctx,
   return absl::OkStatus();
 }
 
-// Files hold the bytes Redis holds (kv_files.h).
-template <class K, class V>
-rt::KvRecordFormat KvRecordFormatOf(int64_t dim) {
-  return rt::KvRecordFormat{
-      KeyKindOf<K>(),
-      std::is_same_v<V, tstring> ? 0 : static_cast<size_t>(dim) * sizeof(V),
-      static_cast<size_t>(dim)};
+// Files hold the bytes Redis holds (kv_files.h): rows as the table's
+// redis_value_encoding stores them.
+template <class K>
+rt::KvRecordFormat KvRecordFormatOf(const rt::OpenedTable& table,
+                                    int64_t dim) {
+  return rt::KvRecordFormat{KeyKindOf<K>(),
+                            table.store->settings().value_bytes,
+                            static_cast<size_t>(dim)};
 }
 
 template <class K, class V>
 absl::Status RedisTableOfTensors<K, V>::SaveToFileSystem(
     OpKernelContext* ctx, const KvFileRequest& request) {
   return SaveTableToFileSystem(ctx->env(), *table_,
-                               KvRecordFormatOf<K, V>(dim_), request);
+                               KvRecordFormatOf<K>(*table_, dim_), request);
 }
 
 template <class K, class V>
@@ -371,7 +405,7 @@ absl::Status RedisTableOfTensors<K, V>::LoadFromFileSystem(
     OpKernelContext* ctx, const KvFileRequest& request) {
   TfExecutor executor(ctx);
   return LoadTableFromFileSystem(ctx->env(), *table_,
-                                 KvRecordFormatOf<K, V>(dim_), request,
+                                 KvRecordFormatOf<K>(*table_, dim_), request,
                                  &executor);
 }
 

@@ -72,6 +72,11 @@ class RedisTableOfTensors final : public TfraLookupTable {
   absl::Status EncodeRows(const Tensor& values, int64_t rows,
                           std::vector<std::string_view>* views,
                           std::vector<std::string>* owned) const;
+  // Float rows of a table with a redis_value_encoding, encoded into one
+  // buffer (`owned`'s only element).
+  void EncodeFloatRows(const float* data, int64_t rows,
+                       std::vector<std::string_view>* views,
+                       std::vector<std::string>* owned) const;
   tfra::redis_table::Status DecodeRow(std::string_view stored, V* row) const;
   absl::Status FindImpl(OpKernelContext* ctx, const Tensor& keys,
                         Tensor* values, const Tensor& default_value,

@@ -38,6 +38,10 @@ struct MigrationReport {
 // The key of the layout record of a table whose runtime prefix is `prefix`.
 std::string LayoutRecordKey(const std::string& prefix);
 
+// Whether any of `keys` exists (EXISTS, one key at a time, each on its node).
+Result<bool> AnyExists(const RedisTableStore& store,
+                       const std::vector<std::string>& keys);
+
 // `bucketer` gives the runtime bucket of a stored field; `using_hash` is the
 // config's using_hash_storage_slice (part of the recorded layout).
 Result<MigrationReport> MigrateIntoRuntimeBuckets(

@@ -5,6 +5,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/bucket_migration.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/client_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_layout.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/value_encoding_record.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/client_factory.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
 
@@ -98,6 +99,23 @@ Result<redis_client::Reply> RunOnBucket(const RedisTableStore& store,
   return std::move(reply).value();
 }
 
+// The config's row encoding, which the value type must allow.
+Result<RowEncoding> EncodingFor(const RedisTableConfig& config,
+                                const TableRequest& request) {
+  RowEncoding encoding = RowEncoding::kRaw;
+  if (!RowEncodingFromName(config.redis_value_encoding, &encoding)) {
+    return InvalidArgumentError("unknown redis_value_encoding");  // validated
+  }
+  if (encoding != RowEncoding::kRaw && request.value_dtype != "float") {
+    return InvalidArgumentError(
+        "redis_value_encoding \"" + config.redis_value_encoding +
+        "\" applies to float32 values only; table '" +
+        request.embedding_name + "' holds " + request.value_dtype +
+        " values (use \"raw\")");
+  }
+  return encoding;
+}
+
 // Clears TTLs an earlier process's expire_model_tag_in_seconds left. Only
 // buckets that have one get a PERSIST (PTTL >= 0), so opening a table that
 // has none, as a server loading a model does, writes nothing.
@@ -145,16 +163,23 @@ Result<std::unique_ptr<OpenedTable>> OpenRedisTable(
   if (!masters.ok()) return masters.status();
   auto layout = TableKeyLayout::Create(config, request.embedding_name, *masters);
   if (!layout.ok()) return layout.status();
+  auto encoding = EncodingFor(config, request);
+  if (!encoding.ok()) return encoding.status();
+  table->row_encoding = *encoding;
 
   StoreSettings settings;
   settings.table_description = description;
   settings.bucket_keys = layout->runtime_buckets();
   settings.keys_sending_size = static_cast<size_t>(config.keys_sending_size);
-  settings.value_bytes = request.value_bytes;
+  settings.value_bytes = *encoding == RowEncoding::kRaw
+                             ? request.value_bytes
+                             : EncodedRowBytes(*encoding, request.dim);
   settings.read_fallback_to_default = config.redis_read_fallback_to_default;
   table->store = std::make_unique<RedisTableStore>(*client, settings);
   table->import_bucket_keys = layout->import_buckets();
 
+  TFRA_TABLE_RETURN_IF_ERROR(
+      CheckValueEncoding(*table->store, *layout, *encoding));
   const FieldBucketer bucketer(request.key_kind,
                                static_cast<uint32_t>(config.storage_slice),
                                config.using_hash_storage_slice);

@@ -16,6 +16,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/field_bucketer.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_config.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_store.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/row_encoding.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/executor.h"
 
@@ -31,6 +32,10 @@ struct TableRequest {
   // Exact stored value size for numeric values; 0 for string values, whose
   // framing is checked when decoded.
   size_t value_bytes = 0;
+  // TensorFlow's name of the value dtype ("float", "int64", ...) and the row
+  // width: a redis_value_encoding other than raw needs float rows.
+  std::string value_dtype;
+  size_t dim = 0;
 };
 
 // An open table. Immutable after opening; thread-safe.
@@ -39,6 +44,8 @@ struct OpenedTable {
   RedisTableConfig config;
   std::unique_ptr<RedisTableStore> store;
   std::vector<std::string> import_bucket_keys;
+  // How rows are stored (redis_value_encoding); raw for non-float tables.
+  RowEncoding row_encoding = RowEncoding::kRaw;
   // Non-fatal findings (unknown config keys, ...), for the kernel to log.
   std::vector<std::string> warnings;
 };

@@ -1,0 +1,32 @@
+// How a table's rows are encoded (redis_value_encoding, row_encoding.h) is
+// kept in its layout record (bucket_migration.h), field "value_encoding", so
+// that a table opened with another encoding than its rows were written with
+// fails with a clear error instead of reading garbage. No field means raw
+// rows: what TFRA 0.8 and every table before encodings wrote. A raw table
+// therefore writes nothing there (opening it stays write-free), and only a
+// table that opts in records its encoding, when it is first opened empty.
+#ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_VALUE_ENCODING_RECORD_H_
+#define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_VALUE_ENCODING_RECORD_H_
+
+#include <string>
+
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_layout.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_store.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/row_encoding.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_status.h"
+
+namespace tfra {
+namespace redis_table {
+
+// FailedPrecondition when the runtime rows were written with another
+// encoding than `encoding` (recorded, or raw rows present and none
+// recorded), or when a model-tag import would copy rows of another encoding
+// into an empty runtime table. Records a non-raw `encoding` for a table that
+// has none recorded and no rows yet. Runs before any row is moved.
+Status CheckValueEncoding(const RedisTableStore& store,
+                          const TableKeyLayout& layout, RowEncoding encoding);
+
+}  // namespace redis_table
+}  // namespace tfra
+
+#endif  // TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_VALUE_ENCODING_RECORD_H_
