@@ -141,6 +141,11 @@ TEST_P(RedisTableOpenerTest, AnEncodedTableRecordsItsEncodingAndRefusesOthers) {
   EXPECT_EQ(table->row_encoding, RowEncoding::kFloat16);
   EXPECT_EQ(table->store->settings().value_bytes, 4u);  // 2 halves
   EXPECT_EQ(RecordedEncoding(), "float16");
+  test_util::Int64Keys keys;
+  test_util::MakeKeys(1, 1, 4, &keys);
+  ASSERT_TRUE(
+      table->store->Insert(keys.batch, {std::string_view("abcd")}, nullptr)
+          .ok());
   for (const char* other : {"raw", "int8", "bfloat16"}) {
     const Status status = OpenWithEncoding(other);
     EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition) << other;
@@ -152,6 +157,12 @@ TEST_P(RedisTableOpenerTest, AnEncodedTableRecordsItsEncodingAndRefusesOthers) {
         << status.message();
   }
   EXPECT_TRUE(OpenWithEncoding("float16").ok());
+  // Emptied, the table takes another encoding (raw: the field goes).
+  ASSERT_TRUE(table->store->Clear().ok());
+  EXPECT_TRUE(OpenWithEncoding("raw").ok());
+  EXPECT_EQ(RecordedEncoding(), "");
+  EXPECT_TRUE(OpenWithEncoding("int8").ok());
+  EXPECT_EQ(RecordedEncoding(), "int8");
 }
 
 TEST_P(RedisTableOpenerTest, RawRowsRefuseACompactEncodingAndRecordNothing) {

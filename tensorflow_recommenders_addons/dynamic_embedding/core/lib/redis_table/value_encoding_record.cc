@@ -68,20 +68,27 @@ Status CheckValueEncoding(const RedisTableStore& store,
   auto recorded = Recorded(store, record_key);
   if (!recorded.ok()) return recorded.status();
   const std::string name(RowEncodingName(encoding));
-  if (recorded->has_value()) {
-    if (**recorded != name) return Mismatch(store, **recorded, "", encoding);
-    return CheckImportSide(store, layout, encoding);
-  }
-  if (encoding != RowEncoding::kRaw) {
+  const std::string stored_as = recorded->value_or(
+      std::string(RowEncodingName(RowEncoding::kRaw)));
+  if (stored_as != name) {
+    // Rows of another encoding would be misread; a table without rows takes
+    // its config's encoding.
     auto has_rows = AnyExists(store, layout.runtime_buckets());
     if (!has_rows.ok()) return has_rows.status();
-    if (*has_rows) return Mismatch(store, "raw", "", encoding);
+    if (*has_rows) return Mismatch(store, stored_as, "", encoding);
   }
   TFRA_TABLE_RETURN_IF_ERROR(CheckImportSide(store, layout, encoding));
-  if (encoding == RowEncoding::kRaw) return Status::Ok();
-  auto reply = store.client().Run(
-      record_key, Command{"HSET", record_key, kEncodingField, name},
-      Access::kWrite);
+  // Raw is recorded by the field's absence, so raw tables stay as TFRA 0.8
+  // and earlier versions of this package left them.
+  const bool up_to_date = encoding == RowEncoding::kRaw
+                              ? !recorded->has_value()
+                              : stored_as == name;
+  if (up_to_date) return Status::Ok();
+  const Command update =
+      encoding == RowEncoding::kRaw
+          ? Command{"HDEL", record_key, kEncodingField}
+          : Command{"HSET", record_key, kEncodingField, name};
+  auto reply = store.client().Run(record_key, update, Access::kWrite);
   if (!reply.ok()) return FromClientStatus(reply.status(), kWhat);
   return FromClientStatus(reply->ToStatus(), kWhat);
 }

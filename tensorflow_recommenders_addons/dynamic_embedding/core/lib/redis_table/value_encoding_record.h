@@ -3,8 +3,9 @@
 // that a table opened with another encoding than its rows were written with
 // fails with a clear error instead of reading garbage. No field means raw
 // rows: what TFRA 0.8 and every table before encodings wrote. A raw table
-// therefore writes nothing there (opening it stays write-free), and only a
-// table that opts in records its encoding, when it is first opened empty.
+// therefore writes nothing there (opening it stays write-free); a table that
+// opts in records its encoding when it is opened without rows (also one
+// emptied by clear(), which may change its encoding that way).
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_VALUE_ENCODING_RECORD_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_VALUE_ENCODING_RECORD_H_
 
@@ -18,11 +19,11 @@
 namespace tfra {
 namespace redis_table {
 
-// FailedPrecondition when the runtime rows were written with another
-// encoding than `encoding` (recorded, or raw rows present and none
-// recorded), or when a model-tag import would copy rows of another encoding
-// into an empty runtime table. Records a non-raw `encoding` for a table that
-// has none recorded and no rows yet. Runs before any row is moved.
+// FailedPrecondition when the runtime buckets hold rows written with another
+// encoding than `encoding` (as recorded; raw when none is), or when a
+// model-tag import would copy rows of another encoding into an empty runtime
+// table. Otherwise makes the record say `encoding` (a write only when it
+// does not yet). Runs before any row is moved.
 Status CheckValueEncoding(const RedisTableStore& store,
                           const TableKeyLayout& layout, RowEncoding encoding);
 
