@@ -1,5 +1,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/lookup_table_kernels.h"
 
+#include <algorithm>
+
 #include "tensorflow/core/framework/resource_mgr.h"
 #include "tensorflow/core/framework/tensor_shape.h"
 #include "tensorflow/core/platform/errors.h"
@@ -102,6 +104,15 @@ absl::Status TableSize(OpKernelContext* ctx, TfraLookupTable* table) {
   Tensor* out;
   TF_RETURN_IF_ERROR(ctx->allocate_output("size", TensorShape({}), &out));
   out->scalar<int64_t>()() = size;
+  return absl::OkStatus();
+}
+
+absl::Status TableReadCacheStats(OpKernelContext* ctx, TfraLookupTable* table) {
+  const std::vector<int64_t> stats = table->ReadCacheStats();
+  Tensor* out;
+  TF_RETURN_IF_ERROR(ctx->allocate_output(
+      "stats", TensorShape({static_cast<int64_t>(stats.size())}), &out));
+  std::copy(stats.begin(), stats.end(), out->flat<int64_t>().data());
   return absl::OkStatus();
 }
 

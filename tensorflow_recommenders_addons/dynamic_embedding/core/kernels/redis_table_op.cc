@@ -313,6 +313,15 @@ absl::Status RedisTableOfTensors<K, V>::Size(OpKernelContext* ctx,
 }
 
 template <class K, class V>
+std::vector<int64_t> RedisTableOfTensors<K, V>::ReadCacheStats() const {
+  const auto& cache = table_->store->settings().read_cache;
+  if (cache == nullptr) return std::vector<int64_t>(7, 0);
+  const rt::RowCacheStats s = cache->stats();
+  return {s.hits,    s.misses, s.expired,       s.evictions,
+          s.entries, s.bytes,  s.capacity_bytes};
+}
+
+template <class K, class V>
 absl::Status RedisTableOfTensors<K, V>::WriteExportOutputs(
     OpKernelContext* ctx, std::vector<K>* keys, std::vector<V>* values) const {
   const int64_t n = static_cast<int64_t>(keys->size());
@@ -375,8 +384,11 @@ absl::Status RedisTableOfTensors<K, V>::ImportValues(OpKernelContext* ctx,
       // A restore leaves exactly what was saved: nothing else survives.
       TF_RETURN_IF_ERROR(ToTfStatus(table_->store->Clear()));
       return InsertRows(ctx, keys, values);
-    case rt::TableStoreMode::kDumpFiles:
-      return ToTfStatus(rt::RestoreBucketDumpFiles(*table_));
+    case rt::TableStoreMode::kDumpFiles: {
+      const rt::Status restored = rt::RestoreBucketDumpFiles(*table_);
+      table_->store->ForgetCachedRows();  // RESTORE bypassed the store
+      return ToTfStatus(restored);
+    }
     case rt::TableStoreMode::kNothing:
       return absl::OkStatus();
   }

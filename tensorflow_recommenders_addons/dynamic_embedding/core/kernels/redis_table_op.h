@@ -41,6 +41,7 @@ class RedisTableOfTensors final : public TfraLookupTable {
   absl::Status Remove(OpKernelContext* ctx, const Tensor& keys) override;
   absl::Status Clear(OpKernelContext* ctx) override;
   absl::Status Size(OpKernelContext* ctx, int64_t* size) override;
+  std::vector<int64_t> ReadCacheStats() const override;
   // The checkpoint side of export: rows in table_store_mode 0, DUMP files
   // and no rows in mode 1, nothing in mode 2 (upstream's semantics).
   absl::Status ExportValues(OpKernelContext* ctx) override;

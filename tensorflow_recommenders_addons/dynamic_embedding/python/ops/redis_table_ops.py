@@ -20,6 +20,9 @@ from tensorflow_recommenders_addons.utils.resource_loader import LazySO
 
 redis_table_ops = LazySO("dynamic_embedding/core/_redis_table_ops.so")
 _HMACCUM_MODULE = "dynamic_embedding/core/redis_module/hmaccum.so"
+# The counts of TFRA>RedisTableReadCacheStats, in its order.
+_READ_CACHE_STATS = ("hits", "misses", "expired", "evictions", "entries",
+                     "bytes", "capacity_bytes")
 
 ops.NotDifferentiable("TFRA>RedisTableOfTensors")
 
@@ -203,6 +206,28 @@ class RedisTable(lookup_ops.LookupInterface, kv_table.KVTable):
   def size(self, name=None):
     with self._op_scope(name or "%s_Size" % self._name):
       return redis_table_ops.ops.tfra_redis_table_size(self.resource_handle)
+
+  def read_cache_stats(self, name=None):
+    """Counts of the process's read cache (`redis_read_cache_bytes`).
+
+    The cache is shared by the process's tables, so the counts are of all of
+    them; all zero when the process has no cache.
+
+    Example:
+      >>> stats = table.read_cache_stats()
+      >>> hit_rate = int(stats["hits"]) / max(1, int(stats["hits"]) +
+      ...                                     int(stats["misses"]))
+
+    Returns:
+      A dict of int64 scalars: `hits`, `misses` (rows read from Redis,
+      `expired` included), `expired` (cached longer ago than
+      `redis_read_cache_staleness_ms`), `evictions`, `entries`, `bytes`
+      (charged, never above `capacity_bytes`) and `capacity_bytes`.
+    """
+    with self._op_scope(name or "%s_read_cache_stats" % self._name):
+      stats = redis_table_ops.ops.tfra_redis_table_read_cache_stats(
+          self.resource_handle)
+    return {key: stats[i] for i, key in enumerate(_READ_CACHE_STATS)}
 
   def export(self, name=None):
     """Every stored row: `(keys [M], values [M, dim])`, whatever the store mode."""

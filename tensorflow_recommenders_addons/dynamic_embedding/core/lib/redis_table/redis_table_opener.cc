@@ -5,6 +5,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/bucket_migration.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/client_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_layout.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/row_cache.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/value_encoding_record.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/client_factory.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
@@ -99,6 +100,33 @@ Result<redis_client::Reply> RunOnBucket(const RedisTableStore& store,
   return std::move(reply).value();
 }
 
+// What tells deployments apart in the read cache: the mode, where it is
+// reached (the Sentinels' master name included) and the database.
+std::string DeploymentName(const RedisTableConfig& config) {
+  std::string name = std::to_string(JsonIntegerOf(config.redis_connection_mode));
+  if (config.redis_connection_mode == redis_client::Mode::kSentinel) {
+    name += " " + config.redis_master_name + "@";
+  }
+  for (size_t i = 0; i < config.redis_host_ip.size(); ++i) {
+    name += " " + config.redis_host_ip[i] + ":" +
+            std::to_string(config.redis_host_port[i]);
+  }
+  return name + " db " + std::to_string(config.redis_db);
+}
+
+// The read cache settings of a store; notes go to `warnings`.
+void SetReadCache(const RedisTableConfig& config, StoreSettings* settings,
+                  std::vector<std::string>* warnings) {
+  std::string note;
+  settings->read_cache = ProcessRowCache(config.redis_read_cache_bytes, &note);
+  if (!note.empty()) warnings->push_back(note);
+  if (config.redis_read_cache_bytes > 0) {
+    settings->read_cache_staleness =
+        milliseconds(config.redis_read_cache_staleness_ms);
+  }
+  settings->deployment = DeploymentName(config);
+}
+
 // The config's row encoding, which the value type must allow.
 Result<RowEncoding> EncodingFor(const RedisTableConfig& config,
                                 const TableRequest& request) {
@@ -175,6 +203,7 @@ Result<std::unique_ptr<OpenedTable>> OpenRedisTable(
                              ? request.value_bytes
                              : EncodedRowBytes(*encoding, request.dim);
   settings.read_fallback_to_default = config.redis_read_fallback_to_default;
+  SetReadCache(config, &settings, &table->warnings);
   table->store = std::make_unique<RedisTableStore>(*client, settings);
   table->import_bucket_keys = layout->import_buckets();
 
@@ -188,6 +217,7 @@ Result<std::unique_ptr<OpenedTable>> OpenRedisTable(
                                 config.using_hash_storage_slice, executor);
   if (!migrated.ok()) return migrated.status();
   if (migrated->keys_moved > 0 || migrated->keys_copied > 0) {
+    table->store->ForgetCachedRows();
     table->warnings.push_back(
         "moved " + std::to_string(migrated->keys_moved) +
         " keys into their buckets of the current layout and copied " +
