@@ -26,6 +26,8 @@ ACCUM_READ_WRITE_LARGE_BATCH = 0.9
 ACCUM_MODULE_RATIO = 0.9
 # A mode whose servers load the HMACCUM module ends with this.
 MODULE_SUFFIX = "+m"
+# The read cache on Zipf lookups: keys/s against raw HMGET of the same keys.
+CACHE_SPEEDUP = 5.0
 
 # keys/s: table (TF op), store (store_bench: the same C++ path without TF;
 # "-" when not run), raw (best raw_hash_bench strategy); latencies in ms per
@@ -117,6 +119,86 @@ def format_row(r):
       format(value, spec) for value, (_, spec) in zip(values, _COLUMNS))
 
 
+def _best_and_lowest(raw_lines):
+  """The raw line with the most keys/s, and the lowest p50 and p99 of any."""
+  best = max(raw_lines, key=lambda line: line["keys_per_s"])
+  return best, (min(line["p50_ms"] for line in raw_lines),
+                min(line["p99_ms"] for line in raw_lines))
+
+
+def cache_row(dim, batch, keys, raw_lines, plain, cached):
+  """The cache case (bench_cache.py) for one batch size: raw HMGET, the table
+  without and with the read cache."""
+  best, (raw_p50, raw_p99) = _best_and_lowest(raw_lines)
+  return dict(case="cache", dim=dim, batch=batch, keys=keys,
+              raw_keys_per_s=best["keys_per_s"], raw_strategy=best["strategy"],
+              raw_p50_ms=raw_p50, raw_p99_ms=raw_p99,
+              plain_keys_per_s=plain["keys_per_s"],
+              plain_p99_ms=plain["p99_ms"],
+              cached_keys_per_s=cached["keys_per_s"],
+              cached_p50_ms=cached["p50_ms"], cached_p99_ms=cached["p99_ms"],
+              speedup=cached["keys_per_s"] / best["keys_per_s"],
+              hit_rate=cached["hit_rate"], entries=cached["entries"],
+              cache_bytes=cached["bytes"],
+              capacity_bytes=cached["capacity_bytes"],
+              evictions=cached["evictions"], raw=raw_lines)
+
+
+def format_cache_row(r):
+  return (f"cache: {r['keys']} keys, dim {r['dim']}, batch {r['batch']}, "
+          f"Zipf lookups: raw HMGET {r['raw_keys_per_s']:.0f} keys/s "
+          f"({r['raw_strategy']}, p99 {r['raw_p99_ms']:.3f} ms); table "
+          f"{r['plain_keys_per_s']:.0f} (p99 {r['plain_p99_ms']:.3f} ms); "
+          f"with the cache {r['cached_keys_per_s']:.0f} keys/s = "
+          f"{r['speedup']:.2f}x raw, hit rate {100 * r['hit_rate']:.1f}%, "
+          f"p50 {r['cached_p50_ms']:.3f} ms, p99 {r['cached_p99_ms']:.3f} ms "
+          f"({r['cached_p99_ms'] / r['raw_p99_ms']:.2f}x raw's); "
+          f"{r['entries']} rows cached, {r['cache_bytes']} of "
+          f"{r['capacity_bytes']} bytes")
+
+
+def encoding_row(dim, encoding, batch, stored_bytes, redis_bytes_per_row,
+                 lookup, raw_lines):
+  """The encodings case (bench_encodings.py) for one dim and encoding."""
+  best, (raw_p50, raw_p99) = _best_and_lowest(raw_lines)
+  return dict(case="encoding", dim=dim, encoding=encoding, batch=batch,
+              stored_bytes=stored_bytes,
+              redis_bytes_per_row=redis_bytes_per_row,
+              table_keys_per_s=lookup["keys_per_s"],
+              table_p50_ms=lookup["p50_ms"], table_p99_ms=lookup["p99_ms"],
+              table_cpu_us_per_key=lookup["cpu_us_per_key"],
+              raw_keys_per_s=best["keys_per_s"], raw_p50_ms=raw_p50,
+              raw_p99_ms=raw_p99, raw=raw_lines)
+
+
+def format_encoding_row(r):
+  return (f"encoding: dim {r['dim']:>3} {r['encoding']:<8} stored row "
+          f"{r['stored_bytes']:>4} bytes, Redis memory "
+          f"{r['redis_bytes_per_row']:.0f} bytes/row; lookups of "
+          f"{r['batch']}: table {r['table_keys_per_s']:.0f} keys/s (p50 "
+          f"{r['table_p50_ms']:.3f} ms, cpu {r['table_cpu_us_per_key']:.3f} "
+          f"us/key), raw HMGET of the same bytes "
+          f"{r['raw_keys_per_s']:.0f} keys/s")
+
+
+def format_demo_row(r):
+  aucs = ", ".join(f"{e} {'failed' if auc is None else format(auc, '.4f')}"
+                   for e, auc in r["auc"].items())
+  return f"demo ({r['demo']}): held-out AUC by encoding: {aucs}"
+
+
+def format_any(r):
+  """One printed line for a row of any case."""
+  formats = {"cache": format_cache_row, "encoding": format_encoding_row,
+             "demo_auc": format_demo_row}
+  return formats.get(r.get("case"), format_row)(r)
+
+
+def table_rows(rows):
+  """The rows of the main table (not of the cache or encodings cases)."""
+  return [r for r in rows if "case" not in r]
+
+
 def linearity(rows):
   """Microseconds per key at each batch size, per (mode, op, dim)."""
   groups = collections.defaultdict(list)
@@ -185,9 +267,18 @@ def _row_checks(r, misses):
 
 def targets(rows):
   """Which rows meet the targets of issues #4 (table ops) and #16 (public
-  path on a standalone server, accum); misses listed one a line."""
+  path on a standalone server, accum, the read cache); misses listed one a
+  line."""
   misses, met, checks = [], 0, 0
   for r in rows:
+    if r.get("case") == "cache":
+      checks += 1
+      met += _check(misses, r["speedup"] >= CACHE_SPEEDUP,
+                    f"cache dim {r['dim']} batch {r['batch']}: "
+                    f"{r['speedup']:.2f}x raw < {CACHE_SPEEDUP}")
+      continue
+    if "case" in r:
+      continue
     if r["op"].startswith("v") and not r["mode"].startswith("standalone"):
       continue  # issue 16 sets the public targets on one standalone server
     row_checks, row_met = _row_checks(r, misses)

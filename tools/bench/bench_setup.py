@@ -113,13 +113,13 @@ def run_tool(argv):
   return lines
 
 
-def run_raw(args, bucket_list, op, dim, batch, budget, extra=()):
-  """raw_hash_bench's lines (one per strategy) for `op` on the table's keys
-  and buckets."""
+def run_raw(raw_bench, keys, bucket_list, op, dim, batch, budget, extra=()):
+  """raw_hash_bench's lines (one per strategy) for `op` on `keys` keys of the
+  table's buckets (`extra`: more flags)."""
   return run_tool(
-      [args.raw_bench,
+      [raw_bench,
        "--buckets=" + ",".join(f"{key}@{port}" for key, port in bucket_list),
-       f"--keys={args.keys}", f"--dim={dim}", f"--batch={batch}",
+       f"--keys={keys}", f"--dim={dim}", f"--batch={batch}",
        f"--op={op}"] + budget.raw_flags() + list(extra))
 
 

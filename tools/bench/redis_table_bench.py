@@ -31,9 +31,16 @@ raw, the limit of an accum without a server module. With --module (default:
 the hmaccum.so Bazel built, '' to skip) each mode runs again as "<mode>+m",
 its servers loading the HMACCUM module, for accum against raw HSET.
 
+Two more cases (--cases) follow the table: "encodings" (bench_encodings.py:
+Redis memory per row and lookup keys/s per redis_value_encoding, and the
+demo's AUC per encoding with --demo) and "cache" (bench_cache.py: Zipf
+lookups with and without the read cache against raw HMGET). A full run
+takes about an hour on a 2-core host (see the report's last lines).
+
     bazel run //tools/bench:redis_table_bench -- [--quick] [--modes cluster]
         [--dims 8,64] [--batches 1024,16384] [--keys 1048576] [--json FILE]
-        [--ops lookup,vlookup] [--module PATH]
+        [--ops lookup,vlookup] [--module PATH] [--cases table,encodings,cache]
+        [--demo none|short|full]
 """
 
 import argparse
@@ -41,6 +48,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 
 try:
   from tools.testing import redis_servers
@@ -49,6 +57,8 @@ except ImportError:  # Run as a plain script: the repository root holds tools/.
       os.path.abspath(__file__)))))
   from tools.testing import redis_servers  # pylint: disable=g-import-not-at-top
 
+from tools.bench import bench_cache  # pylint: disable=g-import-not-at-top
+from tools.bench import bench_encodings  # pylint: disable=g-import-not-at-top
 from tools.bench import bench_public  # pylint: disable=g-import-not-at-top
 from tools.bench import bench_report  # pylint: disable=g-import-not-at-top
 from tools.bench import bench_setup  # pylint: disable=g-import-not-at-top
@@ -60,12 +70,19 @@ _RAW_OP = dict({"lookup": "hmget", "insert": "hset", "accum": "hset"},
 _READ_WRITE_OPS = ("accum", "train")
 _STORE_OP = {"lookup": "find", "insert": "insert", "accum": "accum"}
 _ALL_OPS = ",".join(_TABLE_OPS + bench_public.OPS)
+_CASES = ("table", "encodings", "cache")
 _FULL = dict(modes="standalone,cluster", dims="8,64,256",
              batches="1024,16384,131072", keys=1 << 20, ops=_ALL_OPS,
-             min_seconds=2.0, min_batches=20, max_seconds=8.0)
+             min_seconds=2.0, min_batches=20, max_seconds=8.0,
+             cases=",".join(_CASES), encoding_dims="8,64,256",
+             encoding_keys=1 << 18, encoding_batch=16384, demo="short",
+             cache_keys=1 << 20, cache_dim=64, cache_batches="1024,16384")
 _QUICK = dict(modes="standalone,cluster", dims="8", batches="1024,4096",
               keys=16384, ops=_ALL_OPS, min_seconds=0.2,
-              min_batches=5, max_seconds=2.0)
+              min_batches=5, max_seconds=2.0, cases=",".join(_CASES),
+              encoding_dims="8", encoding_keys=8192, encoding_batch=1024,
+              demo="none", cache_keys=20000, cache_dim=8,
+              cache_batches="1024")
 
 
 def _table_functions(table, dim, call):
@@ -118,7 +135,7 @@ class RowSink:
 
   def __call__(self, row):
     self.rows.append(row)
-    print(bench_report.format_row(row), flush=True)
+    print(bench_report.format_any(row), flush=True)
     if self._json_path:
       with open(self._json_path, "a", encoding="utf-8") as f:
         f.write(json.dumps(row) + "\n")
@@ -148,8 +165,9 @@ class _DimRun:
     ops = {_RAW_OP[o] for o in self.args.ops}
     if any(o in _READ_WRITE_OPS for o in self.args.ops):
       ops.add("hmget")
-    return {op: bench_setup.run_raw(self.args, self.buckets, op, self.dim,
-                                    batch, self.budget) for op in ops}
+    return {op: bench_setup.run_raw(self.args.raw_bench, self.args.keys,
+                                    self.buckets, op, self.dim, batch,
+                                    self.budget) for op in ops}
 
   def measure(self, op, batch):
     """(table or public measurement or None, store measurement or None)."""
@@ -215,11 +233,16 @@ def _parse(argv):
   parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
   parser.add_argument("--quick", action="store_true",
                       help="small key count and few combinations (smoke test)")
-  for flag in ("modes", "dims", "batches", "ops"):
+  for flag in ("modes", "dims", "batches", "ops", "cases", "encoding_dims",
+               "cache_batches"):
     parser.add_argument("--" + flag, help="comma-separated list")
   for flag, kind in (("keys", int), ("min_seconds", float),
-                     ("min_batches", int), ("max_seconds", float)):
+                     ("min_batches", int), ("max_seconds", float),
+                     ("encoding_keys", int), ("encoding_batch", int),
+                     ("cache_keys", int), ("cache_dim", int)):
     parser.add_argument("--" + flag, type=kind)
+  parser.add_argument("--demo", choices=("none", "short", "full"),
+                      help="encodings case: train the demo per encoding")
   parser.add_argument(
       "--raw_bench", default=bench_setup.built_file("tools/bench/raw_hash_bench"),
       help="path of the raw_hash_bench binary")
@@ -241,8 +264,13 @@ def _parse(argv):
       setattr(args, name, value)
   args.modes = args.modes.split(",")
   args.ops = args.ops.split(",")
+  args.cases = args.cases.split(",")
   args.dims = [int(d) for d in args.dims.split(",")]
   args.batches = [int(b) for b in args.batches.split(",")]
+  args.encoding_dims = [int(d) for d in str(args.encoding_dims).split(",")]
+  args.cache_batches = [int(b) for b in str(args.cache_batches).split(",")]
+  if any(c not in _CASES for c in args.cases):
+    parser.error("--cases: any of " + ",".join(_CASES))
   if any(m not in ("standalone", "cluster") for m in args.modes):
     parser.error("--modes: standalone and/or cluster")
   if any(o not in _RAW_OP for o in args.ops):
@@ -256,8 +284,8 @@ def _parse(argv):
 
 
 def _report(rows):
-  print(bench_report.linearity(rows))
-  print(bench_report.read_write_bound(rows))
+  print(bench_report.linearity(bench_report.table_rows(rows)))
+  print(bench_report.read_write_bound(bench_report.table_rows(rows)))
   print(bench_report.targets(rows))
 
 
@@ -270,9 +298,10 @@ def main(argv=None):
       with open(path, encoding="utf-8") as f:
         rows += [json.loads(line) for line in f if line.strip()]
     for r in rows:
-      print(bench_report.format_row(r))
+      print(bench_report.format_any(r))
     _report(rows)
     return 0
+  started = time.time()
   budget = bench_setup.Budget(args.min_seconds, args.min_batches,
                               args.max_seconds)
   print(f"keys={args.keys} calls={args.call} call overhead: "
@@ -281,13 +310,19 @@ def main(argv=None):
   print(bench_report.HEADER, flush=True)
   sink = RowSink(args.json)
   with tempfile.TemporaryDirectory(prefix="redis-table-bench-") as directory:
-    for mode in args.modes:
-      _bench_mode(mode, args, budget, directory, sink)
-    if args.module and "accum" in args.ops:
+    if "table" in args.cases:
+      for mode in args.modes:
+        _bench_mode(mode, args, budget, directory, sink)
+    if "table" in args.cases and args.module and "accum" in args.ops:
       module_args = argparse.Namespace(**dict(vars(args), ops=["accum"]))
       for mode in args.modes:
         _bench_mode(mode, module_args, budget, directory, sink, args.module)
+  if "encodings" in args.cases:
+    bench_encodings.measure(args, budget, sink)
+  if "cache" in args.cases:  # last: once made, the cache stays
+    bench_cache.measure(args, budget, sink)
   _report(sink.rows)
+  print(f"run took {time.time() - started:.0f} s", flush=True)
   return 0
 
 

@@ -18,12 +18,26 @@ size_t ShardsFor(int64_t capacity_bytes) {
   return shards;
 }
 
+int64_t Nanos(RowCache::Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             t.time_since_epoch())
+      .count();
+}
+
+// How far ahead of the key being looked up its successors' memory is
+// fetched: the slot first, then (once the slot is in cache) the entry.
+constexpr size_t kSlotAhead = 8;
+constexpr size_t kEntryAhead = 4;
+
 }  // namespace
 
-RowCache::RowCache(int64_t capacity_bytes)
-    : capacity_bytes_(capacity_bytes),
-      shards_(ShardsFor(capacity_bytes)),
-      shard_capacity_(static_cast<size_t>(capacity_bytes) / shards_.size()) {}
+RowCache::RowCache(int64_t capacity_bytes) : capacity_bytes_(capacity_bytes) {
+  const size_t count = ShardsFor(capacity_bytes);
+  for (size_t s = 0; s < count; ++s) {
+    shards_.push_back(std::make_unique<Shard>(
+        static_cast<size_t>(capacity_bytes) / count));
+  }
+}
 
 uint32_t RowCache::BucketId(std::string_view deployment,
                             std::string_view bucket_key) {
@@ -36,6 +50,17 @@ uint32_t RowCache::BucketId(std::string_view deployment,
   return it->second;
 }
 
+uint64_t RowCache::KeyHash(uint32_t bucket_id, std::string_view field) {
+  // std::hash of the field's bytes, the bucket id mixed in, then a
+  // finalizer (splitmix64's) so that the shard bits are spread too.
+  uint64_t h = std::hash<std::string_view>()(field) ^
+               (uint64_t{bucket_id} * 0x9E3779B97F4A7C15ull);
+  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;
+  h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
+  h ^= h >> 31;
+  return h == 0 ? 1 : h;
+}
+
 std::string_view RowCache::MakeKey(uint32_t bucket_id, std::string_view field,
                                    std::string* buffer) {
   buffer->assign(reinterpret_cast<const char*>(&bucket_id), sizeof(bucket_id));
@@ -43,14 +68,33 @@ std::string_view RowCache::MakeKey(uint32_t bucket_id, std::string_view field,
   return *buffer;
 }
 
-RowCache::Shard& RowCache::ShardOf(std::string_view key) {
-  return shards_[std::hash<std::string_view>()(key) & (ShardCount() - 1)];
-}
-
-void RowCache::EraseLocked(Shard& shard, Lru::iterator it) {
-  shard.bytes -= it->charge;
-  shard.index.erase(it->key);
-  shard.lru.erase(it);
+Status RowCache::LookupInShard(
+    Shard& shard, const std::vector<uint64_t>& hashes,
+    const std::vector<size_t>& order, size_t begin, size_t end,
+    const std::vector<uint32_t>& bucket_ids,
+    const std::vector<uint32_t>& buckets,
+    const std::vector<std::string_view>& fields, int64_t oldest_ns,
+    const HitFn& on_hit, std::vector<Miss>* misses, int64_t* expired) {
+  std::string buffer;
+  std::lock_guard<std::mutex> lock(shard.mu);
+  RowCacheShard& rows = shard.rows;
+  for (size_t p = begin; p < end; ++p) {
+    if (p + kSlotAhead < end) rows.PrefetchSlot(hashes[order[p + kSlotAhead]]);
+    if (p + kEntryAhead < end) {
+      rows.PrefetchEntry(hashes[order[p + kEntryAhead]]);
+    }
+    const size_t i = order[p];
+    RowCacheShard::Found found;
+    const bool cached = rows.Find(
+        hashes[i], MakeKey(bucket_ids[buckets[i]], fields[i], &buffer), &found);
+    if (cached && found.read_at_ns >= oldest_ns) {
+      TFRA_TABLE_RETURN_IF_ERROR(on_hit(i, found.value));
+      continue;
+    }
+    if (cached) ++*expired;
+    misses->push_back(Miss{i, rows.writes()});
+  }
+  return Status::Ok();
 }
 
 Status RowCache::Lookup(const std::vector<uint32_t>& bucket_ids,
@@ -58,55 +102,49 @@ Status RowCache::Lookup(const std::vector<uint32_t>& bucket_ids,
                         const std::vector<std::string_view>& fields,
                         Clock::duration staleness, const HitFn& on_hit,
                         std::vector<Miss>* misses) {
-  const Clock::time_point oldest = Clock::now() - staleness;
-  std::string buffer;
-  int64_t hits = 0, expired = 0;
-  Status status;
-  for (size_t i = 0; i < fields.size() && status.ok(); ++i) {
-    const std::string_view key =
-        MakeKey(bucket_ids[buckets[i]], fields[i], &buffer);
-    Shard& shard = ShardOf(key);
-    std::lock_guard<std::mutex> lock(shard.mu);
-    auto found = shard.index.find(key);
-    if (found != shard.index.end() && found->second->read_at >= oldest) {
-      shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
-      ++hits;
-      status = on_hit(i, found->second->value);
-      continue;
-    }
-    if (found != shard.index.end()) ++expired;
-    misses->push_back(Miss{i, shard.writes});
+  const int64_t oldest_ns = Nanos(Clock::now() - staleness);
+  const size_t n = fields.size();
+  // Keys grouped by shard (a counting sort), so each lock is taken once.
+  std::vector<uint64_t> hashes(n);
+  std::vector<size_t> starts(shards_.size() + 1, 0);
+  for (size_t i = 0; i < n; ++i) {
+    hashes[i] = KeyHash(bucket_ids[buckets[i]], fields[i]);
+    ++starts[ShardIndex(hashes[i]) + 1];
   }
-  hits_.fetch_add(hits, std::memory_order_relaxed);
+  for (size_t s = 1; s < starts.size(); ++s) starts[s] += starts[s - 1];
+  std::vector<size_t> order(n);
+  std::vector<size_t> next(starts.begin(), starts.end() - 1);
+  for (size_t i = 0; i < n; ++i) order[next[ShardIndex(hashes[i])]++] = i;
+  const size_t missed_before = misses->size();
+  int64_t expired = 0;
+  Status status;
+  for (size_t s = 0; s < shards_.size() && status.ok(); ++s) {
+    if (starts[s] == starts[s + 1]) continue;
+    status = LookupInShard(*shards_[s], hashes, order, starts[s],
+                           starts[s + 1], bucket_ids, buckets, fields,
+                           oldest_ns, on_hit, misses, &expired);
+  }
+  const int64_t missed = static_cast<int64_t>(misses->size() - missed_before);
+  hits_.fetch_add(static_cast<int64_t>(n) - missed, std::memory_order_relaxed);
+  misses_.fetch_add(missed, std::memory_order_relaxed);
   expired_.fetch_add(expired, std::memory_order_relaxed);
-  misses_.fetch_add(static_cast<int64_t>(misses->size()),
-                    std::memory_order_relaxed);
   return status;
 }
 
 void RowCache::Insert(uint32_t bucket_id, std::string_view field,
                       std::string_view stored, uint64_t ticket,
                       Clock::time_point read_at) {
-  std::string key;
-  MakeKey(bucket_id, field, &key);
-  const size_t charge = key.size() + stored.size() + kEntryOverheadBytes;
-  if (charge > shard_capacity_) return;
-  Shard& shard = ShardOf(key);
-  std::lock_guard<std::mutex> lock(shard.mu);
-  // A write touched this shard after the miss: what was read may be older
-  // than what that write left in Redis.
-  if (shard.writes != ticket) return;
-  auto found = shard.index.find(key);
-  if (found != shard.index.end()) EraseLocked(shard, found->second);
-  shard.lru.push_front(Entry{std::move(key), std::string(stored), read_at,
-                             charge});
-  const Lru::iterator entry = shard.lru.begin();
-  shard.index.emplace(entry->key, entry);
-  shard.bytes += charge;
+  const uint64_t hash = KeyHash(bucket_id, field);
+  std::string buffer;
+  const std::string_view key = MakeKey(bucket_id, field, &buffer);
+  Shard& shard = ShardOf(hash);
   int64_t evicted = 0;
-  while (shard.bytes > shard_capacity_) {
-    EraseLocked(shard, std::prev(shard.lru.end()));
-    ++evicted;
+  {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    // A write touched this shard after the miss: what was read may be older
+    // than what that write left in Redis.
+    if (shard.rows.writes() != ticket) return;
+    shard.rows.Insert(hash, key, stored, Nanos(read_at), &evicted);
   }
   if (evicted > 0) evictions_.fetch_add(evicted, std::memory_order_relaxed);
 }
@@ -116,30 +154,20 @@ void RowCache::Invalidate(const std::vector<uint32_t>& bucket_ids,
                           const std::vector<std::string_view>& fields) {
   std::string buffer;
   for (size_t i = 0; i < fields.size(); ++i) {
-    const std::string_view key =
-        MakeKey(bucket_ids[buckets[i]], fields[i], &buffer);
-    Shard& shard = ShardOf(key);
+    const uint32_t id = bucket_ids[buckets[i]];
+    const uint64_t hash = KeyHash(id, fields[i]);
+    Shard& shard = ShardOf(hash);
     std::lock_guard<std::mutex> lock(shard.mu);
-    ++shard.writes;
-    auto found = shard.index.find(key);
-    if (found != shard.index.end()) EraseLocked(shard, found->second);
+    shard.rows.CountWrite();
+    shard.rows.Erase(hash, MakeKey(id, fields[i], &buffer));
   }
 }
 
 void RowCache::InvalidateBuckets(const std::vector<uint32_t>& bucket_ids) {
-  for (Shard& shard : shards_) {
-    std::lock_guard<std::mutex> lock(shard.mu);
-    ++shard.writes;
-    for (auto it = shard.lru.begin(); it != shard.lru.end();) {
-      uint32_t id;
-      std::memcpy(&id, it->key.data(), sizeof(id));
-      const auto next = std::next(it);
-      if (std::find(bucket_ids.begin(), bucket_ids.end(), id) !=
-          bucket_ids.end()) {
-        EraseLocked(shard, it);
-      }
-      it = next;
-    }
+  for (auto& shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard->mu);
+    shard->rows.CountWrite();
+    shard->rows.EraseWithPrefixes(bucket_ids);
   }
 }
 
@@ -150,10 +178,10 @@ RowCacheStats RowCache::stats() const {
   stats.expired = expired_.load(std::memory_order_relaxed);
   stats.evictions = evictions_.load(std::memory_order_relaxed);
   stats.capacity_bytes = capacity_bytes_;
-  for (const Shard& shard : shards_) {
-    std::lock_guard<std::mutex> lock(shard.mu);
-    stats.entries += static_cast<int64_t>(shard.lru.size());
-    stats.bytes += static_cast<int64_t>(shard.bytes);
+  for (const auto& shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard->mu);
+    stats.entries += static_cast<int64_t>(shard->rows.entries());
+    stats.bytes += static_cast<int64_t>(shard->rows.bytes());
   }
   return stats;
 }

@@ -3,10 +3,11 @@
 // redis_read_cache_bytes). Serving traffic is skewed: a few ids take most
 // lookups, each one a round trip to a single Redis thread otherwise.
 //
-// - Bounded: every entry is charged its key bytes, its stored value bytes and
-//   kEntryOverheadBytes; the charges never sum above the capacity (each shard
-//   holds an equal share, least recently used out first; up to kMaxShards
-//   shards, at least kMinShardBytes each, so a small cache still holds rows).
+// - Bounded: every entry is charged its key bytes (a 4-byte bucket id and
+//   the field), its stored value bytes and kEntryOverheadBytes; the charges
+//   never sum above the capacity (each shard holds an equal share and evicts
+//   by CLOCK, row_cache_shard.h; up to kMaxShards shards, at least
+//   kMinShardBytes each, so a small cache still holds rows).
 // - Stale at most `staleness` (given per lookup): a row cached longer ago is
 //   a miss and is read again. Writes through this process drop their keys
 //   (Invalidate, after the write), and an entry read from Redis before such
@@ -26,7 +27,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,6 +34,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/row_cache_shard.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_status.h"
 
 namespace tfra {
@@ -53,10 +54,9 @@ class RowCache {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // Charged per entry beside its key and value bytes: what an entry costs
-  // the process besides them (list and hash nodes, string headers, the
-  // allocator's own words; measured on x86-64 with glibc: row_cache_test).
-  static constexpr size_t kEntryOverheadBytes = 192;
+  // Charged per entry beside its key and value bytes.
+  static constexpr size_t kEntryOverheadBytes =
+      RowCacheShard::kEntryOverheadBytes;
   // Shards spread concurrent lookups over locks (4 callers at once met no
   // contention worth measuring at 64).
   static constexpr size_t kMaxShards = 64;
@@ -81,8 +81,9 @@ class RowCache {
 
   // For each key i (bucket_ids[buckets[i]], fields[i]): calls on_hit(i,
   // value) when a copy cached at most `staleness` ago exists (under the
-  // shard's lock: keep it short), else appends a Miss. Stops at the first
-  // error on_hit returns.
+  // shard's lock: keep it short), else appends a Miss. Keys are visited
+  // shard by shard (one lock each), their memory loads prefetched ahead.
+  // Stops at the first error on_hit returns.
   Status Lookup(const std::vector<uint32_t>& bucket_ids,
                 const std::vector<uint32_t>& buckets,
                 const std::vector<std::string_view>& fields,
@@ -106,33 +107,33 @@ class RowCache {
   int64_t capacity_bytes() const { return capacity_bytes_; }
 
  private:
-  struct Entry {
-    std::string key;  // 4-byte bucket id, then the field
-    std::string value;
-    Clock::time_point read_at;
-    size_t charge = 0;
-  };
-  using Lru = std::list<Entry>;  // most recently used first
-
   struct Shard {
+    explicit Shard(size_t capacity_bytes) : rows(capacity_bytes) {}
     mutable std::mutex mu;
-    Lru lru;                                                   // guarded by mu
-    std::unordered_map<std::string_view, Lru::iterator> index;  // guarded by mu
-    size_t bytes = 0;                                          // guarded by mu
-    uint64_t writes = 0;                                       // guarded by mu
+    RowCacheShard rows;  // guarded by mu
   };
 
+  // The hash of (bucket id, field), never 0.
+  static uint64_t KeyHash(uint32_t bucket_id, std::string_view field);
   // Key bytes of (bucket id, field) into `buffer`; the view of it.
   static std::string_view MakeKey(uint32_t bucket_id, std::string_view field,
                                   std::string* buffer);
-  Shard& ShardOf(std::string_view key);
-  size_t ShardCount() const { return shards_.size(); }
-  // Removes `it` from `shard` (caller holds shard.mu).
-  static void EraseLocked(Shard& shard, Lru::iterator it);
+  // Bits 40 and up pick the shard; a shard's slots use the low bits.
+  size_t ShardIndex(uint64_t hash) const {
+    return (hash >> 40) & (shards_.size() - 1);
+  }
+  Shard& ShardOf(uint64_t hash) { return *shards_[ShardIndex(hash)]; }
+  // Looks up the keys order[begin, end), all of `shard`, holding its lock.
+  Status LookupInShard(Shard& shard, const std::vector<uint64_t>& hashes,
+                       const std::vector<size_t>& order, size_t begin,
+                       size_t end, const std::vector<uint32_t>& bucket_ids,
+                       const std::vector<uint32_t>& buckets,
+                       const std::vector<std::string_view>& fields,
+                       int64_t oldest_ns, const HitFn& on_hit,
+                       std::vector<Miss>* misses, int64_t* expired);
 
   const int64_t capacity_bytes_;
-  std::vector<Shard> shards_;  // a power of two of them; never resized
-  const size_t shard_capacity_;
+  std::vector<std::unique_ptr<Shard>> shards_;  // a power of two of them
 
   std::mutex ids_mu_;
   std::unordered_map<std::string, uint32_t> bucket_ids_;  // guarded by ids_mu_

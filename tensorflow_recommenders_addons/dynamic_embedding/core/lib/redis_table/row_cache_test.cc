@@ -1,6 +1,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/row_cache.h"
 
 #include <malloc.h>
+#include <cstring>
 
 #include <atomic>
 #include <chrono>
@@ -126,14 +127,14 @@ TEST(RowCacheTest, BucketIdsTellDeploymentsAndBucketsApart) {
   EXPECT_NE(cache.BucketId("ab", "c"), cache.BucketId("a", "bc"));
 }
 
-TEST(RowCacheTest, TheLeastRecentlyUsedEntryLeavesFirst) {
+TEST(RowCacheTest, AnEntryNotUsedSinceTheLastEvictionLeavesFirst) {
   // One shard (the smallest cache) holding 3 entries.
   const size_t charge = 4 + 8 + 100 + RowCache::kEntryOverheadBytes;
   RowCache cache(static_cast<int64_t>(3 * charge + charge / 2));
   const uint32_t id = cache.BucketId("d", "b");
   const std::string row(100, 'r');
   for (int64_t k : {1, 2, 3}) Fill(cache, id, Field(k), row);
-  Look(cache, id, {Field(1)});  // 1 is used again: 2 is now the oldest
+  Look(cache, id, {Field(1)});  // 1 is used: the clock passes it once
   Fill(cache, id, Field(4), row);
   EXPECT_EQ(Look(cache, id, {Field(2)}).misses.size(), 1u);
   for (int64_t k : {1, 3, 4}) {
