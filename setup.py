@@ -4,8 +4,9 @@ Not run by hand: build_deps/build_pip_pkg.sh runs it in a staging copy of the
 package that Bazel built (Python sources plus the op library), then repairs
 the wheel to a manylinux tag with auditwheel. See README.md, "Wheel".
 
-The wheel is a platform wheel (it ships `_redis_table_ops.so` and
-`_redis_admin.so`, the C library of the tfra-redis console script) and requires
+The wheel is a platform wheel (it ships `_redis_table_ops.so`, `hmaccum.so`,
+the HMACCUM module for Redis servers, and `_redis_admin.so`, the C library of
+the tfra-redis console script) and requires
 the TensorFlow minor release the op library was compiled against
 (`BUILT_FOR_TF_VERSION` in tensorflow_recommenders_addons/version.py), the
 same range tensorflow_recommenders_addons/utils/ensure_tf_install.py accepts
@@ -40,7 +41,8 @@ def _tensorflow_requirement(built_for):
 
 
 def _op_libraries():
-  """Every .so under the package, relative to the package directory."""
+  """Every .so under the package (the op library and the Redis module),
+  relative to the package directory."""
   found = []
   package_dir = os.path.join(_ROOT, _PACKAGE)
   for folder, _, files in os.walk(package_dir):

@@ -72,7 +72,8 @@ choose_python() {
 
 # Copies the package out of the runfiles (symlinks resolved), without tests,
 # and points the op library's RUNPATH at the installed TensorFlow instead of
-# Bazel's output tree.
+# Bazel's output tree. (The HMACCUM Redis module, a .so that redis-server
+# loads, needs only libc and keeps no RUNPATH.)
 stage_sources() {
   local runfiles="$1" staging="$2" so
   cp -rL "${runfiles}/tensorflow_recommenders_addons" "${staging}/"

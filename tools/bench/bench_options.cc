@@ -82,6 +82,7 @@ std::string Validate(BenchTool tool, const BenchOptions& o) {
            "--max_seconds >= --min_seconds >= 0";
   }
   if (o.batch > o.keys) return "--batch exceeds --keys";
+  if (o.value_bytes < 0) return "--value_bytes must be >= 0";
   if (o.keys > (int64_t{1} << 32)) return "--keys above 2^32";
   return ValidateTool(tool, o);
 }
@@ -92,12 +93,14 @@ std::string SetFlag(const std::string& name, const std::string& value,
   const std::map<std::string, int64_t*> integers = {
       {"keys", &o->keys}, {"dim", &o->dim}, {"batch", &o->batch},
       {"keys_per_command", &o->keys_per_command},
+      {"value_bytes", &o->value_bytes},
       {"min_batches", &o->min_batches}, {"max_batches", &o->max_batches}};
   const std::map<std::string, double*> numbers = {
       {"min_seconds", &o->min_seconds}, {"max_seconds", &o->max_seconds}};
   const std::map<std::string, std::string*> texts = {
       {"host", &o->host}, {"op", &o->op}, {"config", &o->config},
-      {"embedding_name", &o->embedding_name}};
+      {"embedding_name", &o->embedding_name},
+      {"keys_file", &o->keys_file}};
   if (integers.count(name) != 0) {
     return ToInt(value, integers.at(name)) ? "" : "not an integer";
   }

@@ -35,6 +35,11 @@ struct BenchOptions {
   // server); store: "find" | "insert" | "accum".
   std::string op;
   int64_t keys_per_command = 1024;
+  // raw: batches take their keys from this file of int64 keys (--keys of
+  // them) instead of 0, 1, 2, ...; and a stored row has value_bytes bytes
+  // (0: dim x 4).
+  std::string keys_file;
+  int64_t value_bytes = 0;
   // A measurement stops after min_batches batches and min_seconds, or
   // after 3 batches once max_seconds have passed, or after max_batches.
   double min_seconds = 2.0;

@@ -48,6 +48,20 @@ TEST(BenchOptionsTest, RawReadsBucketsInOrderSplittingAtTheLastAt) {
             (std::vector<std::string>{"serial", "pipelined", "two_clients"}));
 }
 
+TEST(BenchOptionsTest, RawTakesAKeysFileAndAValueSize) {
+  BenchOptions options;
+  ASSERT_EQ(Parse(BenchTool::kRawHash,
+                  With(With(kRaw, "--keys_file=/tmp/zipf.keys"),
+                       "--value_bytes=68"),
+                  &options),
+            "");
+  EXPECT_EQ(options.keys_file, "/tmp/zipf.keys");
+  EXPECT_EQ(options.value_bytes, 68);
+  EXPECT_NE(Parse(BenchTool::kRawHash, With(kRaw, "--value_bytes=-1"),
+                  &options),
+            "");
+}
+
 TEST(BenchOptionsTest, StoreReadsConfigAndRunsOneStrategy) {
   BenchOptions options;
   ASSERT_EQ(Parse(BenchTool::kStore, kStore, &options), "");

@@ -28,28 +28,15 @@ except ImportError:  # Run as a plain script: the repository root holds tools/.
       os.path.abspath(__file__)))))
   from tools.testing import redis_servers  # pylint: disable=g-import-not-at-top
 
+from tools.bench.bench_setup import HMACCUM_MODULE as _MODULE  # pylint: disable=g-import-not-at-top
+from tools.bench.bench_setup import built_file  # pylint: disable=g-import-not-at-top
+
 _BUCKET = "bench:emb{3560}"  # the default table's one bucket (spec 4.1)
-_MODULE = ("tensorflow_recommenders_addons/dynamic_embedding/core/"
-           "redis_module/hmaccum.so")
 _RAW_BENCH = "tools/bench/raw_hash_bench"
 _FULL = dict(dims="8,64,256", batches="1024,16384,131072", keys=131072,
              rounds=2, min_seconds=2.0, min_batches=20, max_seconds=8.0)
 _QUICK = dict(dims="8", batches="256,1024", keys=4096, rounds=1,
               min_seconds=0.1, min_batches=3, max_seconds=1.0)
-
-
-def built_file(relative):
-  """A file Bazel built: beside this script in its runfiles (bazel run and
-  bazel test), or under bazel-bin of this checkout or of the workspace that
-  `bazel run` names; "" when none is there."""
-  root = os.path.dirname(os.path.dirname(os.path.dirname(
-      os.path.abspath(__file__))))
-  candidates = [os.path.join(root, relative),
-                os.path.join(root, "bazel-bin", relative)]
-  if os.environ.get("BUILD_WORKSPACE_DIRECTORY"):
-    candidates.append(os.path.join(os.environ["BUILD_WORKSPACE_DIRECTORY"],
-                                   "bazel-bin", relative))
-  return next((c for c in candidates if os.path.exists(c)), "")
 
 
 def _raw(args, port, op, dim, batch, budget):

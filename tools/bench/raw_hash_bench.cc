@@ -11,7 +11,10 @@
 //   two_clients  the batch's commands alternate between two pipelined
 //                clients, each driven by its own thread.
 // Batch j holds keys [w*B, (w+1)*B) with w = j mod (keys / B), the windows
-// redis_table_bench.py uses for the table. hmget expects the keys to exist
+// redis_table_bench.py uses for the table; with --keys_file, the keys at
+// those positions of the file (int64 little endian, --keys of them), e.g. a
+// skewed stream of lookups. --value_bytes (default dim x 4) is the size of a
+// stored row: what hmget expects and hset writes (compact encodings). hmget expects the keys to exist
 // and counts absent ones as "nil"; hset overwrites them with a fixed row;
 // hmaccum (the HMACCUM module must be loaded) adds that row to the stored
 // one of every key (`HMACCUM bucket float f1 row ... fn row <n bytes 1>`),
@@ -19,7 +22,7 @@
 //
 //   raw_hash_bench --buckets='bench:emb{3560}@6379' --keys=1048576 --dim=8
 //       --batch=1024 --op=hmget|hset|hmaccum [--host=127.0.0.1]
-//       [--keys_per_command=1024]
+//       [--keys_per_command=1024] [--keys_file=PATH] [--value_bytes=N]
 //       [--min_seconds=2] [--min_batches=20] [--max_seconds=8]
 //       [--max_batches=100000]
 //       [--strategies=serial,pipelined,two_clients]
@@ -97,22 +100,33 @@ struct Command {
 // The keys, the row and the command plan of every batch.
 class Workload {
  public:
-  Workload(const Options& options, std::vector<size_t> bucket_node)
+  // `keys`: the key at each position (0, 1, 2, ... without a keys file).
+  Workload(const Options& options, std::vector<size_t> bucket_node,
+           std::vector<int64_t> keys)
       : options_(options),
         bucket_node_(std::move(bucket_node)),
-        keys_(options.keys),
-        row_(options.dim, 0.5f),
+        keys_(std::move(keys)),
+        row_(RowBytes(options), '\0'),
         exists_(options.keys_per_command, '\x01') {
-    // Field of key k = its 8 little-endian bytes (x86-64 and arm64 are LE).
-    for (int64_t k = 0; k < options.keys; ++k) keys_[k] = k;
+    const float half = 0.5f;  // float rows of 0.5 (cut to value_bytes)
+    for (size_t i = 0; i + sizeof(half) <= row_.size(); i += sizeof(half)) {
+      std::memcpy(&row_[i], &half, sizeof(half));
+    }
+  }
+
+  static size_t RowBytes(const Options& options) {
+    return options.value_bytes > 0 ? static_cast<size_t>(options.value_bytes)
+                                   : static_cast<size_t>(options.dim) * 4;
   }
 
   std::vector<Command> Plan(int64_t batch_index) const {
     const int64_t first = FirstKeyOfBatch(options_, batch_index);
     const uint32_t buckets = static_cast<uint32_t>(options_.buckets.size());
+    // Positions into keys_, per bucket; the field is the key's 8
+    // little-endian bytes (x86-64 and arm64 are LE).
     std::vector<std::vector<int64_t>> per_bucket(buckets);
-    for (int64_t k = first; k < first + options_.batch; ++k) {
-      per_bucket[static_cast<uint32_t>(k) % buckets].push_back(k);
+    for (int64_t p = first; p < first + options_.batch; ++p) {
+      per_bucket[static_cast<uint32_t>(keys_[p]) % buckets].push_back(p);
     }
     std::vector<Command> commands;
     for (uint32_t b = 0; b < buckets; ++b) {
@@ -148,7 +162,7 @@ class Workload {
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements != command.fields) {
       return "HMGET: not an array of " + std::to_string(command.fields);
     }
-    const size_t row_bytes = row_.size() * sizeof(float);
+    const size_t row_bytes = row_.size();
     for (size_t i = 0; i < reply->elements; ++i) {
       const redisReply* value = reply->element[i];
       if (value->type == REDIS_REPLY_NIL) {
@@ -181,8 +195,8 @@ class Workload {
       command.argv.push_back(reinterpret_cast<const char*>(&keys_[keys[i]]));
       command.lengths.push_back(sizeof(int64_t));
       if (with_rows) {
-        command.argv.push_back(reinterpret_cast<const char*>(row_.data()));
-        command.lengths.push_back(row_.size() * sizeof(float));
+        command.argv.push_back(row_.data());
+        command.lengths.push_back(row_.size());
       }
     }
     if (hmaccum) {  // every key is stored: add
@@ -194,10 +208,30 @@ class Workload {
 
   const Options& options_;
   const std::vector<size_t> bucket_node_;
-  std::vector<int64_t> keys_;
-  const std::vector<float> row_;
+  const std::vector<int64_t> keys_;
+  std::string row_;
   const std::string exists_;  // keys_per_command exists bytes of 1
 };
+
+// The key at each position: 0 .. keys-1, or the keys file's.
+std::string LoadKeys(const Options& options, std::vector<int64_t>* keys) {
+  if (options.keys_file.empty()) {
+    keys->resize(options.keys);
+    for (int64_t k = 0; k < options.keys; ++k) (*keys)[k] = k;
+    return "";
+  }
+  std::FILE* file = std::fopen(options.keys_file.c_str(), "rb");
+  if (file == nullptr) return "cannot open --keys_file " + options.keys_file;
+  keys->resize(options.keys);
+  const size_t read =
+      std::fread(keys->data(), sizeof(int64_t), keys->size(), file);
+  const bool more = std::fgetc(file) != EOF;
+  std::fclose(file);
+  if (read != keys->size() || more) {
+    return "--keys_file must hold exactly --keys int64 keys";
+  }
+  return "";
+}
 
 // Reads the next reply of `context` and checks it against `command`.
 std::string ReadReply(redisContext* context, const Command& command,
@@ -312,7 +346,9 @@ int Main(int argc, char** argv) {
   for (int c = 0; c < 2 && error.empty(); ++c) {  // clients[1]: two_clients
     error = clients[c].Connect(options.host, ports);
   }
-  const Workload workload(options, bucket_node);
+  std::vector<int64_t> keys;
+  if (error.empty()) error = LoadKeys(options, &keys);
+  const Workload workload(options, bucket_node, std::move(keys));
   HelperThread helper;
   for (const std::string& strategy : options.strategies) {
     if (!error.empty()) break;

@@ -144,6 +144,8 @@ int Main(int argc, char** argv) {
   request.config_path_attr = options.config;
   request.key_kind = rt::KeyKind::kInt64;
   request.value_bytes = static_cast<size_t>(options.dim) * sizeof(float);
+  request.value_type = rt::ElementType::kFloat32;
+  request.dim = options.dim;
   auto table = rt::OpenRedisTable(request, rt::ProcessEnvironment(), &executor);
   if (!table.ok()) {
     std::fprintf(stderr, "store_bench: %s\n",

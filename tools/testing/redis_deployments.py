@@ -250,6 +250,10 @@ class Deployment:
       rule = redis_process.quote(">" + self.acl_password)
       settings.append(f"user {self.acl_user} on {rule} ~* &* +@all")
     settings += [f"loadmodule {redis_process.quote(m)}" for m in self.modules]
+    if self.modules:
+      # MODULE LOAD/UNLOAD from loopback clients, so tests can take a module
+      # away from (and give it back to) a running deployment.
+      settings.append("enable-module-command local")
     return settings + extra
 
   def _add(self, kind, role, settings):

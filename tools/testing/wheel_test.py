@@ -2,14 +2,15 @@
 
 Builds the wheel (`bazel build //:build_pip_pkg`, then the packaging step) or
 takes the one named by $TFRA_WHEEL, then checks what a user gets from it:
-the op library and no test files, a TensorFlow pin matching the build, a
-manylinux tag from `auditwheel show` with only libtensorflow_framework.so.2
-left external, no newer than TensorFlow's own (the op library's symbol
-versions, each checked by name; the same for the tfra-redis library), and,
-in a new virtualenv holding only tensorflow-cpu and the wheel, an embedding
-round trip through a private Redis server, `tfra-redis tables` listing it
-without importing TensorFlow, and a clear error under another TensorFlow
-version.
+the op library, the HMACCUM Redis module and no test files, a TensorFlow pin
+matching the build, a manylinux tag from `auditwheel show` with only
+libtensorflow_framework.so.2 left external, no newer than TensorFlow's own
+(the symbol versions of the op library, the module and the tfra-redis
+library, each checked by name), and, in a new virtualenv holding only
+tensorflow-cpu and the wheel, an embedding round trip through a private Redis
+server, `tfra-redis tables` listing it without importing TensorFlow, the
+installed module loaded into redis-server and used by accum, plus a clear
+error under another TensorFlow version.
 
 Run by tools/testing/run_tests.sh after the Bazel tests (it needs Bazel and
 PyPI, for tensorflow-cpu, so it is not a Bazel test itself):
@@ -40,6 +41,8 @@ _OP_LIBRARY = "tensorflow_recommenders_addons/dynamic_embedding/core/_redis_tabl
 _ADMIN_LIBRARY = ("tensorflow_recommenders_addons/dynamic_embedding/"
                   "redis_admin/_redis_admin.so")
 _CONSOLE_MODULE = "tfra_redis_cli.py"
+_MODULE = ("tensorflow_recommenders_addons/dynamic_embedding/core/redis_module/"
+           "hmaccum.so")
 _TF_LIBRARY = "libtensorflow_framework.so.2"
 
 # TensorFlow 2.21's own wheel tag: ours must install wherever it does.
@@ -117,13 +120,14 @@ def venv_python(wheel, tmp_path_factory):
   return python
 
 
-def test_wheel_ships_the_op_library_and_no_tests(wheel):
+def test_wheel_ships_the_op_library_the_module_and_no_tests(wheel):
   names = zipfile.ZipFile(wheel).namelist()
   assert _OP_LIBRARY in names
   assert _ADMIN_LIBRARY in names and _CONSOLE_MODULE in names
   entry_points = next(n for n in names if n.endswith("entry_points.txt"))
   assert "tfra-redis = tfra_redis_cli:main" in zipfile.ZipFile(wheel).read(
       entry_points).decode()
+  assert _MODULE in names
   unwanted = [
       n for n in names
       if n.endswith("_test.py") or "/kernel_tests/" in n or
@@ -189,12 +193,14 @@ def _required_symbol_versions(library):
   return required
 
 
-@pytest.mark.parametrize("library", [_OP_LIBRARY, _ADMIN_LIBRARY])
-def test_libraries_need_no_symbol_version_newer_than_tensorflows_tag(
+@pytest.mark.parametrize("library", [_OP_LIBRARY, _ADMIN_LIBRARY, _MODULE])
+def test_no_library_needs_a_symbol_version_newer_than_tensorflows_tag(
     wheel, tmp_path, library):
   extracted = zipfile.ZipFile(wheel).extract(library, str(tmp_path))
   required = _required_symbol_versions(extracted)
-  assert {family for _, family, _ in required} >= {"GLIBC", "GLIBCXX"}
+  # The op and tfra-redis libraries need libstdc++; the module libc alone.
+  families = {"GLIBC"} if library == _MODULE else {"GLIBC", "GLIBCXX"}
+  assert {family for _, family, _ in required} >= families
   too_new = sorted(
       "%s@%s_%s (%s allows %s_%s)" %
       (symbol, family, ".".join(map(str, version)), _TF_PLATFORM, family,
@@ -206,6 +212,17 @@ def test_libraries_need_no_symbol_version_newer_than_tensorflows_tag(
   assert not too_new, "wrap or avoid (build_deps/manylinux): " + ", ".join(
       too_new)
   assert not unknown, unknown
+
+
+def test_module_needs_libc_alone_and_exports_only_its_entry_point(
+    wheel, tmp_path):
+  module = zipfile.ZipFile(wheel).extract(_MODULE, str(tmp_path))
+  dynamic = _run(["readelf", "-d", module]).stdout
+  assert re.findall(r"\(NEEDED\).*\[(.*)\]", dynamic) == ["libc.so.6"]
+  exported = _run(["readelf", "--dyn-syms", "--wide", module]).stdout
+  defined = {line.split()[-1] for line in exported.splitlines()
+             if re.search(r"\sGLOBAL\s+DEFAULT\s+\d+\s", line)}
+  assert defined == {"RedisModule_OnLoad"}, defined
 
 
 _ROUND_TRIP = textwrap.dedent("""\
@@ -288,6 +305,48 @@ def test_installed_console_script_lists_the_tables_without_tensorflow(
                  cwd=str(tmp_path))
     assert "wheel_emb" in quiet.stdout
     assert "tensorflow imported: False" in quiet.stderr
+
+
+_MODULE_PATH = textwrap.dedent("""\
+    from tensorflow_recommenders_addons.dynamic_embedding.python.ops import redis_table_ops
+    print(redis_table_ops.hmaccum_module_path())
+    """)
+
+_ACCUM = textwrap.dedent("""\
+    import json, sys
+    import tensorflow as tf
+    from tensorflow_recommenders_addons import dynamic_embedding as de
+
+    table = de.RedisTable(
+        tf.int64, tf.float32, tf.zeros([2]), name="wheel_accum",
+        config=de.RedisTableConfig(redis_config_abs_dir=sys.argv[1]))
+    keys = tf.constant([1, 2], tf.int64)
+    table.insert(keys, tf.ones([2, 2]))
+    table.accum(keys, tf.fill([2, 2], 2.0), tf.constant([True, True]))
+    print(json.dumps(table.lookup(keys).numpy().tolist()))
+    """)
+
+
+def test_installed_module_loads_into_redis_and_accum_uses_it(
+    venv_python, tmp_path):
+  script = tmp_path / "module_path.py"
+  script.write_text(_MODULE_PATH)
+  path = _run([venv_python, "-I", str(script)],
+              cwd=str(tmp_path)).stdout.strip().splitlines()[-1]
+  venv_root = os.path.dirname(os.path.dirname(venv_python))
+  assert path.startswith(venv_root) and os.path.isfile(path), path
+  with redis_servers.standalone(modules=[path]) as deployment:
+    (port,) = deployment.node_ports()
+    assert "BPV2" in deployment.redis_cli(port, "MODULE", "LIST")
+    config = deployment.write_table_config(str(tmp_path / "redis.json"),
+                                           table_store_mode=0)
+    accum = tmp_path / "accum.py"
+    accum.write_text(_ACCUM)
+    result = _run([venv_python, "-I", str(accum), config], cwd=str(tmp_path))
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [[3, 3],
+                                                                 [3, 3]]
+    stats = deployment.redis_cli(port, "INFO", "commandstats")
+    assert re.search(r"cmdstat_HMACCUM:calls=[1-9]", stats), stats
 
 
 def test_import_under_another_tensorflow_names_both_versions(

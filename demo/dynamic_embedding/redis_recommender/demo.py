@@ -52,6 +52,10 @@ def parse_args(argv):
   parser.add_argument("--batch_size", type=int, default=1024)
   parser.add_argument("--short", action="store_true",
                       help="a quick run (CI): 60k examples, 2 epochs")
+  parser.add_argument("--value_encoding", default="raw",
+                      choices=("raw", "float16", "bfloat16", "int8"),
+                      help="how Redis stores the embedding rows "
+                      "(redis_value_encoding; raw is float32)")
   parser.add_argument("--output_dir", help="where the PNG, SavedModel and "
                       "summary go (default: artifacts/redis_recommender)")
   args = parser.parse_args(argv)
@@ -168,7 +172,8 @@ def _run_in(workdir, args, connection, redis_memory):
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   from tensorflow_recommenders_addons import dynamic_embedding as de  # pylint: disable=g-import-not-at-top
   os.makedirs(args.output_dir, exist_ok=True)
-  base = dict(connection, model_tag_runtime="demo", model_tag_import="demo")
+  base = dict(connection, model_tag_runtime="demo", model_tag_import="demo",
+              redis_value_encoding=args.value_encoding)
   # Mode 2: the embeddings stay in Redis; checkpoints and the SavedModel
   # carry none of them, and loading the SavedModel writes nothing.
   train_config = write_config(os.path.join(workdir, "train.json"), base,
@@ -211,6 +216,7 @@ def _run_in(workdir, args, connection, redis_memory):
   print_tables_view(train_config)
   return {
       "held_out_auc": round(float(auc), 4),
+      "value_encoding": args.value_encoding,
       "keys_in_redis": keys,
       "redis_memory": redis_memory(),
       "train_examples_per_second": round(args.examples * args.epochs /

@@ -1,5 +1,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/kernels/lookup_table_kernels.h"
 
+#include <algorithm>
+
 #include "tensorflow/core/framework/resource_mgr.h"
 #include "tensorflow/core/framework/tensor_shape.h"
 #include "tensorflow/core/platform/errors.h"
@@ -118,6 +120,15 @@ absl::Status TableAdoptRenamed(OpKernelContext* ctx, TfraLookupTable* table) {
   out->scalar<int64_t>()() = renamed;
   TF_RETURN_IF_ERROR(ctx->allocate_output("kept_both", TensorShape({}), &out));
   out->scalar<bool>()() = kept_both;
+  return absl::OkStatus();
+}
+
+absl::Status TableReadCacheStats(OpKernelContext* ctx, TfraLookupTable* table) {
+  const std::vector<int64_t> stats = table->ReadCacheStats();
+  Tensor* out;
+  TF_RETURN_IF_ERROR(ctx->allocate_output(
+      "stats", TensorShape({static_cast<int64_t>(stats.size())}), &out));
+  std::copy(stats.begin(), stats.end(), out->flat<int64_t>().data());
   return absl::OkStatus();
 }
 

@@ -55,6 +55,7 @@ absl::Status TableAccum(OpKernelContext* ctx, TfraLookupTable* table);
 absl::Status TableRemove(OpKernelContext* ctx, TfraLookupTable* table);
 absl::Status TableClear(OpKernelContext* ctx, TfraLookupTable* table);
 absl::Status TableSize(OpKernelContext* ctx, TfraLookupTable* table);
+absl::Status TableReadCacheStats(OpKernelContext* ctx, TfraLookupTable* table);
 absl::Status TableExport(OpKernelContext* ctx, TfraLookupTable* table);
 absl::Status TableExportRows(OpKernelContext* ctx, TfraLookupTable* table);
 absl::Status TableImport(OpKernelContext* ctx, TfraLookupTable* table);

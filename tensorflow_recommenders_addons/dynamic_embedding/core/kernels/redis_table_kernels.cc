@@ -31,6 +31,8 @@ TFRA_REGISTER_GENERIC("TFRA>RedisTableAccum", TableOp<TableAccum>)
 TFRA_REGISTER_GENERIC("TFRA>RedisTableRemove", TableOp<TableRemove>)
 TFRA_REGISTER_GENERIC("TFRA>RedisTableClear", TableOp<TableClear>)
 TFRA_REGISTER_GENERIC("TFRA>RedisTableSize", TableOp<TableSize>)
+TFRA_REGISTER_GENERIC("TFRA>RedisTableReadCacheStats",
+                      TableOp<TableReadCacheStats>)
 TFRA_REGISTER_GENERIC("TFRA>RedisTableExport", TableOp<TableExport>)
 TFRA_REGISTER_GENERIC("TFRA>RedisTableExportRows", TableOp<TableExportRows>)
 TFRA_REGISTER_GENERIC("TFRA>RedisTableImport", TableOp<TableImport>)

@@ -16,6 +16,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/bucket_dump_files.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/bucket_hash.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/renamed_table.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/row_encoding.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/value_codec.h"
 
 namespace tensorflow {
@@ -167,11 +168,32 @@ absl::Status RedisTableOfTensors<K, V>::EncodeRows(
       views->push_back((*owned)[r]);
     }
   } else {
+    if constexpr (std::is_same_v<V, float>) {
+      if (table_->row_encoding != rt::RowEncoding::kRaw) {
+        EncodeFloatRows(data, rows, views, owned);
+        return absl::OkStatus();
+      }
+    }
     for (int64_t r = 0; r < rows; ++r) {
       views->push_back(rt::PodRowBytes(data + r * dim_, dim_));
     }
   }
   return absl::OkStatus();
+}
+
+template <class K, class V>
+void RedisTableOfTensors<K, V>::EncodeFloatRows(
+    const float* data, int64_t rows, std::vector<std::string_view>* views,
+    std::vector<std::string>* owned) const {
+  // One buffer for the whole batch, rows viewed in place.
+  const size_t bytes = rt::EncodedRowBytes(table_->row_encoding, dim_);
+  owned->assign(1, std::string(bytes * static_cast<size_t>(rows), '\0'));
+  char* out = owned->front().data();
+  for (int64_t r = 0; r < rows; ++r) {
+    rt::EncodeFloatRow(table_->row_encoding, data + r * dim_, dim_,
+                       out + r * bytes);
+    views->emplace_back(out + r * bytes, bytes);
+  }
 }
 
 template <class K, class V>
@@ -182,6 +204,8 @@ rt::Status RedisTableOfTensors<K, V>::DecodeRow(std::string_view stored,
         stored, dim_, [row](size_t index, std::string_view element) {
           row[index] = tstring(element.data(), element.size());
         });
+  } else if constexpr (std::is_same_v<V, float>) {
+    return rt::DecodeFloatRow(table_->row_encoding, stored, dim_, row);
   } else {
     return rt::DecodePodRow(stored, dim_, row);
   }
@@ -265,12 +289,19 @@ absl::Status RedisTableOfTensors<K, V>::Accum(OpKernelContext* ctx,
                                               const Tensor& keys,
                                               const Tensor& values_or_deltas,
                                               const Tensor& exists) {
-  const auto element =
-      rt::AccumElementFromDtypeName(DataTypeString(value_dtype()));
-  if (!element.has_value()) {
+  const std::string dtype = DataTypeString(value_dtype());
+  rt::AccumElement element;
+  if (!rt::AccumElementFromName(dtype.data(), dtype.size(), &element)) {
     return errors::InvalidArgument(
         "accum supports float, double, int32, int64 and int8 values, not ",
         DataTypeString(value_dtype()));
+  }
+  if (table_->row_encoding != rt::RowEncoding::kRaw) {
+    // Deltas cannot be added to rows stored at a lower precision in Redis.
+    return errors::InvalidArgument(
+        "accum needs redis_value_encoding \"raw\"; this table stores its rows "
+        "as \"", std::string(rt::RowEncodingName(table_->row_encoding)),
+        "\" (train it without bp_v2, whose optimizers write with accum)");
   }
   const int64_t n = keys.NumElements();
   if (n == 0) return absl::OkStatus();
@@ -281,7 +312,7 @@ absl::Status RedisTableOfTensors<K, V>::Accum(OpKernelContext* ctx,
   std::vector<uint8_t> exists_flags(flags.data(), flags.data() + n);
   TfExecutor executor(ctx);
   return ToTfStatus(table_->store->Accum(MakeKeyBatch(keys), rows,
-                                         exists_flags, *element, &executor));
+                                         exists_flags, element, &executor));
 }
 
 template <class K, class V>
@@ -317,6 +348,15 @@ absl::Status RedisTableOfTensors<K, V>::AdoptRenamed(
   *renamed = report->buckets_renamed;
   *kept_both = report->kept_both;
   return absl::OkStatus();
+}
+
+template <class K, class V>
+std::vector<int64_t> RedisTableOfTensors<K, V>::ReadCacheStats() const {
+  const auto& cache = table_->store->settings().read_cache;
+  if (cache == nullptr) return std::vector<int64_t>(7, 0);
+  const rt::RowCacheStats s = cache->stats();
+  return {s.hits,    s.misses, s.expired,       s.evictions,
+          s.entries, s.bytes,  s.capacity_bytes};
 }
 
 template <class K, class V>
@@ -382,28 +422,32 @@ absl::Status RedisTableOfTensors<K, V>::ImportValues(OpKernelContext* ctx,
       // A restore leaves exactly what was saved: nothing else survives.
       TF_RETURN_IF_ERROR(ToTfStatus(table_->store->Clear()));
       return InsertRows(ctx, keys, values);
-    case rt::TableStoreMode::kDumpFiles:
-      return ToTfStatus(rt::RestoreBucketDumpFiles(*table_));
+    case rt::TableStoreMode::kDumpFiles: {
+      const rt::Status restored = rt::RestoreBucketDumpFiles(*table_);
+      table_->store->ForgetCachedRows();  // RESTORE bypassed the store
+      return ToTfStatus(restored);
+    }
     case rt::TableStoreMode::kNothing:
       return absl::OkStatus();
   }
   return absl::OkStatus();
 }
 
-// Files hold the bytes Redis holds (kv_files.h).
-template <class K, class V>
-rt::KvRecordFormat KvRecordFormatOf(int64_t dim) {
-  return rt::KvRecordFormat{
-      KeyKindOf<K>(),
-      std::is_same_v<V, tstring> ? 0 : static_cast<size_t>(dim) * sizeof(V),
-      static_cast<size_t>(dim)};
+// Files hold the bytes Redis holds (kv_files.h): rows as the table's
+// redis_value_encoding stores them.
+template <class K>
+rt::KvRecordFormat KvRecordFormatOf(const rt::OpenedTable& table,
+                                    int64_t dim) {
+  return rt::KvRecordFormat{KeyKindOf<K>(),
+                            table.store->settings().value_bytes,
+                            static_cast<size_t>(dim)};
 }
 
 template <class K, class V>
 absl::Status RedisTableOfTensors<K, V>::SaveToFileSystem(
     OpKernelContext* ctx, const KvFileRequest& request) {
   return SaveTableToFileSystem(ctx->env(), *table_,
-                               KvRecordFormatOf<K, V>(dim_), request);
+                               KvRecordFormatOf<K>(*table_, dim_), request);
 }
 
 template <class K, class V>
@@ -411,7 +455,7 @@ absl::Status RedisTableOfTensors<K, V>::LoadFromFileSystem(
     OpKernelContext* ctx, const KvFileRequest& request) {
   TfExecutor executor(ctx);
   return LoadTableFromFileSystem(ctx->env(), *table_,
-                                 KvRecordFormatOf<K, V>(dim_), request,
+                                 KvRecordFormatOf<K>(*table_, dim_), request,
                                  &executor);
 }
 

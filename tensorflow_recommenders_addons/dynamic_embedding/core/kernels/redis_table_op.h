@@ -43,6 +43,7 @@ class RedisTableOfTensors final : public TfraLookupTable {
   absl::Status Size(OpKernelContext* ctx, int64_t* size) override;
   absl::Status AdoptRenamed(OpKernelContext* ctx, const std::string& former_name,
                             int64_t* renamed, bool* kept_both) override;
+  std::vector<int64_t> ReadCacheStats() const override;
   // The checkpoint side of export: rows in table_store_mode 0, DUMP files
   // and no rows in mode 1, nothing in mode 2 (upstream's semantics).
   absl::Status ExportValues(OpKernelContext* ctx) override;
@@ -74,6 +75,11 @@ class RedisTableOfTensors final : public TfraLookupTable {
   absl::Status EncodeRows(const Tensor& values, int64_t rows,
                           std::vector<std::string_view>* views,
                           std::vector<std::string>* owned) const;
+  // Float rows of a table with a redis_value_encoding, encoded into one
+  // buffer (`owned`'s only element).
+  void EncodeFloatRows(const float* data, int64_t rows,
+                       std::vector<std::string_view>* views,
+                       std::vector<std::string>* owned) const;
   tfra::redis_table::Status DecodeRow(std::string_view stored, V* row) const;
   absl::Status FindImpl(OpKernelContext* ctx, const Tensor& keys,
                         Tensor* values, const Tensor& default_value,

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "tensorflow/core/framework/lookup_interface.h"
 #include "tensorflow/core/framework/op_kernel.h"
@@ -53,6 +54,9 @@ class TfraLookupTable : public lookup::LookupInterface {
 
   // The number of stored keys; unlike size(), reports failures.
   virtual absl::Status Size(OpKernelContext* ctx, int64_t* size) = 0;
+
+  // The read cache's counts, in the order of TFRA>RedisTableReadCacheStats.
+  virtual std::vector<int64_t> ReadCacheStats() const = 0;
 
   // Writes every row to <dir>/<file_name>-keys and -values.
   virtual absl::Status SaveToFileSystem(OpKernelContext* ctx,

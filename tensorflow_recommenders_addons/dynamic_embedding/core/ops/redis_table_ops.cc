@@ -74,6 +74,14 @@ REGISTER_OP("TFRA>RedisTableSize")
     .Output("size: int64")
     .SetShapeFn(TableSizeShape);
 
+// Ours (not in upstream): the counts of the process's read cache
+// (redis_read_cache_bytes) as [hits, misses, expired, evictions, entries,
+// bytes, capacity_bytes]; zeros when the process has none.
+REGISTER_OP("TFRA>RedisTableReadCacheStats")
+    .Input("table_handle: resource")
+    .Output("stats: int64")
+    .SetShapeFn(TableReadCacheStatsShape);
+
 // The two export ops share one signature.
 #define TFRA_TABLE_EXPORT_SIGNATURE   \
   Input("table_handle: resource")     \

@@ -87,6 +87,12 @@ absl::Status TableSizeShape(InferenceContext* c) {
   return absl::OkStatus();
 }
 
+absl::Status TableReadCacheStatsShape(InferenceContext* c) {
+  TF_RETURN_IF_ERROR(ValidateScalarHandle(c));
+  c->set_output(0, c->Vector(kReadCacheStatsSize));
+  return absl::OkStatus();
+}
+
 absl::Status TableExportShape(InferenceContext* c) {
   TF_RETURN_IF_ERROR(ValidateScalarHandle(c));
   ShapeHandle keys = c->Vector(InferenceContext::kUnknownDim);

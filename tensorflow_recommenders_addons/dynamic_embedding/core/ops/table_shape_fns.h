@@ -26,6 +26,10 @@ absl::Status TableRemoveShape(shape_inference::InferenceContext* c);
 // Size: int64 scalar.
 absl::Status TableSizeShape(shape_inference::InferenceContext* c);
 
+// Read cache stats: an int64 vector of kReadCacheStatsSize counts.
+inline constexpr int kReadCacheStatsSize = 7;
+absl::Status TableReadCacheStatsShape(shape_inference::InferenceContext* c);
+
 // Export: keys [?], values [?] + value_shape.
 absl::Status TableExportShape(shape_inference::InferenceContext* c);
 

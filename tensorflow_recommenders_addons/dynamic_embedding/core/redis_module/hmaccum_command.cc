@@ -2,11 +2,16 @@
 
 #include <cstdio>
 
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/redis_module/row_add.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_element.h"
 
 namespace tfra {
 namespace redis_module {
 namespace {
+
+using redis_table::AccumElement;
+using redis_table::AccumElementBytes;
+using redis_table::AccumElementFromName;
+using redis_table::AddRows;
 
 // Upstream's error texts, word for word: its clients may match them.
 constexpr char kWrongType[] =
@@ -37,7 +42,7 @@ struct WrittenRow {
 // CPU with it and 1.05-1.24 times without.
 class Accumulation {
  public:
-  Accumulation(ModuleCtx* ctx, ModuleKey* key, ElementType type, size_t pairs)
+  Accumulation(ModuleCtx* ctx, ModuleKey* key, AccumElement type, size_t pairs)
       : ctx_(ctx), key_(key), type_(type) {
     if (pairs > 0) {
       rows_ = static_cast<WrittenRow*>(Api().Alloc(pairs * sizeof(WrittenRow)));
@@ -92,7 +97,7 @@ class Accumulation {
     size_t old_bytes = 0, delta_bytes = 0;
     const char* stored = api.StringPtrLen(old, &old_bytes);
     const char* added = api.StringPtrLen(delta, &delta_bytes);
-    const size_t width = ElementBytes(type_);
+    const size_t width = AccumElementBytes(type_);
     if (old_bytes != delta_bytes || delta_bytes % width != 0) {
       DescribeSizeError(field, old_bytes, delta_bytes, width);
       api.FreeString(ctx_, old);
@@ -138,7 +143,7 @@ class Accumulation {
 
   ModuleCtx* ctx_;
   ModuleKey* key_;
-  ElementType type_;
+  AccumElement type_;
   WrittenRow* rows_ = nullptr;  // Alloc'ed, one per pair at most
   size_t count_ = 0;
   ModuleString* sum_ = nullptr;
@@ -158,7 +163,7 @@ bool HoldsHashOrNothing(ModuleCtx* ctx, ModuleString* name) {
 
 // Runs the pairs of a checked command and replies.
 int ApplyPairs(ModuleCtx* ctx, ModuleString** argv, size_t pairs,
-               ElementType type, const char* exists) {
+               AccumElement type, const char* exists) {
   const ModuleApi& api = Api();
   ModuleKey* key = api.OpenKey(ctx, argv[1], kOpenRead | kOpenWrite);
   Accumulation accumulation(ctx, key, type, pairs);
@@ -190,8 +195,8 @@ int Hmaccum(ModuleCtx* ctx, ModuleString** argv, int argc) {
   }
   size_t length = 0;
   const char* name = api.StringPtrLen(argv[2], &length);
-  ElementType type;
-  if (!ElementTypeFromName(name, length, &type)) {
+  AccumElement type;
+  if (!AccumElementFromName(name, length, &type)) {
     return api.ReplyWithError(ctx, kUnsupportedType);
   }
   const size_t pairs = static_cast<size_t>(argc - 4) / 2;

@@ -1,9 +1,9 @@
-// The table's module-free accum (RedisTableStore: WATCH/MULTI/EXEC
-// transactions, and the Lua script) and HMACCUM, fed the same rows, deltas
-// and exists flags, leave bit-identical buckets: float and double sums are
-// rounded once on every path, integers wrap alike, repeated keys apply in
-// order, stale flags are ignored alike, and a row of the wrong size fails
-// both with the same text.
+// The table's accum paths (RedisTableStore: HMACCUM where the module is
+// loaded, WATCH/MULTI/EXEC transactions, the Lua script) and HMACCUM sent by
+// hand, fed the same rows, deltas and exists flags, leave bit-identical
+// buckets: float and double sums are rounded once on every path, integers
+// wrap alike, repeated keys apply in order, stale flags are ignored alike,
+// and a row of the wrong size fails every path with the same text.
 #include <cstdint>
 #include <cstring>
 #include <map>
@@ -27,6 +27,7 @@ namespace {
 using redis_client::Access;
 using redis_client::Command;
 using redis_table::AccumElement;
+using redis_table::AccumPaths;
 using redis_table::KeyBatch;
 using redis_table::RedisTableStore;
 using Rows = std::map<std::string, std::string>;
@@ -95,12 +96,12 @@ class HmaccumEquivalenceTest : public redis_table::test_util::StoreTest {
 
   // A one-bucket table of this test, `chunk` keys per command; `variant`
   // tells the tables apart.
-  std::unique_ptr<RedisTableStore> Table(const std::string& variant,
-                                         bool transactions = true,
-                                         size_t chunk = 64) {
+  std::unique_ptr<RedisTableStore> Table(
+      const std::string& variant, AccumPaths paths = AccumPaths::kNoModule,
+      size_t chunk = 64) {
     auto store = redis_table::test_util::MakeStore(
         client_, redis_table::test_util::LayoutConfig(1, tag_ + "-" + variant),
-        "emb", chunk, transactions);
+        "emb", chunk, paths);
     EXPECT_NE(store, nullptr);
     return store;
   }
@@ -157,15 +158,18 @@ class HmaccumEquivalenceTest : public redis_table::test_util::StoreTest {
     return std::vector<std::string_view>(w.deltas.begin(), w.deltas.end());
   }
 
-  // The three paths on three tables; every bucket must equal the module's.
+  // The four paths on four tables; every bucket must equal the module's.
   template <typename V>
   void ExpectSameBuckets(AccumElement element, const char* dtype, size_t dim) {
     Workload w;
     MakeWorkload<V>(dim, 1000 + dim, &w);
     const std::string name = std::string(dtype) + std::to_string(dim);
     auto transaction = Table(name + "-transaction"),
-         script = Table(name + "-script", false), module = Table(name);
-    for (const auto* store : {transaction.get(), script.get(), module.get()}) {
+         script = Table(name + "-script", AccumPaths::kScriptOnly),
+         table = Table(name + "-table", AccumPaths::kAll),
+         module = Table(name);
+    for (const auto* store :
+         {transaction.get(), script.get(), table.get(), module.get()}) {
       ASSERT_NO_FATAL_FAILURE(Fill(*store, w.initial));
     }
     const auto deltas = DeltaViews(w);
@@ -175,6 +179,9 @@ class HmaccumEquivalenceTest : public redis_table::test_util::StoreTest {
     const auto by_script =
         script->AccumByScript(w.batch, deltas, w.exists, element, nullptr);
     ASSERT_TRUE(by_script.ok()) << by_script.ToString();
+    const auto by_table =
+        table->Accum(w.batch, deltas, w.exists, element, nullptr);
+    ASSERT_TRUE(by_table.ok()) << by_table.ToString();
     const auto module_status = AccumByModule(*module, w, dtype, 64);
     ASSERT_TRUE(module_status.ok()) << module_status.ToString();
     const Rows by_module = Stored(*module);
@@ -182,6 +189,7 @@ class HmaccumEquivalenceTest : public redis_table::test_util::StoreTest {
     EXPECT_GT(by_module.size(), w.initial.size()) << "no absent key was set";
     EXPECT_TRUE(Stored(*transaction) == by_module) << dtype << " dim " << dim;
     EXPECT_TRUE(Stored(*script) == by_module) << dtype << " dim " << dim;
+    EXPECT_TRUE(Stored(*table) == by_module) << dtype << " dim " << dim;
   }
 };
 
@@ -230,21 +238,30 @@ TEST_P(HmaccumEquivalenceTest, ARowOfTheWrongSizeFailsBothAlikeAndWritesNothing)
   w.exists[bad] = 1;
   w.deltas[bad].resize(3 * sizeof(float));
   // One command each: a failed command writes nothing on either path.
-  auto script = Table("script", false, w.keys.size()), module = Table("module");
+  auto script = Table("script", AccumPaths::kScriptOnly, w.keys.size()),
+       table = Table("table", AccumPaths::kAll, w.keys.size()),
+       module = Table("module");
   Fill(*script, w.initial);
+  Fill(*table, w.initial);
   Fill(*module, w.initial);
   const auto by_script = script->AccumByScript(
       w.batch, DeltaViews(w), w.exists, AccumElement::kFloat, nullptr);
+  const auto by_table = table->Accum(w.batch, DeltaViews(w), w.exists,
+                                     AccumElement::kFloat, nullptr);
   const auto by_module = AccumByModule(*module, w, "float", w.keys.size());
   ASSERT_FALSE(by_script.ok());
+  ASSERT_FALSE(by_table.ok());
   ASSERT_FALSE(by_module.ok());
   const std::string text = "TFRA accum: field 0x0300000000000000 stores 16 "
                            "bytes, the delta has 12 bytes of 4-byte elements";
   EXPECT_NE(by_script.ToString().find(text), std::string::npos)
       << by_script.ToString();
+  EXPECT_NE(by_table.ToString().find(text), std::string::npos)
+      << by_table.ToString();
   EXPECT_NE(by_module.ToString().find(text), std::string::npos)
       << by_module.ToString();
   EXPECT_TRUE(Stored(*module) == w.initial);
+  EXPECT_TRUE(Stored(*table) == w.initial);
   EXPECT_TRUE(Stored(*script) == w.initial);
 }
 

@@ -6,6 +6,10 @@ module ends, also when a test fails. The launcher's `table_config` turns a
 deployment into a table config; `RedisSetup.write_config` adds what keeps
 tests apart (a model tag of their own) and writes it to a file.
 
+Accum: a test that takes `accum_setup` runs against every mode twice, its
+servers without and with the HMACCUM module (the table then adds deltas
+inside Redis); `setup.with_module` tells which.
+
 Backends: a test that takes `kv_creator` (one creator) or `make_creator` (a
 function returning fresh creators) runs once per entry of `CREATOR_BACKENDS`;
 `pytest.mark.parametrize("make_creator", [...], indirect=True)` picks others
@@ -22,6 +26,7 @@ import pytest
 
 from tensorflow_recommenders_addons import dynamic_embedding as de
 from tensorflow_recommenders_addons.dynamic_embedding.python.kernel_tests import training_util
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import redis_table_ops
 from tools.testing import redis_servers
 
 MODES = tuple(m.mode for m in redis_servers.ConnectionMode)
@@ -39,9 +44,10 @@ class RedisSetup:
     deployment: the launcher's `Deployment`.
   """
 
-  def __init__(self, deployment, folder):
+  def __init__(self, deployment, folder, with_module=False):
     self.mode = deployment.mode
     self.deployment = deployment
+    self.with_module = with_module
     self._folder = folder
 
   def write_config(self, **overrides):
@@ -76,16 +82,28 @@ _LAUNCH = {"standalone": redis_servers.standalone,
            "sentinel": redis_servers.sentinel}
 
 
-def _running(mode, tmp_path_factory):
-  """Yields a `RedisSetup` of a fresh `mode` deployment, stopped afterwards."""
-  with _LAUNCH[mode]() as deployment:
-    yield RedisSetup(deployment, str(tmp_path_factory.mktemp("redis_config")))
+def _running(mode, tmp_path_factory, with_module=False):
+  """Yields a `RedisSetup` of a fresh `mode` deployment (its data nodes
+  loading the HMACCUM module `with_module`), stopped afterwards."""
+  modules = [redis_table_ops.hmaccum_module_path()] if with_module else []
+  with _LAUNCH[mode](modules=modules) as deployment:
+    yield RedisSetup(deployment, str(tmp_path_factory.mktemp("redis_config")),
+                     with_module)
 
 
 @pytest.fixture(scope="module", params=MODES)
 def redis_setup(request, tmp_path_factory):
   """Each kind of deployment in turn (table tests)."""
   yield from _running(request.param, tmp_path_factory)
+
+
+@pytest.fixture(scope="module",
+                params=[(m, w) for w in (False, True) for m in MODES],
+                ids=lambda p: p[0] + ("+hmaccum" if p[1] else ""))
+def accum_setup(request, tmp_path_factory):
+  """Each kind of deployment, without and then with the HMACCUM module."""
+  mode, with_module = request.param
+  yield from _running(mode, tmp_path_factory, with_module)
 
 
 @pytest.fixture(scope="module")

@@ -156,6 +156,23 @@ def test_random_initializers_give_each_key_fresh_rows(kv_creator, unique_name,
   assert int(var.size()) == 0
 
 
+@pytest.mark.parametrize("traced", [False, True], ids=["eager", "function"])
+def test_random_rows_are_drawn_for_absent_keys_only(kv_creator, unique_name,
+                                                    traced):
+  var = de.Variable(dim=3, name=unique_name,
+                    initializer=keras.initializers.RandomNormal(seed=3),
+                    kv_creator=kv_creator)
+  var.upsert(_keys(1), [[7., 8., 9.]])
+  lookup = tf.function(var.lookup) if traced else var.lookup
+  rows = lookup(tf.reshape(_keys(2, 1, 3, 1), [2, 2])).numpy()
+  assert rows.shape == (2, 2, 3)
+  np.testing.assert_array_equal(rows[0, 1], [7., 8., 9.])
+  np.testing.assert_array_equal(rows[1, 1], [7., 8., 9.])
+  assert len({tuple(rows[0, 0]), tuple(rows[1, 0]), (7., 8., 9.)}) == 3
+  # Nothing absent: the stored rows alone, nothing drawn.
+  np.testing.assert_array_equal(lookup(_keys(1, 1)), [[7., 8., 9.]] * 2)
+
+
 def test_misfit_constant_initializers_are_rejected(unique_name):
   with pytest.raises(ValueError, match="one value or dim values"):
     de.Variable(dim=3, name=unique_name, initializer=[1., 2.])

@@ -1,7 +1,9 @@
 """RedisTable through the Python API against real Redis deployments.
 
 Every test body runs in standalone, Cluster and Sentinel mode (the
-`redis_setup` fixture), except those that need one particular topology.
+`redis_setup` fixture), except those that need one particular topology; the
+accum tests run there twice, without and with the HMACCUM module on the
+servers (`accum_setup`).
 """
 
 import json
@@ -87,8 +89,8 @@ def test_lookup_keeps_the_keys_shape(redis_setup):
   assert table.lookup(tf.constant([], tf.int64)).shape == (0, 2)
 
 
-def test_accum_adds_deltas_and_inserts_only_absent_keys(redis_setup):
-  table = make_table(redis_setup, dim=2)
+def test_accum_adds_deltas_and_inserts_only_absent_keys(accum_setup):
+  table = make_table(accum_setup, dim=2)
   table.insert(tf.constant([1, 2], tf.int64), tf.constant([[1., 1.], [2., 2.]]))
   table.accum(tf.constant([1, 2, 3, 4], tf.int64),
               tf.constant([[10., 10.], [5., 5.], [7., 7.], [9., 9.]]),
@@ -102,8 +104,8 @@ def test_accum_adds_deltas_and_inserts_only_absent_keys(redis_setup):
   assert exists.numpy().tolist() == [True, True, True, False]
 
 
-def test_concurrent_accums_on_one_key_never_lose_an_update(redis_setup):
-  table = make_table(redis_setup, dim=2, value_dtype=tf.int64)
+def test_concurrent_accums_on_one_key_never_lose_an_update(accum_setup):
+  table = make_table(accum_setup, dim=2, value_dtype=tf.int64)
   key = tf.constant([42], tf.int64)
   table.insert(key, tf.constant([[0, 0]], tf.int64))
 
@@ -117,6 +119,40 @@ def test_concurrent_accums_on_one_key_never_lose_an_update(redis_setup):
   for worker in workers:
     worker.join()
   assert table.lookup(key).numpy().tolist() == [[200, 400]]
+
+
+def _accum_calls(setup):
+  """HMACCUM and EXEC calls on every master, from INFO commandstats."""
+  calls = {"hmaccum": 0, "exec": 0}
+  for port in setup.deployment.node_ports("master"):
+    stats = setup.deployment.redis_cli(port, "INFO", "commandstats").lower()
+    for command in calls:
+      for line in stats.splitlines():
+        if line.startswith("cmdstat_%s:calls=" % command):
+          calls[command] += int(line.split("=")[1].split(",")[0])
+  return calls
+
+
+def test_accum_adds_inside_redis_where_the_module_is_loaded(accum_setup):
+  table = make_table(accum_setup, dim=3)
+  keys = tf.range(100, dtype=tf.int64)
+  table.insert(keys, tf.ones([100, 3]))
+  before = _accum_calls(accum_setup)
+  table.accum(keys, tf.fill([100, 3], 2.0), tf.ones([100], tf.bool))
+  after = _accum_calls(accum_setup)
+  used = {k: after[k] - before[k] for k in after}
+  if accum_setup.with_module:
+    assert used["hmaccum"] > 0 and used["exec"] == 0, used
+  else:
+    assert used["hmaccum"] == 0 and used["exec"] > 0, used
+  np.testing.assert_array_equal(table.lookup(keys), tf.fill([100, 3], 3.0))
+
+
+def test_hmaccum_module_path_names_the_shipped_module():
+  path = redis_table_ops.hmaccum_module_path()
+  assert path.endswith("hmaccum.so")
+  with open(path, "rb") as module:
+    assert module.read(4) == b"\x7fELF"
 
 
 def test_clear_touches_only_its_own_table(redis_setup):

@@ -42,8 +42,8 @@ class RowInitializer:
   - A constant initializer (Keras or TF Zeros, Ones, Constant): its row.
   - Any other Keras or TF initializer, a Keras initializer name (a string,
     unless values are strings), or a callable
-    `f(shape, dtype)`: called with shape `[N, dim]` on every lookup, so each
-    of the N keys gets its own row. Keras random initializers seeded with an
+    `f(shape, dtype)`: called with shape `[N, dim]` on every lookup that
+    misses N keys, so each of them gets its own row. Keras random initializers seeded with an
     int (or unseeded) repeat the same numbers on every call; the variable
     therefore draws from a copy seeded by a `keras.random.SeedGenerator`, which
     advances on each lookup (deterministic for a given int seed).
@@ -93,11 +93,17 @@ class RowInitializer:
     """The `[dim]` static default row (for tables' `default_value`)."""
     return self._row
 
-  def rows(self, n):
-    """`[n, dim]` rows for n new keys, or None when `default_row` serves."""
-    if self._random is None:
-      return None
-    return self._call(self._random, (n, self._dim))
+  def fill_absent(self, values, exists):
+    """`values` (`[N, dim]`) with a fresh row drawn for each key where
+    `exists` (`[N]`) is False; only those rows are drawn (the rows of keys
+    that exist would be thrown away). Eagerly, a batch whose keys all exist
+    costs no op at all.
+    """
+    if tf.executing_eagerly() and bool(np.all(exists.numpy())):
+      return values
+    absent = tf.where(tf.logical_not(exists))
+    rows = self._call(self._random, (tf.shape(absent)[0], self._dim))
+    return tf.tensor_scatter_nd_update(values, absent, rows)
 
   def _row_from_constant(self, value):
     if self._dtype == tf.string:

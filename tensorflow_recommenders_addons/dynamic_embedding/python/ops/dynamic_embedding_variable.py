@@ -6,6 +6,8 @@ split over the tables by a partition function. `get_variable` adds TF1-style
 variable-scope naming and reuse (its store: `variable_store`).
 """
 
+import contextlib
+
 import tensorflow as tf
 
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import default_rows
@@ -181,34 +183,31 @@ class Variable(tf.__internal__.tracking.Trackable,
       `keys.shape + [dim]` values, plus bool `exists` shaped like `keys` when
       `return_exists`.
     """
-    with tf.name_scope(name or "%s_lookup" % self._scope_name):
+    # The hot path of every step: it adds as few ops as it can to the
+    # table's own (see _scope and _flat_keys); a random initializer draws
+    # rows for the absent keys only.
+    with self._scope(name, "lookup"):
       keys = self._checked_keys(keys)
-      flat = tf.reshape(keys, [-1])
-      if dynamic_defaults:
-        results = self._per_shard(
-            flat, [self._rows.rows(tf.size(flat))],
-            lambda t, k, d: t.lookup(k, dynamic_default_values=d,
-                                     return_exists=return_exists),
-            stitch=True)
-      else:
-        results = self._per_shard(
-            flat, [], lambda t, k: t.lookup(k, return_exists=return_exists),
-            stitch=True)
-      values, exists = results if return_exists else (results, None)
-      shape = tf.concat([tf.shape(keys), [self.dim]], 0)
-      values = tf.reshape(values, shape)
-      values.set_shape(keys.shape.concatenate([self.dim]))
+      flat = _flat_keys(keys)
+      fresh = dynamic_defaults and self._rows.is_random
+      with_exists = return_exists or fresh
+      results = self._per_shard(
+          flat, [], lambda t, k: t.lookup(k, return_exists=with_exists),
+          stitch=True)
+      values, exists = results if with_exists else (results, None)
+      if fresh:
+        values = self._rows.fill_absent(values, exists)
+      values = _unflat(values, keys, [self.dim])
       if not return_exists:
         return values
-      return values, tf.reshape(exists, tf.shape(keys))
+      return values, _unflat(exists, keys, [])
 
   def upsert(self, keys, values, name=None):
     """Inserts or overwrites rows: `values` is `keys.shape + [dim]`."""
-    with tf.name_scope(name or "%s_upsert" % self._scope_name):
+    with self._scope(name, "upsert"):
       keys = self._checked_keys(keys)
       values = self._checked_values(keys, values)
-      flat = tf.reshape(keys, [-1])
-      return self._per_shard(flat, [tf.reshape(values, [-1, self.dim])],
+      return self._per_shard(_flat_keys(keys), [_flat_rows(values, self.dim)],
                              lambda t, k, v: t.insert(k, v))
 
   def accum(self, keys, old_values, new_values, exists, name=None):
@@ -221,23 +220,23 @@ class Variable(tf.__internal__.tracking.Trackable,
       exists: bool `S`, whether each key was in the table when read.
       name: optional name scope.
     """
-    with tf.name_scope(name or "%s_accum" % self._scope_name):
+    with self._scope(name, "accum"):
       keys = self._checked_keys(keys)
       old_values = self._checked_values(keys, old_values)
       new_values = self._checked_values(keys, new_values)
-      flat = tf.reshape(keys, [-1])
-      exists = tf.reshape(tf.convert_to_tensor(exists, tf.bool), [-1])
-      new_rows = tf.reshape(new_values, [-1, self.dim])
+      flat = _flat_keys(keys)
+      exists = _flat_keys(tf.convert_to_tensor(exists, tf.bool))
+      new_rows = _flat_rows(new_values, self.dim)
       deltas = tf.where(exists[:, None],
-                        new_rows - tf.reshape(old_values, [-1, self.dim]),
+                        new_rows - _flat_rows(old_values, self.dim),
                         new_rows)
       return self._per_shard(flat, [deltas, exists],
                              lambda t, k, d, e: t.accum(k, d, e))
 
   def remove(self, keys, name=None):
     """Removes `keys` (any shape); absent keys are ignored."""
-    with tf.name_scope(name or "%s_remove" % self._scope_name):
-      flat = tf.reshape(self._checked_keys(keys), [-1])
+    with self._scope(name, "remove"):
+      flat = _flat_keys(self._checked_keys(keys))
       return self._per_shard(flat, [], lambda t, k: t.remove(k))
 
   def _distinct_storage_tables(self):
@@ -351,6 +350,13 @@ class Variable(tf.__internal__.tracking.Trackable,
   def _scope_name(self):
     return self.name.replace("/", "_")
 
+  def _scope(self, name, verb):
+    """The ops' name scope in graphs; none eagerly, where it only costs
+    time (eager ops have no names to scope)."""
+    if tf.executing_eagerly():
+      return contextlib.nullcontext()
+    return tf.name_scope(name or "%s_%s" % (self._scope_name, verb))
+
   def _checked_keys(self, keys):
     return variable_inputs.checked_dtype(self.name, "keys", keys,
                                          self.key_dtype)
@@ -362,6 +368,36 @@ class Variable(tf.__internal__.tracking.Trackable,
   def _per_shard(self, flat_keys, aligned, table_fn, stitch=False):
     return sharding.per_shard(self._tables, self.devices, self.partition_fn,
                               flat_keys, aligned, table_fn, stitch)
+
+
+def _flat_keys(tensor):
+  """`tensor` as a vector; a vector passes with no op (the usual case)."""
+  if tensor.shape.rank == 1:
+    return tensor
+  return tf.reshape(tensor, [-1])
+
+
+def _flat_rows(values, dim):
+  """`values` (`S + [dim]`) as `[N, dim]`, with no op when it is one."""
+  if values.shape.rank == 2:
+    return values
+  return tf.reshape(values, [-1, dim])
+
+
+def _unflat(flat, keys, row_shape):
+  """`flat` (`[N] + row_shape`, N = keys' size) shaped `keys.shape +
+  row_shape`: no op for vector keys, one reshape to a static shape when it
+  is known (always eagerly), else a shape computed in the graph."""
+  if keys.shape.rank == 1:
+    return flat
+  if keys.shape.is_fully_defined():
+    return tf.reshape(flat, keys.shape.as_list() + row_shape)
+  shape = tf.shape(keys)
+  if row_shape:
+    shape = tf.concat([shape, row_shape], 0)
+  result = tf.reshape(flat, shape)
+  result.set_shape(keys.shape.concatenate(row_shape))
+  return result
 
 
 def _check_dtypes(key_dtype, value_dtype):

@@ -4,6 +4,7 @@ Python wrappers of the ops in `_redis_table_ops.so`, loaded on first use.
 """
 
 import contextlib
+import os
 
 import tensorflow as tf
 from tensorflow.python.eager import context
@@ -15,9 +16,14 @@ from tensorflow_recommenders_addons.dynamic_embedding.python.ops import creator_
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import kv_table
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import redis_config_path
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import table_saveables
+from tensorflow_recommenders_addons.utils import resource_loader
 from tensorflow_recommenders_addons.utils.resource_loader import LazySO
 
 redis_table_ops = LazySO("dynamic_embedding/core/_redis_table_ops.so")
+_HMACCUM_MODULE = "dynamic_embedding/core/redis_module/hmaccum.so"
+# The counts of TFRA>RedisTableReadCacheStats, in its order.
+_READ_CACHE_STATS = ("hits", "misses", "expired", "evictions", "entries",
+                     "bytes", "capacity_bytes")
 
 ops.NotDifferentiable("TFRA>RedisTableOfTensors")
 
@@ -201,6 +207,28 @@ class RedisTable(lookup_ops.LookupInterface, kv_table.KVTable):
   def size(self, name=None):
     with self._op_scope(name or "%s_Size" % self._name):
       return redis_table_ops.ops.tfra_redis_table_size(self.resource_handle)
+
+  def read_cache_stats(self, name=None):
+    """Counts of the process's read cache (`redis_read_cache_bytes`).
+
+    The cache is shared by the process's tables, so the counts are of all of
+    them; all zero when the process has no cache.
+
+    Example:
+      >>> stats = table.read_cache_stats()
+      >>> hit_rate = int(stats["hits"]) / max(1, int(stats["hits"]) +
+      ...                                     int(stats["misses"]))
+
+    Returns:
+      A dict of int64 scalars: `hits`, `misses` (rows read from Redis,
+      `expired` included), `expired` (cached longer ago than
+      `redis_read_cache_staleness_ms`), `evictions`, `entries`, `bytes`
+      (charged, never above `capacity_bytes`) and `capacity_bytes`.
+    """
+    with self._op_scope(name or "%s_read_cache_stats" % self._name):
+      stats = redis_table_ops.ops.tfra_redis_table_read_cache_stats(
+          self.resource_handle)
+    return {key: stats[i] for i, key in enumerate(_READ_CACHE_STATS)}
 
   def export(self, name=None):
     """Every stored row: `(keys [M], values [M, dim])`, whatever the store mode."""
@@ -396,3 +424,30 @@ def redis_hash_slot(keys, name=None):
   with tf.name_scope(name or "redis_hash_slot"):
     keys = tf.convert_to_tensor(keys, dtype=tf.string)
     return redis_table_ops.ops.tfra_redis_hash_slot(keys)
+
+
+def hmaccum_module_path():
+  """Path of `hmaccum.so`, the HMACCUM Redis module this package ships.
+
+  The module runs inside redis-server, not TensorFlow: load it into every
+  data node (`loadmodule <path>` in redis.conf, or `MODULE LOAD <path>`), and
+  tables add `accum` deltas inside Redis on those nodes instead of reading
+  and writing every row. Without it `accum` works as before. See
+  docs/hmaccum_module.md.
+
+  Example:
+    $ redis-server --loadmodule "$(python -c 'from tensorflow_recommenders_addons.dynamic_embedding.python.ops import redis_table_ops as r; print(r.hmaccum_module_path())')"
+
+  Returns:
+    The absolute path of the file.
+
+  Raises:
+    FileNotFoundError: the package was built without it.
+  """
+  path = resource_loader.get_path_to_datafile(_HMACCUM_MODULE)
+  if not os.path.exists(path):
+    raise FileNotFoundError(
+        "%s is missing: build it with `bazel build //tensorflow_recommenders_"
+        "addons/dynamic_embedding/core/redis_module:hmaccum.so` or install "
+        "the wheel" % path)
+  return path

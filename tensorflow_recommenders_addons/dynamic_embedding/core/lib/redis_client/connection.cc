@@ -157,6 +157,21 @@ Status Connection::Handshake(const ConnectionOptions& options, bool readonly) {
   return first_error;
 }
 
+Result<CommandSupport> Connection::SupportOf(std::string_view name) {
+  for (const auto& [known, support] : known_commands_) {
+    if (known == name) return support;
+  }
+  Result<Reply> reply = Run(CommandInfo(name));
+  if (!reply.ok()) return reply.status();
+  Result<CommandSupport> support = ParseCommandInfo(*reply);
+  if (!support.ok()) {
+    return support.status().WithContext(endpoint_.ToString() +
+                                        ": COMMAND INFO");
+  }
+  known_commands_.emplace_back(std::string(name), *support);
+  return support;
+}
+
 Status Connection::TransportError(const char* action, int saved_errno) {
   const redisContext* context = context_.get();
   return Fail(CodeOf(context->err, saved_errno), action,

@@ -7,9 +7,13 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command_support.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/element_sink.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/options.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/reply.h"
@@ -51,6 +55,12 @@ class Connection {
   // thread before it waits for any of them. After a failure the connection
   // is broken.
   Status Flush();
+
+  // Whether the node has the command `name` (COMMAND INFO), asked on this
+  // connection the first time and remembered for its life: a module loaded
+  // or unloaded later is seen by connections opened afterwards. Must not be
+  // called with replies pending. A failed query is not remembered.
+  Result<CommandSupport> SupportOf(std::string_view name);
 
   // Marks the connection unusable, e.g. after the peer proved to have the
   // wrong role. Transport errors do this by themselves.
@@ -96,6 +106,8 @@ class Connection {
   bool broken_ = false;
   ErrorCode broken_by_ = ErrorCode::kOk;
   size_t pending_replies_ = 0;
+  // SupportOf's answers, by command name (a handful at most).
+  std::vector<std::pair<std::string, CommandSupport>> known_commands_;
 
   // Commands appended and not yet written, in the wire format. Kept between
   // calls (up to kMaxKeptOutputBytes) instead of hiredis' output buffer,

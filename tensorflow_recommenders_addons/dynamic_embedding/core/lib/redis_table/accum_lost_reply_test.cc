@@ -1,13 +1,15 @@
 // Accum when the reply of the command that applies the deltas is lost after
 // the server ran it: EXEC of the transaction path, EVALSHA of the script
-// path. A fault proxy in front of every node (tools/testing/fault_proxy.py)
+// path, HMACCUM of the module path (the servers load the module; the other
+// paths' stores are told not to use it). A fault proxy in front of every node (tools/testing/fault_proxy.py)
 // drops that one reply and then closes the connection or leaves it silent,
 // so the client sees a transport failure (closed, or a read timeout) for a
 // write that did happen.
 //
 // These tests pin today's behaviour, case by case (issue 15, item 1): the
-// transaction path never resends EXEC, and Standalone never resends
-// anything, so the op fails and the delta is in Redis once; the Cluster
+// transaction path never resends EXEC, the module path never resends
+// HMACCUM, and Standalone never resends anything, so the op fails and the
+// delta is in Redis once; the Cluster
 // router resends every command that got no reply after a transport failure,
 // so the script path adds the delta twice and reports success. When the
 // resend rule changes, the Cluster script cases change with it.
@@ -22,6 +24,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_store.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/store_test_util.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/value_codec.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/redis_module/module_test_util.h"
 
 namespace tfra {
 namespace redis_table {
@@ -30,7 +33,33 @@ namespace {
 namespace client_util = redis_client::test_util;
 using redis_client::Mode;
 
-enum class AccumPath { kTransaction, kScript };
+enum class AccumPath { kTransaction, kScript, kModule };
+
+// The store setting that makes accum take `path`.
+AccumPaths PathsFor(AccumPath path) {
+  switch (path) {
+    case AccumPath::kTransaction:
+      return AccumPaths::kNoModule;
+    case AccumPath::kScript:
+      return AccumPaths::kScriptOnly;
+    case AccumPath::kModule:
+      return AccumPaths::kAll;
+  }
+  return AccumPaths::kAll;
+}
+
+// The command whose reply is lost: the one that applies the deltas.
+const char* FinalCommand(AccumPath path) {
+  switch (path) {
+    case AccumPath::kTransaction:
+      return "EXEC";
+    case AccumPath::kScript:
+      return "EVALSHA";
+    case AccumPath::kModule:
+      return "HMACCUM";
+  }
+  return "";
+}
 
 struct LostReplyCase {
   Mode mode;
@@ -44,9 +73,9 @@ struct LostReplyCase {
 };
 
 std::string CaseName(const ::testing::TestParamInfo<LostReplyCase>& info) {
+  const char* path[] = {"Transaction", "Script", "Module"};
   return std::string(redis_client::ModeName(info.param.mode)) +
-         (info.param.path == AccumPath::kTransaction ? "Transaction"
-                                                     : "Script") +
+         path[static_cast<int>(info.param.path)] +
          (info.param.stall ? "Stalled" : "Closed");
 }
 
@@ -59,6 +88,7 @@ class AccumLostReplyTest : public client_util::SharedServersTest<
     client_util::DeploymentSpec spec;
     spec.mode = GetParam().mode;
     spec.options.with_proxies = true;
+    spec.options.modules = {redis_module::test_util::HmaccumModulePath()};
     return spec;
   }
 
@@ -68,8 +98,7 @@ class AccumLostReplyTest : public client_util::SharedServersTest<
     ASSERT_NE(client_, nullptr);
     const std::string tag = CaseName({GetParam(), 0});
     store_ = test_util::MakeStore(client_, test_util::LayoutConfig(1, tag),
-                                  "emb", 100,
-                                  GetParam().path == AccumPath::kTransaction);
+                                  "emb", 100, PathsFor(GetParam().path));
     ASSERT_NE(store_, nullptr);
     test_util::MakeKeys(1, 1, 1, &keys_);
   }
@@ -126,11 +155,11 @@ TEST_P(AccumLostReplyTest, LostFinalReplyAppliesTheDeltaAsPinned) {
       store_->Insert(keys_.batch, {PodRowBytes(ten.data(), kDim)}, nullptr)
           .ok());
   // A first accum caches the script on the node (so the next EVALSHA runs
-  // instead of answering NOSCRIPT) and opens the connections.
+  // instead of answering NOSCRIPT), opens the connections and has them ask
+  // for the module.
   const Status warm = Accum(0.0f);
   ASSERT_TRUE(warm.ok()) << warm.ToString();
-  const std::string lost =
-      c.path == AccumPath::kTransaction ? "EXEC" : "EVALSHA";
+  const std::string lost = FinalCommand(c.path);
   const size_t dropped_before = OnEveryProxy("stats").size();
   OnEveryProxy("drop_reply command=" + lost +
                (c.stall ? " then=stall" : " then=close"));
@@ -168,7 +197,11 @@ INSTANTIATE_TEST_SUITE_P(
         LostReplyCase{Mode::kCluster, AccumPath::kTransaction, true, true,
                       1},
         LostReplyCase{Mode::kCluster, AccumPath::kScript, true, false,
-                      2}),
+                      2},
+        LostReplyCase{Mode::kStandalone, AccumPath::kModule, false, true, 1},
+        LostReplyCase{Mode::kCluster, AccumPath::kModule, false, true, 1},
+        LostReplyCase{Mode::kStandalone, AccumPath::kModule, true, true, 1},
+        LostReplyCase{Mode::kCluster, AccumPath::kModule, true, true, 1}),
     CaseName);
 
 }  // namespace

@@ -144,15 +144,6 @@ return written
 
 }  // namespace
 
-std::optional<AccumElement> AccumElementFromDtypeName(std::string_view name) {
-  if (name == "float") return AccumElement::kFloat;
-  if (name == "double") return AccumElement::kDouble;
-  if (name == "int32") return AccumElement::kInt32;
-  if (name == "int64") return AccumElement::kInt64;
-  if (name == "int8") return AccumElement::kInt8;
-  return std::nullopt;
-}
-
 std::string_view AccumStructFormat(AccumElement element) {
   switch (element) {
     case AccumElement::kFloat:
@@ -167,20 +158,6 @@ std::string_view AccumStructFormat(AccumElement element) {
       return "<i1";
   }
   return "<f";
-}
-
-size_t AccumElementBytes(AccumElement element) {
-  switch (element) {
-    case AccumElement::kFloat:
-    case AccumElement::kInt32:
-      return 4;
-    case AccumElement::kDouble:
-    case AccumElement::kInt64:
-      return 8;
-    case AccumElement::kInt8:
-      return 1;
-  }
-  return 4;
 }
 
 std::string_view AccumScript() { return kAccumScript; }

@@ -27,33 +27,23 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_element.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
 
 namespace tfra {
 namespace redis_table {
 
-// Element types the script can add. Redis' Lua numbers are doubles, so int64
-// sums are exact while they stay within +-2^53; int8/int32 sums wrap like
-// two's complement; a float sum is rounded to float32 once, which gives the
-// float32 sum exactly (a double holds the exact sum of two float32 values
-// closely enough for one rounding to be correct).
-enum class AccumElement { kFloat, kDouble, kInt32, kInt64, kInt8 };
-
-// The element type for a TensorFlow dtype name ("float", "double", "int32",
-// "int64", "int8"); nullopt for types that cannot be accumulated.
-std::optional<AccumElement> AccumElementFromDtypeName(std::string_view name);
-
-// Lua `struct` format of one element ("<f", "<d", ...).
+// Lua `struct` format of one element ("<f", "<d", ...). Redis' Lua numbers
+// are doubles, so int64 sums are exact while they stay within +-2^53;
+// int8/int32 sums wrap like two's complement; a float sum is rounded to
+// float32 once, which gives the float32 sum exactly (a double holds the exact
+// sum of two float32 values closely enough for one rounding to be correct).
 std::string_view AccumStructFormat(AccumElement element);
-
-// Size of one element in bytes.
-size_t AccumElementBytes(AccumElement element);
 
 // The script: KEYS[1] = bucket; ARGV[1] = struct format; ARGV[2] = element
 // size in bytes; ARGV[3] = one byte (0/1) per pair; ARGV[4..] = field, value

@@ -25,15 +25,12 @@ namespace {
 namespace client_util = redis_client::test_util;
 using redis_client::Mode;
 
-TEST(AccumElementTest, SizesAndFormats) {
-  EXPECT_EQ(AccumElementBytes(AccumElement::kFloat), 4u);
-  EXPECT_EQ(AccumElementBytes(AccumElement::kDouble), 8u);
-  EXPECT_EQ(AccumElementBytes(AccumElement::kInt32), 4u);
-  EXPECT_EQ(AccumElementBytes(AccumElement::kInt64), 8u);
-  EXPECT_EQ(AccumElementBytes(AccumElement::kInt8), 1u);
+TEST(AccumScriptTest, StructFormatsFollowTheElements) {
+  EXPECT_EQ(AccumStructFormat(AccumElement::kFloat), "<f");
+  EXPECT_EQ(AccumStructFormat(AccumElement::kDouble), "<d");
   EXPECT_EQ(AccumStructFormat(AccumElement::kInt32), "<i4");
-  EXPECT_EQ(AccumElementFromDtypeName("int8"), AccumElement::kInt8);
-  EXPECT_FALSE(AccumElementFromDtypeName("string").has_value());
+  EXPECT_EQ(AccumStructFormat(AccumElement::kInt64), "<i8");
+  EXPECT_EQ(AccumStructFormat(AccumElement::kInt8), "<i1");
 }
 
 // Keys (int64, possibly repeated) and the batch viewing them.
@@ -49,24 +46,16 @@ struct Keys {
   KeyBatch batch;
 };
 
+// The transaction path (no module on these servers) or the script alone.
+AccumPaths PathsOf(bool transactions) {
+  return transactions ? AccumPaths::kNoModule : AccumPaths::kScriptOnly;
+}
+
 // Rows stored for `keys` (absent keys missing from the map).
 template <typename V>
 std::map<size_t, std::vector<V>> Read(const RedisTableStore& store,
                                       const Keys& keys, size_t dim) {
-  std::map<size_t, std::vector<V>> rows;
-  std::mutex mu;
-  const Status status = store.Find(
-      keys.batch,
-      [&](size_t i, std::string_view stored) {
-        std::vector<V> row(dim);
-        Status s = DecodePodRow(stored, dim, row.data());
-        std::lock_guard<std::mutex> lock(mu);
-        rows[i] = std::move(row);
-        return s;
-      },
-      nullptr);
-  EXPECT_TRUE(status.ok()) << status.ToString();
-  return rows;
+  return test_util::StoredRows<V>(store, keys.batch, dim);
 }
 
 class AccumScriptTest : public test_util::StoreTest {
@@ -133,7 +122,7 @@ TEST_P(AccumScriptTest, ShaIsTheNameRedisGivesTheScript) {
 // After SCRIPT FLUSH the first EVALSHA answers NOSCRIPT; the chunk goes
 // again by EVAL, and every delta is still added exactly once.
 TEST_P(AccumScriptTest, NoScriptFallsBackToEvalAndAddsOnce) {
-  auto store = Store(4, 16, /*accum_in_transactions=*/false);
+  auto store = Store(4, 16, AccumPaths::kScriptOnly);
   Keys keys(Range(200), 4);
   std::vector<std::vector<float>> base(200, std::vector<float>(3, 1.0f));
   ASSERT_TRUE(store->Insert(keys.batch, Views(base), nullptr).ok());
@@ -226,8 +215,8 @@ void CheckSums(const RedisTableStore& store, size_t n, size_t dim,
 TEST_P(AccumScriptTest, FloatSumsEqualFloat32Adds) {
   for (bool transactions : {false, true}) {
     SCOPED_TRACE(transactions ? "transactions" : "script");
-    auto small_calls = Store(2, 16, transactions);
-    auto large_calls = Store(1, 1024, transactions);
+    auto small_calls = Store(2, 16, PathsOf(transactions));
+    auto large_calls = Store(1, 1024, PathsOf(transactions));
     auto add = [](float a, float b) { return a + b; };
     for (size_t dim : {1, 8, 64, 65, 256, 1024, 4096}) {
       CheckSums<float>(*small_calls, 40, dim, AccumElement::kFloat, add);
@@ -243,9 +232,9 @@ TEST_P(AccumScriptTest, FloatSumsEqualFloat32Adds) {
 }
 
 TEST_P(AccumScriptTest, Int8AndInt32SumsWrapInSmallAndLargeCalls) {
-  auto small_calls = Store(2, 16, false);
-  auto large_calls = Store(1, 1024, false);
-  auto in_transactions = Store(2, 16, true);
+  auto small_calls = Store(2, 16, AccumPaths::kScriptOnly);
+  auto large_calls = Store(1, 1024, AccumPaths::kScriptOnly);
+  auto in_transactions = Store(2, 16, AccumPaths::kNoModule);
   for (const RedisTableStore* store :
        {small_calls.get(), large_calls.get(), in_transactions.get()}) {
     CheckSums<int8_t>(*store, 200, 70, AccumElement::kInt8,
@@ -284,7 +273,7 @@ std::vector<V> AddThroughStore(const RedisTableStore& store,
 TEST_P(AccumScriptTest, IntegerSumsWrapAndInt64IsExact) {
  for (bool transactions : {false, true}) {
   SCOPED_TRACE(transactions ? "transactions" : "script");
-  auto store = Store(1, 16, transactions);
+  auto store = Store(1, 16, PathsOf(transactions));
   const std::vector<int8_t> i8a = {127, -128, 100, -1, 0, 5, -100, 64};
   const std::vector<int8_t> i8b = {1, -1, 100, 1, -128, -5, -100, 64};
   std::vector<int8_t> i8_expected;
@@ -325,7 +314,7 @@ TEST_P(AccumScriptTest, IntegerSumsWrapAndInt64IsExact) {
 TEST_P(AccumScriptTest, MismatchedSizeFailsNamingTheFieldAndWritesNothing) {
  for (bool transactions : {false, true}) {
   SCOPED_TRACE(transactions ? "transactions" : "script");
-  auto store = Store(1, 100, transactions);
+  auto store = Store(1, 100, PathsOf(transactions));
   Keys keys({5, 6, 7}, 1);
   const std::vector<float> two = {1, 2}, three = {1, 2, 3};
   ASSERT_TRUE(store
@@ -354,7 +343,7 @@ TEST_P(AccumScriptTest, MismatchedSizeFailsNamingTheFieldAndWritesNothing) {
 TEST_P(AccumScriptTest, RepeatedKeysApplyInOrderAcrossSlices) {
  for (bool transactions : {false, true}) {
   SCOPED_TRACE(transactions ? "transactions" : "script");
-  auto store = Store(1, 6000, transactions);
+  auto store = Store(1, 6000, PathsOf(transactions));
   ASSERT_TRUE(store->Clear().ok());
   std::vector<int64_t> ids = Range(4500);
   ids.push_back(-1);  // absent: stored, then added to, then left alone

@@ -5,7 +5,8 @@
 #include <unordered_map>
 #include <utility>
 
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_rows.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_element.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_module.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/client_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_chunks.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
@@ -96,7 +97,9 @@ bool UnitRows::ApplyKey(size_t k, bool is_nil, std::string_view stored) {
   if (row.present != ((*request_.exists)[k] != 0)) return true;
   if (row.size != delta.size()) return false;
   if (row.present) {
-    AddRowInPlace(request_.element, delta, &arena_[row.offset]);
+    char* stored_row = &arena_[row.offset];
+    AddRows(request_.element, stored_row, delta.data(), stored_row,
+            delta.size());
   } else {
     std::memcpy(&arena_[row.offset], delta.data(), delta.size());
     row.present = true;
@@ -159,6 +162,13 @@ class BucketRun {
   Status Run(const std::vector<Unit>& units, std::vector<uint8_t>* committed);
 
  private:
+  // Runs every unit by HMACCUM when the bucket's master has our module;
+  // false (nothing sent) when it has not. Marks the chunks that ran; the
+  // rest is left to the script.
+  bool RunByModule(const std::vector<Unit>& units,
+                   std::vector<uint8_t>* committed, Status* status);
+  void MarkCommitted(size_t first_chunk, size_t last_chunk,
+                     std::vector<uint8_t>* committed) const;
   // One attempt of `unit` on `connection`; a failed commit is the status.
   redis_client::Status Attempt(Connection& connection, const Unit& unit,
                                UnitResult* result) const;
@@ -216,8 +226,45 @@ redis_client::Status BucketRun::Attempt(Connection& connection,
   return redis_client::Status::Ok();
 }
 
+void BucketRun::MarkCommitted(size_t first_chunk, size_t last_chunk,
+                              std::vector<uint8_t>* committed) const {
+  for (size_t c = first_chunk; c < last_chunk; ++c) {
+    const KeyChunk& chunk = chunked_.chunks[c];
+    for (size_t i = chunk.begin; i < chunk.end; ++i) {
+      (*committed)[chunked_.order[i]] = 1;
+    }
+  }
+}
+
+bool BucketRun::RunByModule(const std::vector<Unit>& units,
+                            std::vector<uint8_t>* committed, Status* status) {
+  const size_t first = units.front().first;
+  const std::string& bucket =
+      (*target_.bucket_keys)[chunked_.chunks[first].bucket];
+  bool used = false;
+  size_t done = 0;
+  // A lease or query that fails leaves the bucket to the other paths, which
+  // report the failure if it persists.
+  (void)target_.client->WithMasterConnection(
+      bucket, [&](Connection& connection) {
+        used = HasReplicatedHmaccum(connection);
+        if (used) {
+          *status = AccumChunksByModule(connection, target_, request_,
+                                        chunked_, first, units.back().last,
+                                        &done);
+        }
+        return redis_client::Status::Ok();
+      });
+  if (used) MarkCommitted(first, first + done, committed);
+  return used;
+}
+
 Status BucketRun::Run(const std::vector<Unit>& units,
                       std::vector<uint8_t>* committed) {
+  Status module_status;
+  if (target_.use_module && RunByModule(units, committed, &module_status)) {
+    return module_status;
+  }
   for (const Unit& unit : units) {
     const std::string& bucket =
         (*target_.bucket_keys)[chunked_.chunks[unit.first].bucket];
@@ -235,12 +282,7 @@ Status BucketRun::Run(const std::vector<Unit>& units,
       if (!status.ok()) result = UnitResult::kLeftToScript;
     }
     if (result != UnitResult::kCommitted) return Status::Ok();
-    for (size_t c = unit.first; c < unit.last; ++c) {
-      const KeyChunk& chunk = chunked_.chunks[c];
-      for (size_t i = chunk.begin; i < chunk.end; ++i) {
-        (*committed)[chunked_.order[i]] = 1;
-      }
-    }
+    MarkCommitted(unit.first, unit.last, committed);
   }
   return Status::Ok();
 }
@@ -271,10 +313,10 @@ std::vector<std::vector<Unit>> PlanUnits(const KeyChunks& chunked,
 
 }  // namespace
 
-Status AccumByTransactions(const AccumTarget& target,
-                           const AccumRequest& request,
-                           redis_client::Executor* executor,
-                           std::vector<uint8_t>* committed) {
+Status AccumByModuleOrTransactions(const AccumTarget& target,
+                                   const AccumRequest& request,
+                                   redis_client::Executor* executor,
+                                   std::vector<uint8_t>* committed) {
   if (request.keys->size() == 0) return Status::Ok();
   const KeyChunks chunked = ChunkKeysByBucket(
       request.keys->buckets,

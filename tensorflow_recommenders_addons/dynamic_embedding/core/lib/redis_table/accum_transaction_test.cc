@@ -1,7 +1,7 @@
 // Accum through WATCH/MULTI/EXEC transactions against real deployments:
-// it runs without the script when nobody else writes, and concurrent
-// writers (other accums, or plain writes to the same bucket) lose no update,
-// conflicts going to the script.
+// it runs without the script when nobody else writes, and a concurrent
+// writer of the same bucket makes units conflict, which go to the script and
+// lose no update. (accum_test.cc runs the semantics every path shares.)
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_transaction.h"
 
 #include <atomic>
@@ -25,38 +25,10 @@ using redis_client::Command;
 
 class AccumTransactionTest : public test_util::StoreTest {
  protected:
-  // Runs `command` on every master; the replies' text, concatenated.
-  std::string OnEveryMaster(const Command& command) {
-    std::string text;
-    const redis_client::Status status =
-        client_->ForEachMaster([&](redis_client::NodeSession& node) {
-          auto reply = node.Run(command);
-          if (!reply.ok()) return reply.status();
-          if (!reply->is_nil() && reply->AsString().ok()) {
-            text += std::string(*reply->AsString()) + "\n";
-          }
-          return reply->ToStatus();
-        });
-    EXPECT_TRUE(status.ok()) << status.ToString();
-    return text;
-  }
-
-  // Calls of `command` (lower case) on all masters since the last reset.
-  int64_t Calls(const std::string& command) {
-    const std::string stats = OnEveryMaster(Command{"INFO", "commandstats"});
-    const std::string prefix = "cmdstat_" + command + ":calls=";
-    int64_t calls = 0;
-    for (size_t at = stats.find(prefix); at != std::string::npos;
-         at = stats.find(prefix, at + 1)) {
-      calls += std::atoll(stats.c_str() + at + prefix.size());
-    }
-    return calls;
-  }
-
   // A store of `slices` buckets whose n keys hold rows of `dim` zeros, and
   // the servers' command counts reset.
   void Prepare(int32_t slices, size_t chunk, size_t n, size_t dim) {
-    store_ = Store(slices, chunk);
+    store_ = Store(slices, chunk, AccumPaths::kNoModule);
     test_util::MakeKeys(n, 7, static_cast<uint32_t>(slices), &keys_);
     dim_ = dim;
     const std::vector<float> zeros(dim, 0.0f);
@@ -66,7 +38,7 @@ class AccumTransactionTest : public test_util::StoreTest {
                                  n, PodRowBytes(zeros.data(), dim)),
                              nullptr)
                     .ok());
-    OnEveryMaster(Command{"CONFIG", "RESETSTAT"});
+    test_util::ResetCommandStats(*client_);
   }
 
   // Adds `delta` to every element of every key's row.
@@ -97,6 +69,10 @@ class AccumTransactionTest : public test_util::StoreTest {
     EXPECT_EQ(wrong.load(), 0u) << "rows differing from " << value;
   }
 
+  int64_t Calls(const std::string& command) {
+    return test_util::CommandCalls(*client_, command);
+  }
+
   std::unique_ptr<RedisTableStore> store_;
   test_util::Int64Keys keys_;
   size_t dim_ = 0;
@@ -108,25 +84,8 @@ TEST_P(AccumTransactionTest, CommitsWithoutTheScriptWhenNobodyElseWrites) {
   ASSERT_TRUE(status.ok()) << status.ToString();
   EXPECT_EQ(Calls("exec"), 2);  // one transaction per bucket
   EXPECT_EQ(Calls("evalsha") + Calls("eval"), 0);
+  EXPECT_EQ(Calls("hmaccum"), 0);
   ExpectRows(0.5f);
-}
-
-TEST_P(AccumTransactionTest, ConcurrentAccumsLoseNoUpdate) {
-  constexpr int kThreads = 4, kRounds = 25;
-  ASSERT_NO_FATAL_FAILURE(Prepare(2, 64, 300, 4));
-  std::vector<std::thread> threads;
-  std::atomic<int> failures{0};
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&] {
-      redis_client::ThreadPerTaskExecutor executor;
-      for (int round = 0; round < kRounds; ++round) {
-        if (!AddToAll(1.0f, &executor).ok()) ++failures;
-      }
-    });
-  }
-  for (std::thread& thread : threads) thread.join();
-  EXPECT_EQ(failures.load(), 0);
-  ExpectRows(static_cast<float>(kThreads * kRounds));
 }
 
 // A client that keeps writing another field of the bucket makes

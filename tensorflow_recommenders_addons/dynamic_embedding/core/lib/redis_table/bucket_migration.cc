@@ -133,15 +133,6 @@ Result<bool> KeyExists(const RedisTableStore& store, const std::string& key) {
   return *count > 0;
 }
 
-Result<bool> AnyExists(const RedisTableStore& store,
-                       const std::vector<std::string>& keys) {
-  for (const std::string& key : keys) {
-    auto exists = KeyExists(store, key);
-    if (!exists.ok() || *exists) return exists;
-  }
-  return false;
-}
-
 // Buckets of the runtime prefix found in Redis that are not runtime buckets.
 Result<std::vector<std::string>> StaleBuckets(const RedisTableStore& store,
                                               const TableKeyLayout& layout) {
@@ -172,6 +163,15 @@ Result<std::optional<std::string>> RecordedSignature(
 }
 
 }  // namespace
+
+Result<bool> AnyExists(const RedisTableStore& store,
+                       const std::vector<std::string>& keys) {
+  for (const std::string& key : keys) {
+    auto exists = KeyExists(store, key);
+    if (!exists.ok() || *exists) return exists;
+  }
+  return false;
+}
 
 Result<MigrationReport> MigrateIntoRuntimeBuckets(
     const RedisTableStore& store, const TableKeyLayout& layout,

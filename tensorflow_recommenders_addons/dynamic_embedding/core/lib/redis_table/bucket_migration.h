@@ -36,6 +36,10 @@ struct MigrationReport {
   int64_t keys_copied = 0;  // copied from the import tag
 };
 
+// Whether any of `keys` exists (EXISTS, one key at a time, each on its node).
+Result<bool> AnyExists(const RedisTableStore& store,
+                       const std::vector<std::string>& keys);
+
 // `bucketer` gives the runtime bucket of a stored field; `using_hash` is the
 // config's using_hash_storage_slice (part of the recorded layout).
 // `progress` hears the rows checked so far (moved or not); stopping between

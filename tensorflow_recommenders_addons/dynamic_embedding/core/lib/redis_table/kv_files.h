@@ -42,7 +42,8 @@ namespace redis_table {
 // What one record of each file holds.
 struct KvRecordFormat {
   KeyKind key_kind = KeyKind::kInt64;
-  // Numeric rows: exactly dim * sizeof(V). 0 means string rows.
+  // Numeric rows: exactly the stored row's size (dim * sizeof(V), or less
+  // with a redis_value_encoding). 0 means string rows.
   size_t value_bytes = 0;
   // Elements per row.
   size_t dim = 0;

@@ -123,6 +123,15 @@ std::vector<ConfigField> BuildFields() {
        "", kNone, kNone,
        "Ours: on a failed read return default values and count the miss "
        "instead of failing the op."},
+      {"redis_value_encoding", &C::redis_value_encoding, "", kNone, kNone,
+       "Ours: how float32 rows are stored: raw, float16, bfloat16 or int8."},
+      {"redis_read_cache_bytes", &C::redis_read_cache_bytes, "bytes", 0,
+       kInt64Max,
+       "Ours: bound of the process's cache of looked-up rows; 0 means no "
+       "cache."},
+      {"redis_read_cache_staleness_ms", &C::redis_read_cache_staleness_ms,
+       "ms", 1, kInt32Max,
+       "Ours: longest time a cached row is served after it was read."},
   };
 }
 

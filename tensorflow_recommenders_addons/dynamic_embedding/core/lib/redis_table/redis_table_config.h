@@ -6,7 +6,8 @@
 // so existing config files keep working. Differences, all stricter:
 // malformed JSON, a non-object root and out-of-range values are
 // InvalidArgument errors naming the key instead of crashes or silent wraps.
-// One key is ours: redis_read_fallback_to_default.
+// Keys that are ours: redis_read_fallback_to_default, redis_value_encoding,
+// redis_read_cache_bytes, redis_read_cache_staleness_ms.
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_REDIS_TABLE_CONFIG_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_REDIS_TABLE_CONFIG_H_
 
@@ -81,6 +82,12 @@ struct RedisTableConfig {
   // Ours: when true, a failed read returns default values and is counted
   // instead of failing the op.
   bool redis_read_fallback_to_default = false;
+  // Ours: how float32 rows are stored (a RowEncoding name, row_encoding.h).
+  std::string redis_value_encoding = "raw";
+  // Ours: the process's read cache of looked-up rows (row_cache.h): its
+  // bound (0: no cache) and how long a cached row may be served.
+  int64_t redis_read_cache_bytes = 0;         // bytes
+  int32_t redis_read_cache_staleness_ms = 1000;  // milliseconds
 
   // Not a key: whether the file named redis_connection_mode. Without it the
   // mode is Sentinel (upstream's default), and the opener connects directly
@@ -107,7 +114,7 @@ using ConfigMember = std::variant<
 struct ConfigField {
   std::string_view name;  // JSON key
   ConfigMember member;
-  std::string_view unit;  // "ms", "min", "s" or "" (none)
+  std::string_view unit;  // "ms", "min", "s", "bytes" or "" (none)
   // Accepted range of an integer (or of each integer-array element);
   // ignored for other types. Enum keys list their values in `doc`.
   int64_t min_value;

@@ -47,7 +47,10 @@ constexpr char kAllKeysJson[] = R"json({
   "expire_model_tag_in_seconds": -1,
   "table_store_mode": 2,
   "model_lib_abs_dir": "/data/models/",
-  "redis_read_fallback_to_default": true
+  "redis_read_fallback_to_default": true,
+  "redis_value_encoding": "int8",
+  "redis_read_cache_bytes": 10000000000,
+  "redis_read_cache_staleness_ms": 250
 })json";
 
 Status Parse(const std::string& json, RedisTableConfig* config,
@@ -90,6 +93,9 @@ TEST(RedisTableConfigTest, EmptyObjectGivesUpstreamDefaults) {
   EXPECT_EQ(config.table_store_mode, TableStoreMode::kDumpFiles);
   EXPECT_EQ(config.model_lib_abs_dir, "/tmp/");
   EXPECT_FALSE(config.redis_read_fallback_to_default);
+  EXPECT_EQ(config.redis_value_encoding, "raw");
+  EXPECT_EQ(config.redis_read_cache_bytes, 0);
+  EXPECT_EQ(config.redis_read_cache_staleness_ms, 1000);
 }
 
 TEST(RedisTableConfigTest, EveryKeyIsParsed) {
@@ -129,6 +135,9 @@ TEST(RedisTableConfigTest, EveryKeyIsParsed) {
   EXPECT_EQ(c.table_store_mode, TableStoreMode::kNothing);
   EXPECT_EQ(c.model_lib_abs_dir, "/data/models/");
   EXPECT_TRUE(c.redis_read_fallback_to_default);
+  EXPECT_EQ(c.redis_value_encoding, "int8");
+  EXPECT_EQ(c.redis_read_cache_bytes, 10000000000);  // a 64-bit field
+  EXPECT_EQ(c.redis_read_cache_staleness_ms, 250);
 }
 
 TEST(RedisTableConfigTest, AllKeysJsonCoversTheFieldTable) {
@@ -307,6 +316,26 @@ TEST(RedisTableConfigTest, HashTagContentIsChecked) {
   EXPECT_TRUE(Contains(warnings[0], "does not start with a digit"));
 }
 
+TEST(RedisTableConfigTest, ValueEncodingMustBeKnownAndCacheKeysInRange) {
+  const std::string bad = ParseError(R"({"redis_value_encoding": "fp16"})");
+  EXPECT_TRUE(Contains(bad, "redis_value_encoding must be one of raw, "
+                            "float16, bfloat16, int8, got \"fp16\""))
+      << bad;
+  EXPECT_TRUE(Contains(ParseError(R"({"redis_read_cache_bytes": -1})"),
+                       "redis_read_cache_bytes must be an integer in [0, "));
+  EXPECT_TRUE(
+      Contains(ParseError(R"({"redis_read_cache_staleness_ms": 0})"),
+               "redis_read_cache_staleness_ms must be an integer in [1, "));
+  for (const char* name : {"raw", "float16", "bfloat16", "int8"}) {
+    RedisTableConfig config;
+    EXPECT_TRUE(Parse(std::string(R"({"redis_value_encoding": ")") + name +
+                          "\"}",
+                      &config)
+                    .ok())
+        << name;
+  }
+}
+
 TEST(RedisTableConfigTest, ModelLibDirMustNotBeEmpty) {
   EXPECT_EQ(ParseError(R"({"model_lib_abs_dir": ""})"),
             "model_lib_abs_dir must not be empty");
@@ -399,14 +428,14 @@ TEST(ValidateRedisTableConfigTest, ChecksConfigsBuiltInCode) {
 
 TEST(ConfigFieldsTest, TableDescribesEveryKeyOnce) {
   const std::vector<ConfigField>& fields = ConfigFields();
-  EXPECT_EQ(fields.size(), 32u);  // upstream's 31 keys + ours
+  EXPECT_EQ(fields.size(), 35u);  // upstream's 31 keys + ours
   std::set<std::string_view> names;
   for (const ConfigField& field : fields) {
     EXPECT_TRUE(names.insert(field.name).second) << field.name;
     EXPECT_FALSE(field.doc.empty()) << field.name;
     EXPECT_LE(field.min_value, field.max_value) << field.name;
   }
-  EXPECT_EQ(fields.back().name, "redis_read_fallback_to_default");
+  EXPECT_EQ(fields[31].name, "redis_read_fallback_to_default");
 }
 
 TEST(ConfigFieldsTest, Int32FieldRangesFitTheirMembers) {

@@ -9,6 +9,7 @@
 
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_config.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_config_json.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/row_encoding.h"
 
 namespace tfra {
 namespace redis_table {
@@ -123,6 +124,13 @@ Status ValidateRedisTableConfig(const RedisTableConfig& config,
       config.effective_storage_slice_import(), warnings));
   if (config.model_lib_abs_dir.empty()) {
     return InvalidArgumentError("model_lib_abs_dir must not be empty");
+  }
+  RowEncoding encoding;
+  if (!RowEncodingFromName(config.redis_value_encoding, &encoding)) {
+    return InvalidArgumentError(
+        "redis_value_encoding must be one of " +
+        std::string(RowEncodingNames()) + ", got " +
+        QuoteForMessage(config.redis_value_encoding));
   }
   return Status::Ok();
 }

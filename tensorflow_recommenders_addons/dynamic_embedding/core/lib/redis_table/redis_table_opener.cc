@@ -6,6 +6,8 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/client_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_layout.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/layout_record.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/row_cache.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/value_encoding_record.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/client_factory.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/sentinel.h"
@@ -135,6 +137,52 @@ Result<redis_client::Reply> RunOnBucket(const RedisTableStore& store,
   return std::move(reply).value();
 }
 
+// What tells deployments apart in the read cache: the mode, where it is
+// reached (the Sentinels' master name included) and the database.
+std::string DeploymentName(const RedisTableConfig& config) {
+  std::string name = std::to_string(JsonIntegerOf(config.redis_connection_mode));
+  if (config.redis_connection_mode == redis_client::Mode::kSentinel) {
+    name += " " + config.redis_master_name + "@";
+  }
+  for (size_t i = 0; i < config.redis_host_ip.size(); ++i) {
+    name += " " + config.redis_host_ip[i] + ":" +
+            std::to_string(config.redis_host_port[i]);
+  }
+  return name + " db " + std::to_string(config.redis_db);
+}
+
+// The read cache settings of a store; notes go to `warnings`.
+void SetReadCache(const RedisTableConfig& config, StoreSettings* settings,
+                  std::vector<std::string>* warnings) {
+  std::string note;
+  settings->read_cache = ProcessRowCache(config.redis_read_cache_bytes, &note);
+  if (!note.empty()) warnings->push_back(note);
+  if (config.redis_read_cache_bytes > 0) {
+    settings->read_cache_staleness =
+        milliseconds(config.redis_read_cache_staleness_ms);
+  }
+  settings->deployment = DeploymentName(config);
+}
+
+// The config's row encoding, which the value type must allow.
+Result<RowEncoding> EncodingFor(const RedisTableConfig& config,
+                                const TableRequest& request) {
+  RowEncoding encoding = RowEncoding::kRaw;
+  if (!RowEncodingFromName(config.redis_value_encoding, &encoding)) {
+    return InvalidArgumentError("unknown redis_value_encoding");  // validated
+  }
+  if (encoding != RowEncoding::kRaw &&
+      request.value_type != ElementType::kFloat32) {
+    return InvalidArgumentError(
+        "redis_value_encoding \"" + config.redis_value_encoding +
+        "\" applies to float32 values only; table '" +
+        request.embedding_name + "' holds " +
+            std::string(ElementTypeName(request.value_type)) +
+        " values (use \"raw\")");
+  }
+  return encoding;
+}
+
 // Clears TTLs an earlier process's expire_model_tag_in_seconds left. Only
 // buckets that have one get a PERSIST (PTTL >= 0), so opening a table that
 // has none, as a server loading a model does, writes nothing.
@@ -192,18 +240,26 @@ Result<std::unique_ptr<OpenedTable>> OpenRedisTable(
   if (!masters.ok()) return masters.status();
   auto layout = TableKeyLayout::Create(config, request.embedding_name, *masters);
   if (!layout.ok()) return layout.status();
+  auto encoding = EncodingFor(config, request);
+  if (!encoding.ok()) return encoding.status();
+  table->row_encoding = *encoding;
 
   StoreSettings settings;
   settings.table_description = description;
   settings.bucket_keys = layout->runtime_buckets();
   settings.keys_sending_size = static_cast<size_t>(config.keys_sending_size);
-  settings.value_bytes = request.value_bytes;
+  settings.value_bytes = *encoding == RowEncoding::kRaw
+                             ? request.value_bytes
+                             : EncodedRowBytes(*encoding, static_cast<size_t>(request.dim));
   settings.read_fallback_to_default = config.redis_read_fallback_to_default;
+  SetReadCache(config, &settings, &table->warnings);
   table->store = std::make_unique<RedisTableStore>(*client, settings);
   table->import_bucket_keys = layout->import_buckets();
   table->layout = *layout;
   table->key_kind = request.key_kind;
 
+  TFRA_TABLE_RETURN_IF_ERROR(
+      CheckValueEncoding(*table->store, *layout, *encoding));
   const FieldBucketer bucketer(request.key_kind,
                                static_cast<uint32_t>(config.storage_slice),
                                config.using_hash_storage_slice);
@@ -212,6 +268,7 @@ Result<std::unique_ptr<OpenedTable>> OpenRedisTable(
                                 config.using_hash_storage_slice, executor);
   if (!migrated.ok()) return migrated.status();
   if (migrated->keys_moved > 0 || migrated->keys_copied > 0) {
+    table->store->ForgetCachedRows();
     table->warnings.push_back(
         "moved " + std::to_string(migrated->keys_moved) +
         " keys into their buckets of the current layout and copied " +

@@ -21,6 +21,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_store.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/slot_tags.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_schema.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/row_encoding.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/options.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/executor.h"
@@ -51,6 +52,8 @@ struct OpenedTable {
   std::optional<TableKeyLayout> layout;  // always set once opened
   KeyKind key_kind = KeyKind::kInt64;
   std::vector<std::string> import_bucket_keys;
+  // How rows are stored (redis_value_encoding); raw for non-float tables.
+  RowEncoding row_encoding = RowEncoding::kRaw;
   // Non-fatal findings (unknown config keys, ...), for the kernel to log.
   std::vector<std::string> warnings;
 };

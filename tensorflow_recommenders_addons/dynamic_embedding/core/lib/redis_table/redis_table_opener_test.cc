@@ -20,11 +20,15 @@ using redis_client::Access;
 using redis_client::Command;
 
 // Opens the table "emb" (8-byte values) with the config file at `path`.
-Result<std::unique_ptr<OpenedTable>> OpenWithConfig(const std::string& path) {
+// Opens table "emb" of 2 values a row (the kernel's request).
+Result<std::unique_ptr<OpenedTable>> OpenWithConfig(
+    const std::string& path, ElementType value_type = ElementType::kFloat32) {
   TableRequest request;
   request.embedding_name = "emb";
   request.config_path_attr = path;
-  request.value_bytes = 8;
+  request.value_bytes = 2 * ElementSize(value_type);
+  request.value_type = value_type;
+  request.dim = 2;
   return OpenRedisTable(
       request, [](const char*) -> const char* { return nullptr; }, nullptr);
 }
@@ -48,7 +52,8 @@ class RedisTableOpenerTest : public ::testing::TestWithParam<Mode> {
     WriteConfig();
   }
 
-  void WriteConfig() {
+  // `extra`: more JSON members, each preceded by a comma.
+  void WriteConfig(const std::string& extra = "") {
     const bool cluster = GetParam() == Mode::kCluster;
     std::string ips, ports;
     for (const auto& node : servers_->nodes()) {
@@ -59,13 +64,35 @@ class RedisTableOpenerTest : public ::testing::TestWithParam<Mode> {
     std::ofstream(config_path_)
         << "{\"redis_connection_mode\": " << (cluster ? 0 : 2)
         << ", \"redis_host_ip\": [" << ips << "], \"redis_host_port\": ["
-        << ports << "], \"storage_slice\": 4, \"model_tag_runtime\": \"v\"}";
+        << ports << "], \"storage_slice\": 4, \"model_tag_runtime\": \"v\""
+        << extra << "}";
+  }
+
+  Result<std::unique_ptr<OpenedTable>> TryOpen(
+      ElementType value_type = ElementType::kFloat32) {
+    return OpenWithConfig(config_path_, value_type);
   }
 
   std::unique_ptr<OpenedTable> Open() {
-    auto opened = OpenWithConfig(config_path_);
+    auto opened = TryOpen();
     EXPECT_TRUE(opened.ok()) << opened.status().ToString();
     return opened.ok() ? std::move(opened).value() : nullptr;
+  }
+
+  // The error of opening with redis_value_encoding `encoding`.
+  Status OpenWithEncoding(const std::string& encoding,
+                          ElementType value_type = ElementType::kFloat32) {
+    WriteConfig(", \"redis_value_encoding\": \"" + encoding + "\"");
+    auto opened = TryOpen(value_type);
+    return opened.ok() ? Status::Ok() : opened.status();
+  }
+
+  std::string RecordedEncoding() {
+    const std::string record = "v:emb{tfra_layout}";
+    auto reply = client_->Run(record, Command{"HGET", record, "value_encoding"},
+                              Access::kRead);
+    EXPECT_TRUE(reply.ok());
+    return reply.ok() && !reply->is_nil() ? std::string(reply->text()) : "";
   }
 
   // Runs `command` on every master and returns the replies' text, joined.
@@ -116,6 +143,65 @@ TEST_P(RedisTableOpenerTest, OpeningAgainClearsTtlsAndOtherwiseWritesNothing) {
     EXPECT_EQ(stats.find(write), std::string::npos) << write << "\n" << stats;
   }
   EXPECT_EQ(*first->store->Size(), 200);
+}
+
+TEST_P(RedisTableOpenerTest, AnEncodedTableRecordsItsEncodingAndRefusesOthers) {
+  WriteConfig(", \"redis_value_encoding\": \"float16\"");
+  auto table = Open();
+  ASSERT_NE(table, nullptr);
+  EXPECT_EQ(table->row_encoding, RowEncoding::kFloat16);
+  EXPECT_EQ(table->store->settings().value_bytes, 4u);  // 2 halves
+  EXPECT_EQ(RecordedEncoding(), "float16");
+  test_util::Int64Keys keys;
+  test_util::MakeKeys(1, 1, 4, &keys);
+  ASSERT_TRUE(
+      table->store->Insert(keys.batch, {std::string_view("abcd")}, nullptr)
+          .ok());
+  for (const char* other : {"raw", "int8", "bfloat16"}) {
+    const Status status = OpenWithEncoding(other);
+    EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition) << other;
+    EXPECT_NE(status.message().find(
+                  "its rows are stored with redis_value_encoding \"float16\", "
+                  "but the config says \"" +
+                  std::string(other) + "\""),
+              std::string::npos)
+        << status.message();
+  }
+  EXPECT_TRUE(OpenWithEncoding("float16").ok());
+  // Emptied, the table takes another encoding (raw: the field goes).
+  ASSERT_TRUE(table->store->Clear().ok());
+  EXPECT_TRUE(OpenWithEncoding("raw").ok());
+  EXPECT_EQ(RecordedEncoding(), "");
+  EXPECT_TRUE(OpenWithEncoding("int8").ok());
+  EXPECT_EQ(RecordedEncoding(), "int8");
+}
+
+TEST_P(RedisTableOpenerTest, RawRowsRefuseACompactEncodingAndRecordNothing) {
+  auto raw = Open();
+  ASSERT_NE(raw, nullptr);
+  test_util::Int64Keys keys;
+  test_util::MakeKeys(10, 1, 4, &keys);
+  const std::string row(8, 'x');
+  ASSERT_TRUE(raw->store
+                  ->Insert(keys.batch,
+                           std::vector<std::string_view>(10, row), nullptr)
+                  .ok());
+  EXPECT_EQ(RecordedEncoding(), "");  // raw tables write no encoding
+  const Status status = OpenWithEncoding("int8");
+  EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(status.message().find("stored with redis_value_encoding \"raw\""),
+            std::string::npos)
+      << status.message();
+  EXPECT_EQ(RecordedEncoding(), "");
+}
+
+TEST_P(RedisTableOpenerTest, OnlyFloatTablesTakeACompactEncoding) {
+  const Status status = OpenWithEncoding("bfloat16", ElementType::kInt64);
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("applies to float32 values only; table "
+                                  "'emb' holds int64 values"),
+            std::string::npos)
+      << status.message();
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModes, RedisTableOpenerTest,

@@ -6,7 +6,6 @@
 #include <unordered_set>
 #include <utility>
 
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_transaction.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/client_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_chunks.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
@@ -100,7 +99,13 @@ constexpr size_t kInlineMaxKeys = 4096;
 
 RedisTableStore::RedisTableStore(
     std::shared_ptr<redis_client::RedisClient> client, StoreSettings settings)
-    : client_(std::move(client)), settings_(std::move(settings)) {}
+    : client_(std::move(client)), settings_(std::move(settings)) {
+  if (settings_.read_cache == nullptr) return;
+  for (const std::string& bucket_key : settings_.bucket_keys) {
+    cache_bucket_ids_.push_back(
+        settings_.read_cache->BucketId(settings_.deployment, bucket_key));
+  }
+}
 
 std::string RedisTableStore::Context(std::string_view what) const {
   return std::string(what) + " in " + settings_.table_description;
@@ -162,6 +167,58 @@ Status RedisTableStore::RunChunked(const KeyBatch& keys, std::string_view what,
 
 Status RedisTableStore::Find(const KeyBatch& keys, const FoundValueFn& on_found,
                              redis_client::Executor* executor) const {
+  if (settings_.read_cache != nullptr &&
+      settings_.read_cache_staleness.count() > 0) {
+    return FindThroughCache(keys, on_found, executor);
+  }
+  return FindInRedis(keys, on_found, executor);
+}
+
+Status RedisTableStore::FindThroughCache(
+    const KeyBatch& keys, const FoundValueFn& on_found,
+    redis_client::Executor* executor) const {
+  RowCache& cache = *settings_.read_cache;
+  std::vector<RowCache::Miss> misses;
+  TFRA_TABLE_RETURN_IF_ERROR(
+      cache.Lookup(cache_bucket_ids_, keys.buckets, keys.fields,
+                   settings_.read_cache_staleness, on_found, &misses));
+  if (misses.empty()) return Status::Ok();
+  KeyBatch missed;
+  missed.fields.reserve(misses.size());
+  missed.buckets.reserve(misses.size());
+  for (const RowCache::Miss& miss : misses) {
+    missed.fields.push_back(keys.fields[miss.index]);
+    missed.buckets.push_back(keys.buckets[miss.index]);
+  }
+  // Taken before the read is sent: an entry is never younger than it says.
+  const RowCache::Clock::time_point read_at = RowCache::Clock::now();
+  return FindInRedis(
+      missed,
+      [&](size_t j, std::string_view stored) -> Status {
+        TFRA_TABLE_RETURN_IF_ERROR(on_found(misses[j].index, stored));
+        cache.Insert(cache_bucket_ids_[missed.buckets[j]], missed.fields[j],
+                     stored, misses[j].ticket, read_at);
+        return Status::Ok();
+      },
+      executor);
+}
+
+void RedisTableStore::ForgetCached(const KeyBatch& keys) const {
+  if (settings_.read_cache != nullptr) {
+    settings_.read_cache->Invalidate(cache_bucket_ids_, keys.buckets,
+                                     keys.fields);
+  }
+}
+
+void RedisTableStore::ForgetCachedRows() const {
+  if (settings_.read_cache != nullptr) {
+    settings_.read_cache->InvalidateBuckets(cache_bucket_ids_);
+  }
+}
+
+Status RedisTableStore::FindInRedis(const KeyBatch& keys,
+                                    const FoundValueFn& on_found,
+                                    redis_client::Executor* executor) const {
   // A reply carries each value with ~16 bytes of framing; string rows of
   // unknown size are guessed at 64 bytes.
   const size_t reply_bytes_per_key =
@@ -206,86 +263,10 @@ Status RedisTableStore::Insert(const KeyBatch& keys,
   auto ignore = [](const Reply&, const std::vector<size_t>&, size_t, size_t) {
     return Status::Ok();
   };
-  return RunChunked(keys, "insert", Access::kWrite, build, ignore, executor);
-}
-
-namespace {
-
-// The keys of `keys` whose `done` flag is 0, with their deltas and flags.
-struct AccumRest {
-  KeyBatch keys;
-  std::vector<std::string_view> deltas;
-  std::vector<uint8_t> exists;
-};
-
-AccumRest NotDone(const KeyBatch& keys,
-                  const std::vector<std::string_view>& deltas,
-                  const std::vector<uint8_t>& exists,
-                  const std::vector<uint8_t>& done) {
-  AccumRest rest;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (done[i]) continue;
-    rest.keys.fields.push_back(keys.fields[i]);
-    rest.keys.buckets.push_back(keys.buckets[i]);
-    rest.deltas.push_back(deltas[i]);
-    rest.exists.push_back(exists[i]);
-  }
-  return rest;
-}
-
-}  // namespace
-
-Status RedisTableStore::Accum(const KeyBatch& keys,
-                              const std::vector<std::string_view>& deltas,
-                              const std::vector<uint8_t>& exists,
-                              AccumElement element,
-                              redis_client::Executor* executor) const {
-  if (!settings_.accum_in_transactions) {
-    return AccumByScript(keys, deltas, exists, element, executor);
-  }
-  std::vector<uint8_t> committed(keys.size(), 0);
-  const AccumTarget target{client_.get(), &settings_.bucket_keys,
-                           settings_.keys_sending_size, Context("accum")};
-  TFRA_TABLE_RETURN_IF_ERROR(AccumByTransactions(
-      target, AccumRequest{&keys, &deltas, &exists, element}, executor,
-      &committed));
-  if (std::find(committed.begin(), committed.end(), 0) == committed.end()) {
-    return Status::Ok();
-  }
-  const AccumRest rest = NotDone(keys, deltas, exists, committed);
-  return AccumByScript(rest.keys, rest.deltas, rest.exists, element, executor);
-}
-
-Status RedisTableStore::AccumByScript(
-    const KeyBatch& keys, const std::vector<std::string_view>& deltas,
-    const std::vector<uint8_t>& exists, AccumElement element,
-    redis_client::Executor* executor) const {
-  // By EVALSHA first. A node without the script cached answers NOSCRIPT and
-  // runs nothing; only those chunks go again, by EVAL (which caches it).
-  // Chunks that ran are never resent: a delta must be added once.
-  auto run = [&](const KeyBatch& batch,
-                 const std::vector<std::string_view>& batch_deltas,
-                 const std::vector<uint8_t>& batch_exists, bool by_sha,
-                 std::vector<uint8_t>* ran) {
-    auto build = [&](std::string_view bucket, const std::vector<size_t>& order,
-                     size_t begin, size_t end) {
-      return AccumCommand(by_sha, bucket, element, batch.fields, batch_deltas,
-                          batch_exists, order, begin, end);
-    };
-    auto on_reply = [ran](const Reply&, const std::vector<size_t>& order,
-                          size_t begin, size_t end) {
-      for (size_t i = begin; i < end; ++i) (*ran)[order[i]] = 1;
-      return Status::Ok();
-    };
-    return RunChunked(batch, "accum", Access::kWrite, build, on_reply,
-                      executor);
-  };
-  std::vector<uint8_t> ran(keys.size(), 0);
-  Status status = run(keys, deltas, exists, /*by_sha=*/true, &ran);
-  if (!IsNoScriptError(status)) return status;
-  const AccumRest rest = NotDone(keys, deltas, exists, ran);
-  std::vector<uint8_t> rest_ran(rest.keys.size(), 0);
-  return run(rest.keys, rest.deltas, rest.exists, /*by_sha=*/false, &rest_ran);
+  const Status status =
+      RunChunked(keys, "insert", Access::kWrite, build, ignore, executor);
+  ForgetCached(keys);  // also after a failure: some commands may have run
+  return status;
 }
 
 Status RedisTableStore::Remove(const KeyBatch& keys,
@@ -297,7 +278,10 @@ Status RedisTableStore::Remove(const KeyBatch& keys,
   auto ignore = [](const Reply&, const std::vector<size_t>&, size_t, size_t) {
     return Status::Ok();
   };
-  return RunChunked(keys, "remove", Access::kWrite, build, ignore, executor);
+  const Status status =
+      RunChunked(keys, "remove", Access::kWrite, build, ignore, executor);
+  ForgetCached(keys);
+  return status;
 }
 
 Result<std::vector<Reply>> RedisTableStore::RunPerBucket(
@@ -329,6 +313,7 @@ Status RedisTableStore::Clear() const {
   auto replies = RunPerBucket("clear", Access::kWrite, [](std::string_view key) {
     return Command{"UNLINK", key};
   });
+  ForgetCachedRows();
   return replies.status();
 }
 

@@ -13,6 +13,7 @@
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_REDIS_TABLE_STORE_H_
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -22,6 +23,7 @@
 
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_script.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_batch.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/row_cache.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/executor.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/redis_client.h"
@@ -40,6 +42,13 @@ using FoundValueFn =
 using ExportEntryFn =
     std::function<Status(std::string_view field, std::string_view stored)>;
 
+// The ways accum can run. kAll: by HMACCUM where a bucket's master loads
+// our module (accum_module.h); elsewhere read, add on the client and write
+// in WATCH/MULTI/EXEC transactions, falling back to the Lua script per unit
+// (accum_transaction.h). kNoModule: never HMACCUM. kScriptOnly: the script
+// alone.
+enum class AccumPaths { kAll, kNoModule, kScriptOnly };
+
 struct StoreSettings {
   // For messages only: "table 'emb'".
   std::string table_description;
@@ -53,11 +62,15 @@ struct StoreSettings {
   // When true a failed find returns "not found" for the keys it could not
   // read (the caller fills defaults) and counts them, instead of failing.
   bool read_fallback_to_default = false;
-  // Accum reads, adds on the client and writes in WATCH/MULTI/EXEC
-  // transactions, falling back to the Lua script per unit (see
-  // accum_transaction.h). False sends every accum through the script; tests
-  // use it to cover the script alone.
-  bool accum_in_transactions = true;
+  // Which accum paths the store may take; tables take all, tests pin one.
+  AccumPaths accum_paths = AccumPaths::kAll;
+  // The process's read cache (row_cache.h), or null. Finds go through it
+  // when read_cache_staleness > 0; writes drop their keys from it whenever
+  // it is set, so that other tables reading it stay coherent.
+  std::shared_ptr<RowCache> read_cache;
+  std::chrono::milliseconds read_cache_staleness{0};
+  // Tells deployments apart in the cache (see RowCache::BucketId).
+  std::string deployment;
 };
 
 // Thread-safe: any number of operations may run concurrently.
@@ -111,6 +124,10 @@ class RedisTableStore {
   // read_fallback_to_default).
   int64_t fallback_reads() const { return fallback_reads_.load(); }
 
+  // Drops this table's rows from the read cache, for writes that bypass the
+  // store (a RESTORE of DUMP files, re-bucketing).
+  void ForgetCachedRows() const;
+
  private:
   using CommandBuilder = std::function<redis_client::Command(
       std::string_view bucket_key, const std::vector<size_t>& key_order,
@@ -129,6 +146,22 @@ class RedisTableStore {
                     redis_client::Executor* executor,
                     const FoundValueFn* on_element = nullptr) const;
 
+  // Accum without the read cache's bookkeeping.
+  Status AccumUncached(const KeyBatch& keys,
+                       const std::vector<std::string_view>& deltas,
+                       const std::vector<uint8_t>& exists,
+                       AccumElement element,
+                       redis_client::Executor* executor) const;
+  // Find from Redis alone; Find adds the read cache in front of it.
+  Status FindInRedis(const KeyBatch& keys, const FoundValueFn& on_found,
+                     redis_client::Executor* executor) const;
+  // Find through the read cache: hits from it, misses from Redis (cached
+  // as they arrive).
+  Status FindThroughCache(const KeyBatch& keys, const FoundValueFn& on_found,
+                          redis_client::Executor* executor) const;
+  // Drops `keys` from the read cache, if any: after every write.
+  void ForgetCached(const KeyBatch& keys) const;
+
   // Runs one command per bucket and checks every reply for errors.
   Result<std::vector<redis_client::Reply>> RunPerBucket(
       std::string_view what, redis_client::Access access,
@@ -138,6 +171,8 @@ class RedisTableStore {
 
   std::shared_ptr<redis_client::RedisClient> client_;
   const StoreSettings settings_;
+  // The read cache's id of each bucket (when there is a cache).
+  std::vector<uint32_t> cache_bucket_ids_;
   mutable std::atomic<int64_t> fallback_reads_{0};
 };
 

@@ -99,39 +99,6 @@ TEST_P(RedisTableStoreTest, MissingKeysAreNotReported) {
   EXPECT_EQ(calls, 0);
 }
 
-TEST_P(RedisTableStoreTest, AccumAddsOnlyWhereTheCallerSawTheKey) {
-  auto store = Store(2);
-  Int64Keys keys;
-  test_util::MakeKeys(4, 1, 2, &keys);  // keys 0..3
-  std::vector<std::vector<float>> rows;
-  Int64Keys first_two;
-  test_util::MakeKeys(2, 1, 2, &first_two);
-  InsertRows(*store, first_two, &rows);  // 0 -> {0, .5}, 1 -> {1, 1.5}
-  const std::vector<float> delta = {10, 10};
-  std::vector<std::string_view> deltas(4, PodRowBytes(delta.data(), 2));
-  const std::vector<uint8_t> exists = {1, 0, 0, 1};
-  ASSERT_TRUE(
-      store->Accum(keys.batch, deltas, exists, AccumElement::kFloat, nullptr)
-          .ok());
-  std::map<size_t, std::vector<float>> found;
-  std::mutex mu;
-  ASSERT_TRUE(store
-                  ->Find(keys.batch,
-                         [&](size_t i, std::string_view stored) {
-                           std::vector<float> row(2);
-                           Status s = DecodePodRow(stored, 2, row.data());
-                           std::lock_guard<std::mutex> lock(mu);
-                           found[i] = row;
-                           return s;
-                         },
-                         nullptr)
-                  .ok());
-  EXPECT_EQ(found[0], (std::vector<float>{10, 10.5}));  // added
-  EXPECT_EQ(found[1], (std::vector<float>{1, 1.5}));    // stale view: kept
-  EXPECT_EQ(found[2], (std::vector<float>{10, 10}));    // absent: stored
-  EXPECT_EQ(found.count(3), 0u);                        // stale view: skipped
-}
-
 TEST_P(RedisTableStoreTest, ClearDeletesEveryBucket) {
   auto store = Store(4);
   Int64Keys keys;

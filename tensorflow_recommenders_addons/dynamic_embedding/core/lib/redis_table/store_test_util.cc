@@ -1,5 +1,8 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/store_test_util.h"
 
+#include <cctype>
+#include <cstdlib>
+
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/bucket_hash.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/value_codec.h"
 
@@ -29,20 +32,52 @@ RedisTableConfig LayoutConfig(int32_t storage_slice, const std::string& tag) {
 std::unique_ptr<RedisTableStore> MakeStore(
     std::shared_ptr<redis_client::RedisClient> client,
     const RedisTableConfig& config, const std::string& embedding_name,
-    size_t keys_sending_size, bool accum_in_transactions) {
+    size_t keys_sending_size, AccumPaths accum_paths) {
   auto layout = TableKeyLayout::Create(config, embedding_name, {});
   if (!layout.ok()) return nullptr;
   StoreSettings settings;
   settings.table_description = "test table '" + embedding_name + "'";
   settings.bucket_keys = layout->runtime_buckets();
   settings.keys_sending_size = keys_sending_size;
-  settings.accum_in_transactions = accum_in_transactions;
+  settings.accum_paths = accum_paths;
   return std::make_unique<RedisTableStore>(std::move(client), settings);
+}
+
+int64_t CommandCalls(redis_client::RedisClient& client,
+                     const std::string& command) {
+  const std::string prefix = "cmdstat_" + command + ":calls=";
+  int64_t calls = 0;
+  const redis_client::Status status =
+      client.ForEachMaster([&](redis_client::NodeSession& node) {
+        auto reply = node.Run(redis_client::Info("commandstats"));
+        if (!reply.ok()) return reply.status();
+        // Module commands keep the case they were registered with
+        // (cmdstat_HMACCUM); the server's own are lower case.
+        std::string stats(reply->text());
+        for (char& c : stats) c = static_cast<char>(std::tolower(c));
+        for (size_t at = stats.find(prefix); at != std::string::npos;
+             at = stats.find(prefix, at + 1)) {
+          calls += std::atoll(stats.data() + at + prefix.size());
+        }
+        return reply->ToStatus();
+      });
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  return status.ok() ? calls : -1;
+}
+
+void ResetCommandStats(redis_client::RedisClient& client) {
+  const redis_client::Status status =
+      client.ForEachMaster([](redis_client::NodeSession& node) {
+        auto reply = node.Run(redis_client::Command{"CONFIG", "RESETSTAT"});
+        return reply.ok() ? reply->ToStatus() : reply.status();
+      });
+  EXPECT_TRUE(status.ok()) << status.ToString();
 }
 
 redis_client::test_util::DeploymentSpec StoreTest::Spec() const {
   redis_client::test_util::DeploymentSpec spec;
   spec.mode = GetParam();
+  spec.options.modules = Modules();
   return spec;
 }
 
@@ -58,9 +93,9 @@ void StoreTest::SetUp() {
 
 std::unique_ptr<RedisTableStore> StoreTest::Store(int32_t slices,
                                                   size_t chunk,
-                                                  bool accum_in_transactions) {
+                                                  AccumPaths accum_paths) {
   return MakeStore(client_, LayoutConfig(slices, tag_), "emb", chunk,
-                   accum_in_transactions);
+                   accum_paths);
 }
 
 }  // namespace test_util

@@ -1,10 +1,10 @@
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/redis_module/row_add.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_element.h"
 
 #include <cstdint>
 #include <cstring>
 
 namespace tfra {
-namespace redis_module {
+namespace redis_table {
 namespace {
 
 // memcpy in and out, because stored rows have no alignment; the compiler
@@ -22,60 +22,68 @@ void AddElements(const char* row, const char* delta, char* sum, size_t count) {
   }
 }
 
-struct NamedType {
+struct NamedElement {
   const char* name;
-  ElementType type;
+  AccumElement element;
 };
 
-constexpr NamedType kNames[] = {
-    {"float", ElementType::kFloat}, {"double", ElementType::kDouble},
-    {"int32", ElementType::kInt32}, {"int64", ElementType::kInt64},
-    {"int8", ElementType::kInt8},
+constexpr NamedElement kNames[] = {
+    {"float", AccumElement::kFloat}, {"double", AccumElement::kDouble},
+    {"int32", AccumElement::kInt32}, {"int64", AccumElement::kInt64},
+    {"int8", AccumElement::kInt8},
 };
 
 }  // namespace
 
-bool ElementTypeFromName(const char* name, size_t length, ElementType* type) {
-  for (const NamedType& entry : kNames) {
+bool AccumElementFromName(const char* name, size_t length,
+                          AccumElement* element) {
+  for (const NamedElement& entry : kNames) {
     if (std::strlen(entry.name) == length &&
         std::memcmp(entry.name, name, length) == 0) {
-      *type = entry.type;
+      *element = entry.element;
       return true;
     }
   }
   return false;
 }
 
-size_t ElementBytes(ElementType type) {
-  switch (type) {
-    case ElementType::kFloat:
-    case ElementType::kInt32:
+const char* AccumElementName(AccumElement element) {
+  for (const NamedElement& entry : kNames) {
+    if (entry.element == element) return entry.name;
+  }
+  return "";
+}
+
+size_t AccumElementBytes(AccumElement element) {
+  switch (element) {
+    case AccumElement::kFloat:
+    case AccumElement::kInt32:
       return 4;
-    case ElementType::kDouble:
-    case ElementType::kInt64:
+    case AccumElement::kDouble:
+    case AccumElement::kInt64:
       return 8;
-    case ElementType::kInt8:
+    case AccumElement::kInt8:
       return 1;
   }
   return 1;
 }
 
-void AddRows(ElementType type, const char* row, const char* delta, char* sum,
-             size_t bytes) {
-  const size_t count = bytes / ElementBytes(type);
-  switch (type) {
-    case ElementType::kFloat:
+void AddRows(AccumElement element, const char* row, const char* delta,
+             char* sum, size_t bytes) {
+  const size_t count = bytes / AccumElementBytes(element);
+  switch (element) {
+    case AccumElement::kFloat:
       return AddElements<float, float>(row, delta, sum, count);
-    case ElementType::kDouble:
+    case AccumElement::kDouble:
       return AddElements<double, double>(row, delta, sum, count);
-    case ElementType::kInt32:
+    case AccumElement::kInt32:
       return AddElements<int32_t, uint32_t>(row, delta, sum, count);
-    case ElementType::kInt64:
+    case AccumElement::kInt64:
       return AddElements<int64_t, uint64_t>(row, delta, sum, count);
-    case ElementType::kInt8:
+    case AccumElement::kInt8:
       return AddElements<int8_t, uint8_t>(row, delta, sum, count);
   }
 }
 
-}  // namespace redis_module
+}  // namespace redis_table
 }  // namespace tfra

@@ -1,4 +1,4 @@
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/redis_module/row_add.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_element.h"
 
 #include <cstdint>
 #include <cstring>
@@ -10,7 +10,7 @@
 #include "gtest/gtest.h"
 
 namespace tfra {
-namespace redis_module {
+namespace redis_table {
 namespace {
 
 template <typename T>
@@ -29,7 +29,7 @@ std::vector<T> Values(const std::string& bytes) {
 // Sums `row` and `delta` with AddRows into a buffer shifted by `offset`
 // bytes, so that neither input nor output is aligned.
 template <typename T>
-std::vector<T> Sum(ElementType type, const std::vector<T>& row,
+std::vector<T> Sum(AccumElement type, const std::vector<T>& row,
                    const std::vector<T>& delta, size_t offset) {
   const std::string a = std::string(offset, 'x') + Bytes(row);
   const std::string b = std::string(offset + 1, 'y') + Bytes(delta);
@@ -39,31 +39,32 @@ std::vector<T> Sum(ElementType type, const std::vector<T>& row,
   return Values<T>(out.substr(offset));
 }
 
-TEST(ElementTypeFromNameTest, KnowsUpstreamsFiveNamesExactly) {
+TEST(AccumElementFromNameTest, KnowsUpstreamsFiveNamesExactly) {
   const struct {
     const char* name;
-    ElementType type;
+    AccumElement type;
     size_t bytes;
-  } cases[] = {{"float", ElementType::kFloat, 4},
-               {"double", ElementType::kDouble, 8},
-               {"int32", ElementType::kInt32, 4},
-               {"int64", ElementType::kInt64, 8},
-               {"int8", ElementType::kInt8, 1}};
+  } cases[] = {{"float", AccumElement::kFloat, 4},
+               {"double", AccumElement::kDouble, 8},
+               {"int32", AccumElement::kInt32, 4},
+               {"int64", AccumElement::kInt64, 8},
+               {"int8", AccumElement::kInt8, 1}};
   for (const auto& c : cases) {
-    ElementType type = ElementType::kInt8;
-    ASSERT_TRUE(ElementTypeFromName(c.name, std::strlen(c.name), &type))
+    AccumElement type = AccumElement::kInt8;
+    ASSERT_TRUE(AccumElementFromName(c.name, std::strlen(c.name), &type))
         << c.name;
     EXPECT_EQ(type, c.type) << c.name;
-    EXPECT_EQ(ElementBytes(type), c.bytes) << c.name;
+    EXPECT_EQ(AccumElementBytes(type), c.bytes) << c.name;
+    EXPECT_STREQ(AccumElementName(type), c.name);
   }
   for (const std::string bad :
        {"FLOAT", "float32", "half", "bfloat16", "floa", "", "int", "bool"}) {
-    ElementType type;
-    EXPECT_FALSE(ElementTypeFromName(bad.data(), bad.size(), &type)) << bad;
+    AccumElement type;
+    EXPECT_FALSE(AccumElementFromName(bad.data(), bad.size(), &type)) << bad;
   }
   // The length counts: a name followed by more bytes is another name.
-  ElementType type;
-  EXPECT_FALSE(ElementTypeFromName("float\0x", 7, &type));
+  AccumElement type;
+  EXPECT_FALSE(AccumElementFromName("float\0x", 7, &type));
 }
 
 TEST(AddRowsTest, FloatSumsAreRoundedOnceAtAnyAlignmentAndLength) {
@@ -75,7 +76,7 @@ TEST(AddRowsTest, FloatSumsAreRoundedOnceAtAnyAlignmentAndLength) {
     for (size_t j = 0; j < n; ++j) row[j] = value(random);
     for (size_t j = 0; j < n; ++j) delta[j] = value(random) * 1e-7f;
     for (size_t offset : {0, 1, 3}) {
-      const std::vector<float> sum = Sum(ElementType::kFloat, row, delta,
+      const std::vector<float> sum = Sum(AccumElement::kFloat, row, delta,
                                          offset);
       for (size_t j = 0; j < n; ++j) {
         const float want = row[j] + delta[j];  // one IEEE rounding
@@ -89,7 +90,7 @@ TEST(AddRowsTest, FloatSumsAreRoundedOnceAtAnyAlignmentAndLength) {
 TEST(AddRowsTest, DoubleSumsAreExactIeeeSums) {
   const std::vector<double> row = {0.1, 1.7e308, -2.5, 1.0, 3.0};
   const std::vector<double> delta = {0.2, 1.7e308, 2.5, 1e-17, -0.0};
-  const std::vector<double> sum = Sum(ElementType::kDouble, row, delta, 5);
+  const std::vector<double> sum = Sum(AccumElement::kDouble, row, delta, 5);
   for (size_t j = 0; j < row.size(); ++j) {
     const double want = row[j] + delta[j];
     EXPECT_EQ(std::memcmp(&sum[j], &want, sizeof(double)), 0) << j;
@@ -100,18 +101,18 @@ TEST(AddRowsTest, DoubleSumsAreExactIeeeSums) {
 
 TEST(AddRowsTest, IntegerSumsWrapAsTwosComplement) {
   const std::vector<int8_t> sum8 =
-      Sum<int8_t>(ElementType::kInt8, std::vector<int8_t>(40, 127),
+      Sum<int8_t>(AccumElement::kInt8, std::vector<int8_t>(40, 127),
                   std::vector<int8_t>(40, 1), 1);
   EXPECT_EQ(sum8, std::vector<int8_t>(40, -128));
   const int32_t max32 = std::numeric_limits<int32_t>::max();
-  EXPECT_EQ(Sum<int32_t>(ElementType::kInt32, {max32, -5, 0, 9, 1},
+  EXPECT_EQ(Sum<int32_t>(AccumElement::kInt32, {max32, -5, 0, 9, 1},
                          {1, 5, -1, 9, -3}, 2),
             (std::vector<int32_t>{std::numeric_limits<int32_t>::min(), 0, -1,
                                   18, -2}));
   const int64_t min64 = std::numeric_limits<int64_t>::min();
   // Beyond 2^53, where doubles (the accum script's numbers) lose integers.
   const int64_t big = (int64_t{1} << 60) + 1;
-  EXPECT_EQ(Sum<int64_t>(ElementType::kInt64, {min64, big, 3}, {-1, big, -4},
+  EXPECT_EQ(Sum<int64_t>(AccumElement::kInt64, {min64, big, 3}, {-1, big, -4},
                          3),
             (std::vector<int64_t>{std::numeric_limits<int64_t>::max(),
                                   2 * big, -1}));
@@ -126,11 +127,11 @@ TEST(AddRowsTest, SumMayBeTheRowItself) {
   std::vector<float> want(row.size());
   for (size_t j = 0; j < row.size(); ++j) want[j] = row[j] + delta[j];
   char* bytes = reinterpret_cast<char*>(row.data());
-  AddRows(ElementType::kFloat, bytes, reinterpret_cast<char*>(delta.data()),
+  AddRows(AccumElement::kFloat, bytes, reinterpret_cast<char*>(delta.data()),
           bytes, row.size() * sizeof(float));
   EXPECT_EQ(row, want);
 }
 
 }  // namespace
-}  // namespace redis_module
+}  // namespace redis_table
 }  // namespace tfra

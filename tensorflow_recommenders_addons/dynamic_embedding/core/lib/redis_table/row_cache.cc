@@ -1,0 +1,208 @@
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/row_cache.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace tfra {
+namespace redis_table {
+namespace {
+
+// The most shards of at least RowCache::kMinShardBytes, a power of two.
+size_t ShardsFor(int64_t capacity_bytes) {
+  size_t shards = 1;
+  while (shards < RowCache::kMaxShards &&
+         static_cast<int64_t>(2 * shards * RowCache::kMinShardBytes) <=
+             capacity_bytes) {
+    shards *= 2;
+  }
+  return shards;
+}
+
+int64_t Nanos(RowCache::Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             t.time_since_epoch())
+      .count();
+}
+
+// How far ahead of the key being looked up its successors' memory is
+// fetched: the slot first, then (once the slot is in cache) the entry.
+constexpr size_t kSlotAhead = 8;
+constexpr size_t kEntryAhead = 4;
+
+}  // namespace
+
+RowCache::RowCache(int64_t capacity_bytes) : capacity_bytes_(capacity_bytes) {
+  const size_t count = ShardsFor(capacity_bytes);
+  for (size_t s = 0; s < count; ++s) {
+    shards_.push_back(std::make_unique<Shard>(
+        static_cast<size_t>(capacity_bytes) / count));
+  }
+}
+
+uint32_t RowCache::BucketId(std::string_view deployment,
+                            std::string_view bucket_key) {
+  // Length-prefixed, so that no two (deployment, bucket) pairs collide.
+  std::string name = std::to_string(deployment.size()) + ":";
+  name.append(deployment).append(bucket_key);
+  std::lock_guard<std::mutex> lock(ids_mu_);
+  auto [it, fresh] = bucket_ids_.try_emplace(
+      std::move(name), static_cast<uint32_t>(bucket_ids_.size()));
+  return it->second;
+}
+
+uint64_t RowCache::KeyHash(uint32_t bucket_id, std::string_view field) {
+  // std::hash of the field's bytes, the bucket id mixed in, then a
+  // finalizer (splitmix64's) so that the shard bits are spread too.
+  uint64_t h = std::hash<std::string_view>()(field) ^
+               (uint64_t{bucket_id} * 0x9E3779B97F4A7C15ull);
+  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;
+  h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
+  h ^= h >> 31;
+  return h == 0 ? 1 : h;
+}
+
+std::string_view RowCache::MakeKey(uint32_t bucket_id, std::string_view field,
+                                   std::string* buffer) {
+  buffer->assign(reinterpret_cast<const char*>(&bucket_id), sizeof(bucket_id));
+  buffer->append(field);
+  return *buffer;
+}
+
+Status RowCache::LookupInShard(
+    Shard& shard, const std::vector<uint64_t>& hashes,
+    const std::vector<size_t>& order, size_t begin, size_t end,
+    const std::vector<uint32_t>& bucket_ids,
+    const std::vector<uint32_t>& buckets,
+    const std::vector<std::string_view>& fields, int64_t oldest_ns,
+    const HitFn& on_hit, std::vector<Miss>* misses, int64_t* expired) {
+  std::string buffer;
+  std::lock_guard<std::mutex> lock(shard.mu);
+  RowCacheShard& rows = shard.rows;
+  for (size_t p = begin; p < end; ++p) {
+    if (p + kSlotAhead < end) rows.PrefetchSlot(hashes[order[p + kSlotAhead]]);
+    if (p + kEntryAhead < end) {
+      rows.PrefetchEntry(hashes[order[p + kEntryAhead]]);
+    }
+    const size_t i = order[p];
+    RowCacheShard::Found found;
+    const bool cached = rows.Find(
+        hashes[i], MakeKey(bucket_ids[buckets[i]], fields[i], &buffer), &found);
+    if (cached && found.read_at_ns >= oldest_ns) {
+      TFRA_TABLE_RETURN_IF_ERROR(on_hit(i, found.value));
+      continue;
+    }
+    if (cached) ++*expired;
+    misses->push_back(Miss{i, rows.writes()});
+  }
+  return Status::Ok();
+}
+
+Status RowCache::Lookup(const std::vector<uint32_t>& bucket_ids,
+                        const std::vector<uint32_t>& buckets,
+                        const std::vector<std::string_view>& fields,
+                        Clock::duration staleness, const HitFn& on_hit,
+                        std::vector<Miss>* misses) {
+  const int64_t oldest_ns = Nanos(Clock::now() - staleness);
+  const size_t n = fields.size();
+  // Keys grouped by shard (a counting sort), so each lock is taken once.
+  std::vector<uint64_t> hashes(n);
+  std::vector<size_t> starts(shards_.size() + 1, 0);
+  for (size_t i = 0; i < n; ++i) {
+    hashes[i] = KeyHash(bucket_ids[buckets[i]], fields[i]);
+    ++starts[ShardIndex(hashes[i]) + 1];
+  }
+  for (size_t s = 1; s < starts.size(); ++s) starts[s] += starts[s - 1];
+  std::vector<size_t> order(n);
+  std::vector<size_t> next(starts.begin(), starts.end() - 1);
+  for (size_t i = 0; i < n; ++i) order[next[ShardIndex(hashes[i])]++] = i;
+  const size_t missed_before = misses->size();
+  int64_t expired = 0;
+  Status status;
+  for (size_t s = 0; s < shards_.size() && status.ok(); ++s) {
+    if (starts[s] == starts[s + 1]) continue;
+    status = LookupInShard(*shards_[s], hashes, order, starts[s],
+                           starts[s + 1], bucket_ids, buckets, fields,
+                           oldest_ns, on_hit, misses, &expired);
+  }
+  const int64_t missed = static_cast<int64_t>(misses->size() - missed_before);
+  hits_.fetch_add(static_cast<int64_t>(n) - missed, std::memory_order_relaxed);
+  misses_.fetch_add(missed, std::memory_order_relaxed);
+  expired_.fetch_add(expired, std::memory_order_relaxed);
+  return status;
+}
+
+void RowCache::Insert(uint32_t bucket_id, std::string_view field,
+                      std::string_view stored, uint64_t ticket,
+                      Clock::time_point read_at) {
+  const uint64_t hash = KeyHash(bucket_id, field);
+  std::string buffer;
+  const std::string_view key = MakeKey(bucket_id, field, &buffer);
+  Shard& shard = ShardOf(hash);
+  int64_t evicted = 0;
+  {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    // A write touched this shard after the miss: what was read may be older
+    // than what that write left in Redis.
+    if (shard.rows.writes() != ticket) return;
+    shard.rows.Insert(hash, key, stored, Nanos(read_at), &evicted);
+  }
+  if (evicted > 0) evictions_.fetch_add(evicted, std::memory_order_relaxed);
+}
+
+void RowCache::Invalidate(const std::vector<uint32_t>& bucket_ids,
+                          const std::vector<uint32_t>& buckets,
+                          const std::vector<std::string_view>& fields) {
+  std::string buffer;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const uint32_t id = bucket_ids[buckets[i]];
+    const uint64_t hash = KeyHash(id, fields[i]);
+    Shard& shard = ShardOf(hash);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    shard.rows.CountWrite();
+    shard.rows.Erase(hash, MakeKey(id, fields[i], &buffer));
+  }
+}
+
+void RowCache::InvalidateBuckets(const std::vector<uint32_t>& bucket_ids) {
+  for (auto& shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard->mu);
+    shard->rows.CountWrite();
+    shard->rows.EraseWithPrefixes(bucket_ids);
+  }
+}
+
+RowCacheStats RowCache::stats() const {
+  RowCacheStats stats;
+  stats.hits = hits_.load(std::memory_order_relaxed);
+  stats.misses = misses_.load(std::memory_order_relaxed);
+  stats.expired = expired_.load(std::memory_order_relaxed);
+  stats.evictions = evictions_.load(std::memory_order_relaxed);
+  stats.capacity_bytes = capacity_bytes_;
+  for (const auto& shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard->mu);
+    stats.entries += static_cast<int64_t>(shard->rows.entries());
+    stats.bytes += static_cast<int64_t>(shard->rows.bytes());
+  }
+  return stats;
+}
+
+std::shared_ptr<RowCache> ProcessRowCache(int64_t capacity_bytes,
+                                          std::string* note) {
+  static std::mutex* const mu = new std::mutex;
+  static std::shared_ptr<RowCache>* const cache =
+      new std::shared_ptr<RowCache>;
+  std::lock_guard<std::mutex> lock(*mu);
+  if (*cache == nullptr && capacity_bytes > 0) {
+    *cache = std::make_shared<RowCache>(capacity_bytes);
+  } else if (*cache != nullptr && capacity_bytes > 0 &&
+             (*cache)->capacity_bytes() != capacity_bytes && note != nullptr) {
+    *note = "the process's read cache already holds up to " +
+            std::to_string((*cache)->capacity_bytes()) +
+            " bytes (redis_read_cache_bytes of the first table that asked "
+            "for it); this table shares it";
+  }
+  return *cache;
+}
+
+}  // namespace redis_table
+}  // namespace tfra

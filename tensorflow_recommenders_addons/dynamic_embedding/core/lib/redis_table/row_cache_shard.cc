@@ -1,0 +1,198 @@
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/row_cache_shard.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace tfra {
+namespace redis_table {
+
+// One allocation: this header, then the key bytes, then the value bytes.
+struct RowCacheShard::Entry {
+  uint64_t hash;
+  int64_t read_at_ns;
+  uint32_t key_size;
+  uint32_t value_size;
+  size_t ring_pos;
+  bool referenced;
+
+  const char* bytes() const { return reinterpret_cast<const char*>(this + 1); }
+  std::string_view key() const { return std::string_view(bytes(), key_size); }
+  std::string_view value() const {
+    return std::string_view(bytes() + key_size, value_size);
+  }
+  size_t charge() const {
+    return key_size + value_size + RowCacheShard::kEntryOverheadBytes;
+  }
+
+  static Entry* Make(uint64_t hash, std::string_view key,
+                     std::string_view value, int64_t read_at_ns) {
+    void* memory = std::malloc(sizeof(Entry) + key.size() + value.size());
+    if (memory == nullptr) throw std::bad_alloc();
+    Entry* entry = new (memory)
+        Entry{hash, read_at_ns, static_cast<uint32_t>(key.size()),
+              static_cast<uint32_t>(value.size()), 0, false};
+    char* bytes = reinterpret_cast<char*>(entry + 1);
+    std::memcpy(bytes, key.data(), key.size());
+    std::memcpy(bytes + key.size(), value.data(), value.size());
+    return entry;
+  }
+  static void Free(Entry* entry) { std::free(entry); }
+};
+
+namespace {
+constexpr size_t kFirstSlots = 16;
+}  // namespace
+
+RowCacheShard::RowCacheShard(size_t capacity_bytes)
+    : capacity_(capacity_bytes), slots_(kFirstSlots) {}
+
+RowCacheShard::~RowCacheShard() {
+  for (Entry* entry : ring_) {
+    if (entry != nullptr) Entry::Free(entry);
+  }
+}
+
+void RowCacheShard::PrefetchSlot(uint64_t hash) const {
+  __builtin_prefetch(&slots_[SlotOf(hash)]);
+}
+
+void RowCacheShard::PrefetchEntry(uint64_t hash) const {
+  const Slot& slot = slots_[SlotOf(hash)];
+  if (slot.entry != nullptr) __builtin_prefetch(slot.entry);
+}
+
+size_t RowCacheShard::Locate(uint64_t hash, std::string_view key) const {
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = SlotOf(hash);; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (slot.hash == 0) return slots_.size();
+    if (slot.hash == hash && slot.entry->key() == key) return i;
+  }
+}
+
+bool RowCacheShard::Find(uint64_t hash, std::string_view key, Found* found) {
+  const size_t slot = Locate(hash, key);
+  if (slot == slots_.size()) return false;
+  Entry* entry = slots_[slot].entry;
+  entry->referenced = true;
+  *found = Found{entry->value(), entry->read_at_ns};
+  return true;
+}
+
+bool RowCacheShard::Insert(uint64_t hash, std::string_view key,
+                           std::string_view value, int64_t read_at_ns,
+                           int64_t* evicted) {
+  if (key.size() + value.size() + kEntryOverheadBytes > capacity_) {
+    return false;
+  }
+  Erase(hash, key);
+  if (2 * (entries_ + 1) > slots_.size()) Grow();
+  Entry* entry = Entry::Make(hash, key, value, read_at_ns);
+  const size_t mask = slots_.size() - 1;
+  size_t i = SlotOf(hash);
+  while (slots_[i].hash != 0) i = (i + 1) & mask;
+  slots_[i] = Slot{hash, entry};
+  entry->ring_pos = ring_.size();
+  ring_.push_back(entry);
+  ++entries_;
+  bytes_ += entry->charge();
+  while (bytes_ > capacity_) {
+    EvictOne();
+    ++*evicted;
+  }
+  if (holes_ > ring_.size() / 2) CompactRing();
+  return true;
+}
+
+void RowCacheShard::Erase(uint64_t hash, std::string_view key) {
+  const size_t slot = Locate(hash, key);
+  if (slot != slots_.size()) RemoveAt(slot);
+  if (holes_ > ring_.size() / 2) CompactRing();
+}
+
+void RowCacheShard::EraseWithPrefixes(const std::vector<uint32_t>& prefixes) {
+  for (size_t r = 0; r < ring_.size(); ++r) {
+    Entry* entry = ring_[r];
+    if (entry == nullptr || entry->key_size < sizeof(uint32_t)) continue;
+    uint32_t prefix;
+    std::memcpy(&prefix, entry->bytes(), sizeof(prefix));
+    for (uint32_t wanted : prefixes) {
+      if (prefix == wanted) {
+        RemoveAt(Locate(entry->hash, entry->key()));
+        break;
+      }
+    }
+  }
+  CompactRing();
+}
+
+// Frees the entry at `slot` and closes the gap in its probe run (backward
+// shift: an entry further along moves back unless its own home slot lies in
+// between), so no tombstones are needed.
+void RowCacheShard::RemoveAt(size_t slot) {
+  Entry* entry = slots_[slot].entry;
+  ring_[entry->ring_pos] = nullptr;
+  ++holes_;
+  --entries_;
+  bytes_ -= entry->charge();
+  Entry::Free(entry);
+  const size_t mask = slots_.size() - 1;
+  size_t gap = slot;
+  for (size_t j = (gap + 1) & mask; slots_[j].hash != 0; j = (j + 1) & mask) {
+    const size_t home = SlotOf(slots_[j].hash);
+    // `home` cyclically in (gap, j]: slot j is where it must be.
+    const bool stays = gap < j ? (home > gap && home <= j)
+                               : (home > gap || home <= j);
+    if (!stays) {
+      slots_[gap] = slots_[j];
+      gap = j;
+    }
+  }
+  slots_[gap] = Slot{};
+}
+
+void RowCacheShard::Grow() {
+  std::vector<Slot> old(2 * slots_.size());
+  old.swap(slots_);
+  const size_t mask = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.hash == 0) continue;
+    size_t i = SlotOf(slot.hash);
+    while (slots_[i].hash != 0) i = (i + 1) & mask;
+    slots_[i] = slot;
+  }
+}
+
+// CLOCK: a used entry loses its flag and stays; the first unused one goes.
+void RowCacheShard::EvictOne() {
+  while (entries_ > 0) {
+    if (hand_ >= ring_.size()) hand_ = 0;
+    Entry* entry = ring_[hand_++];
+    if (entry == nullptr) continue;
+    if (entry->referenced) {
+      entry->referenced = false;
+      continue;
+    }
+    RemoveAt(Locate(entry->hash, entry->key()));
+    return;
+  }
+}
+
+void RowCacheShard::CompactRing() {
+  std::vector<Entry*> kept;
+  kept.reserve(entries_);
+  size_t hand = 0;
+  for (size_t r = 0; r < ring_.size(); ++r) {
+    if (r == hand_) hand = kept.size();
+    if (ring_[r] == nullptr) continue;
+    ring_[r]->ring_pos = kept.size();
+    kept.push_back(ring_[r]);
+  }
+  ring_.swap(kept);
+  hand_ = hand;
+  holes_ = 0;
+}
+
+}  // namespace redis_table
+}  // namespace tfra
