@@ -18,7 +18,8 @@
    (clipping, weight decay, `update_step`, once per step for all variables);
    afterwards wrapper and slot rows are written back (upsert, or `accum` of
    the deltas for `bp_v2` variables). Ordinary variables are untouched by
-   this.
+   this. Under a strategy with replicas in sync, the replicas first merge
+   their wrapper rows and each updates the rows it owns (replica_rows.py).
 
 The optimizer object is modified in place and returned: its class becomes a
 subclass of its own class (same name) that adds the methods below. Nothing
@@ -32,6 +33,7 @@ import tensorflow as tf
 
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import dynamic_embedding_variable
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import embedding_weights
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import replica_rows
 
 TrainableWrapper = embedding_weights.TrainableWrapper
 
@@ -89,18 +91,28 @@ class DynamicEmbeddingOptimizerMixin:
     plain variables with dense gradients.
     """
     kept_grads, kept_vars, holders = [], [], []
+    owned_grads, owned_wrappers = [], []
+    in_sync = replica_rows.in_sync() > 1
     for grad, var in zip(grads, trainable_variables):
       if isinstance(var, TrainableWrapper):
         if not var.params.trainable:
           continue  # Upstream: a non-trainable variable is left alone.
         grad = _dense_rows(grad)
+        if in_sync:
+          owned_grads.append(replica_rows.take_owned_rows(var, grad))
+          owned_wrappers.append(var)
+          holders.extend(self._prepare_rows(var))
+          continue
         holders.extend(self._prepare_rows(var))
       kept_grads.append(grad)
       kept_vars.append(var)
+    if owned_wrappers:
+      replica_rows.update_owned(self, owned_grads, owned_wrappers)
     if kept_vars:
       super()._backend_apply_gradients(kept_grads, kept_vars)
-    for holder, old_rows in holders:
-      holder.write_back(old_rows)
+    writes = [holder.write_back(old_rows) for holder, old_rows in holders]
+    if owned_wrappers:
+      replica_rows.barrier_after(writes)
 
   def _prepare_rows(self, wrapper):
     """Fills `wrapper`'s slot wrappers; returns (holder, old rows) pairs.

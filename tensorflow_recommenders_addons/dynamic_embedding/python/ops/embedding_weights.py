@@ -17,6 +17,15 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.python.saved_model import save_context
 
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import replica_rows
+
+
+# Rows a wrapper's buffers hold before the first lookup fills them. One, not
+# zero: MultiWorkerMirroredStrategy broadcasts every initial value from the
+# chief, and TensorFlow 2.21 crashes (SIGSEGV in CollectiveBcastSend) on an
+# empty one. No row is read or written back before a lookup sets the ids.
+_INITIAL_ROWS = 1
+
 
 class ModelMode:
   """Whether lookups go through trainable wrappers (TRAIN) or not."""
@@ -63,6 +72,11 @@ class TrainableWrapper(keras.Variable):
   second training lookup therefore raises; eagerly it cannot be detected. Use
   a distinct name (or layer) per lookup, or concatenate the ids.
 
+  Under a `tf.distribute` strategy a wrapper created in `strategy.scope()`
+  has one set of buffers per replica, and each replica uses its own (see
+  replica_rows.py, which also says how the replicas' rows are merged so each
+  row is updated once per step).
+
   Example (custom loop; `opt` made by `de.DynamicEmbeddingOptimizer`):
     >>> with tf.GradientTape() as tape:
     ...   emb, wrapper = de.embedding_lookup(var, ids, name="user",
@@ -85,7 +99,8 @@ class TrainableWrapper(keras.Variable):
     self._params = params
     self._dim = params.dim
     self.store_name = name
-    self._graphs_with_lookup = weakref.WeakSet()
+    # {graph: replicas that traced a training lookup into it}.
+    self._lookups_in_graph = weakref.WeakKeyDictionary()
     safe_name = name.replace("/", "_")
     with tf.init_scope():
       self._ids = ids if ids is not None else _row_ids_variable(
@@ -93,12 +108,22 @@ class TrainableWrapper(keras.Variable):
       self._exists = _row_ids_variable(
           tf.bool, safe_name + "-exists") if params.bp_v2 else None
       super().__init__(
-          initializer=np.zeros((0, self._dim),
+          initializer=np.zeros((_INITIAL_ROWS, self._dim),
                                params.value_dtype.as_numpy_dtype),
           dtype=params.value_dtype.name,
           trainable=params.trainable if trainable is None else trainable,
           autocast=False,
           name=safe_name)
+
+  # The row buffer. Keras reads, assigns and differentiates `_value`; under a
+  # strategy that is this replica's component of the distributed variable.
+  @property
+  def _value(self):
+    return replica_rows.local(self._row_buffer)
+
+  @_value.setter
+  def _value(self, variable):
+    self._row_buffer = variable
 
   @property
   def params(self):
@@ -140,30 +165,51 @@ class TrainableWrapper(keras.Variable):
     return rows
 
   def _check_first_lookup_in_graph(self):
+    replica_rows.check_created_under_strategy(self.store_name,
+                                              self._row_buffer)
     if tf.executing_eagerly():
       return
-    graph = tf.compat.v1.get_default_graph()
-    if graph in self._graphs_with_lookup:
+    replicas = self._lookups_in_graph.setdefault(
+        tf.compat.v1.get_default_graph(), set())
+    replica = replica_rows.replica_key()
+    if replica in replicas:
       raise ValueError(
           "%s: a second training lookup in one step would replace the rows "
           "of the first; use one layer (or lookup name) per lookup, or "
           "concatenate the ids into one lookup" % self.store_name)
-    self._graphs_with_lookup.add(graph)
+    replicas.add(replica)
 
   def prefetch(self, unique_ids):
     """Sets `ids` and copies their rows from the table into the wrapper."""
-    self._ids.assign(unique_ids)
+    replica_rows.local(self._ids).assign(unique_ids)
     self.fill()
 
   def fill(self):
     """Copies the table rows of the current `ids` into the wrapper."""
-    ids = self._ids.read_value()
+    ids = self.read_ids()
     if self._exists is None:
       values = self._params.lookup(ids)
     else:
       values, exists = self._params.lookup(ids, return_exists=True)
-      self._exists.assign(exists)
+      replica_rows.local(self._exists).assign(exists)
     self._value.assign(values)
+
+  def set_rows(self, ids, rows, exists=None):
+    """Makes the wrapper hold `rows` of `ids` (and their `exists` flags)."""
+    replica_rows.local(self._ids).assign(ids)
+    self._value.assign(rows)
+    if self._exists is not None:
+      replica_rows.local(self._exists).assign(exists)
+
+  def read_ids(self):
+    """The ids whose rows the wrapper holds, as a tensor."""
+    return replica_rows.local(self._ids).read_value()
+
+  def read_exists(self):
+    """Whether each id was in the table when read (bp_v2), or None."""
+    if self._exists is None:
+      return None
+    return replica_rows.local(self._exists).read_value()
 
   def read_rows(self):
     """The rows as a tensor (e.g. before an update, for `write_back`)."""
@@ -175,11 +221,11 @@ class TrainableWrapper(keras.Variable):
     Args:
       old_rows: the rows as filled (before the update); needed for bp_v2.
     """
-    ids = self._ids.read_value()
+    ids = self.read_ids()
     rows = self._value.read_value()
     if self._exists is None:
       return self._params.upsert(ids, rows)
-    return self._params.accum(ids, old_rows, rows, self._exists.read_value())
+    return self._params.accum(ids, old_rows, rows, self.read_exists())
 
   def size(self):
     """Rows in the table (not in the wrapper)."""
@@ -211,8 +257,9 @@ class TrainableWrapper(keras.Variable):
 
 
 def _row_ids_variable(dtype, name):
-  """An empty, non-trainable `[None]` variable (ids or exists per row)."""
-  return tf.Variable(tf.zeros([0], dtype), shape=tf.TensorShape([None]),
+  """A non-trainable `[None]` variable (ids or exists per row)."""
+  return tf.Variable(tf.zeros([_INITIAL_ROWS], dtype),
+                     shape=tf.TensorShape([None]),
                      trainable=False, name=name)
 
 
