@@ -30,9 +30,19 @@ Under `ParameterServerStrategy` each worker is one replica of its own
 as it does to the dense variables on the parameter servers.
 """
 
+import contextlib
+
 import tensorflow as tf
 
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import sharding
+
+
+def scope_of(strategy):
+  """`strategy.scope()`, unless no strategy is given or one is active (the
+  active one wins, as upstream's layers decide)."""
+  if strategy is None or tf.distribute.has_strategy():
+    return contextlib.nullcontext()
+  return strategy.scope()
 
 
 def _replica_context():
