@@ -56,6 +56,11 @@ def _dense_weights(trainer):
       trainer.layer.name + "_dense").weights]
 
 
+@tf.function
+def _barrier():
+  return tf.distribute.get_replica_context().all_reduce("sum", 0.0)
+
+
 class _Checkpoints:
   """Saves every `every` steps; the chief's folder is the one restored."""
 
@@ -71,10 +76,16 @@ class _Checkpoints:
     self._manager = tf.train.CheckpointManager(checkpoint, own, max_to_keep=2)
     self._latest = tf.train.latest_checkpoint(folder)
 
-  def restore(self):
-    """Restores the chief's latest checkpoint, if any; returns the step."""
+  def restore(self, strategy):
+    """Restores the chief's latest checkpoint, if any; returns the step.
+
+    Every worker restores; with `table_store_mode` 0 each writes the saved
+    rows into the shared tables, so all wait for the others before training
+    (a worker's first lookups would otherwise race another's restore).
+    """
     if self._latest:
       self._checkpoint.restore(self._latest).assert_existing_objects_matched()
+      strategy.run(_barrier)
     return int(self.step.numpy())
 
   def after_step(self, step):
@@ -93,7 +104,7 @@ def _train(args, strategy, worker, workers, progress):
   if args.checkpoint_dir:
     checkpoints = _Checkpoints(trainer, args.checkpoint_dir,
                                args.checkpoint_every, strategy)
-    first = checkpoints.restore()
+    first = checkpoints.restore(strategy)
   losses, seen = [], set()
   start = time.time()
   for step in range(first, args.steps):
