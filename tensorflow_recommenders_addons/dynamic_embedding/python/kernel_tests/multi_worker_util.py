@@ -1,7 +1,8 @@
-"""Runs multi_worker_trainer.py processes as a local cluster (test helper).
+"""Local TensorFlow clusters of this package's test programs (test helper).
 
-Shared by the multi-worker tests: starts the workers of a
-`tools.testing.tf_cluster.Cluster`, waits for them and reads their reports.
+Shared by the multi-worker and parameter-server tests: makes a
+`tools.testing.tf_cluster.Cluster`, starts multi_worker_trainer.py workers,
+reads their reports and the tables they trained.
 """
 
 import json
@@ -20,11 +21,12 @@ from tools.testing import tf_cluster
 WORKER_TIMEOUT_S = 240
 
 
-def cluster(tmp_path, workers=2):
-  """A `tf_cluster.Cluster` of `workers` workers, logging under tmp_path."""
+def cluster(tmp_path, tasks=None):
+  """A `tf_cluster.Cluster` of `tasks` (default: 2 workers), logging under
+  tmp_path; its processes import this package."""
   env = {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
          "TF_CPP_MIN_LOG_LEVEL": "2"}
-  return tf_cluster.Cluster({"worker": workers}, str(tmp_path), env=env)
+  return tf_cluster.Cluster(tasks or {"worker": 2}, str(tmp_path), env=env)
 
 
 def trainer_argv(out, config, name, steps, **flags):
