@@ -14,6 +14,10 @@ Per run it prints:
   timed seconds; it includes the untimed first step, so it errs high). A
   master's capacity under this traffic is about keys/s per master divided by
   its CPU share.
+First it prints, from the data alone, the keys per example each rule for
+synchronous updates moves at 1 to 8 workers: "merge" (ours: all-gather, one
+update per distinct id by its owner) and "deltas" (each worker updates the
+rows it saw and adds its deltas with `accum`; exact for SGD only).
 docs/distributed_training.md turns these into a model for larger clusters.
 
     bazel run //tools/bench:distributed_bench -- [--quick] [--examples N]
@@ -45,25 +49,46 @@ _FULL = dict(examples=200_000, batch_size=1024)
 _QUICK = dict(examples=8192, batch_size=1024)
 
 
-def keys_per_step(ids, workers):
+def keys_per_step(ids, workers, rule="merge"):
   """Table keys one synchronous step of one embedding moves in Redis.
 
-  Each worker looks up the unique ids of its share (`HMGET`); then the owner
-  of each distinct id of the step reads its slot rows and writes its row and
-  slot rows (replica_rows.py): `sum |U_w| + (2 * slots + 1) * |U|`.
+  Each worker looks up the unique ids U_w of its share (`HMGET`). "merge"
+  (replica_rows.py): the owner of each distinct id U of the step reads its
+  slot rows and writes its row and slot rows: `sum |U_w| + (2s + 1) |U|`.
+  "deltas": every worker reads the slot rows of U_w and adds deltas to its
+  rows and slot rows: `(2 + 2s) sum |U_w|`.
   """
   share = len(ids) // workers
-  own = sum(len(np.unique(ids[w * share:(w + 1) * share]))
-            for w in range(workers))
-  return own + (2 * _SLOTS + 1) * len(np.unique(ids))
+  seen = sum(len(np.unique(ids[w * share:(w + 1) * share]))
+             for w in range(workers))
+  if rule == "deltas":
+    return (2 + 2 * _SLOTS) * seen
+  return seen + (2 * _SLOTS + 1) * len(np.unique(ids))
 
 
-def _timed_keys(features, examples, batch_size, workers):
+def _print_rules(features, examples, batch_size):
+  """Keys per example of both rules (no Redis needed)."""
+  print("keys per example, Adam, global batch %d:" % batch_size)
+  print("%7s %8s %8s" % ("workers", "merge", "deltas"))
+  rows = []
+  for workers in (1, 2, 4, 8):
+    counts = {rule: _timed_keys(features, examples, batch_size, workers, rule)
+              for rule in ("merge", "deltas")}
+    examples_counted = (examples // batch_size - 1) * batch_size
+    per_example = {k: v / examples_counted for k, v in counts.items()}
+    print("%7d %8.2f %8.2f" % (workers, per_example["merge"],
+                               per_example["deltas"]))
+    rows.append(dict(workers=workers, **per_example))
+  print()
+  return rows
+
+
+def _timed_keys(features, examples, batch_size, workers, rule="merge"):
   """Keys of every timed step (all but the first) of both embeddings."""
   total = 0
   for first in range(batch_size, examples - batch_size + 1, batch_size):
     for ids in features.values():
-      total += keys_per_step(ids[first:first + batch_size], workers)
+      total += keys_per_step(ids[first:first + batch_size], workers, rule)
   return total
 
 
@@ -134,6 +159,7 @@ def main(argv):
   import data  # pylint: disable=g-import-not-at-top
   features, _ = data.click_log(args.examples + max(args.examples // 10,
                                                    5_000))
+  rules = _print_rules(features, args.examples, args.batch_size)
   print("%-10s %7s %12s %12s %14s   %s" % (
       "mode", "workers", "examples/s", "keys/s", "keys/s/master",
       "master CPU share"))
@@ -148,7 +174,7 @@ def main(argv):
         rows.append(_report(mode, workers, summary, keys))
   if args.json:
     with open(args.json, "w") as f:
-      json.dump(rows, f, indent=1)
+      json.dump({"keys_per_example": rules, "runs": rows}, f, indent=1)
   return 0
 
 
