@@ -8,6 +8,10 @@
 4. Exports a SavedModel and serves it from a second process (serve.py),
    which must predict exactly what this process predicts.
 5. Prints a summary: keys in Redis, Redis memory, examples/s.
+6. With --workers N: trains the same model for an epoch under
+   MultiWorkerMirroredStrategy, once with 1 worker process and once with N
+   (multi_worker.py, a local cluster on loopback ports), each on its own
+   model tag, and prints their examples/s next to each other.
 
 With no --config it starts (and afterwards stops) a private redis-server on
 a free loopback port; with --config it uses your Redis (standalone, Sentinel
@@ -58,6 +62,10 @@ def parse_args(argv):
                       "(redis_value_encoding; raw is float32)")
   parser.add_argument("--output_dir", help="where the PNG, SavedModel and "
                       "summary go (default: artifacts/redis_recommender)")
+  parser.add_argument("--workers", type=int, default=1,
+                      help="N >= 2: also train under MultiWorkerMirroredStrategy "
+                      "with 1 and with N worker processes; print both "
+                      "examples/s")
   args = parser.parse_args(argv)
   if args.short:
     args.examples, args.epochs = 60_000, 2
@@ -159,6 +167,34 @@ def print_tables_view(config_path):
         os.path.basename(config_path))
   sys.stdout.flush()
   cli.main(["--config", config_path, "tables", "--tag", "demo"])
+def train_with_workers(args, base, workdir, workers):
+  """One epoch under MultiWorkerMirroredStrategy with `workers` processes
+  (multi_worker.py) on tables of their own; returns worker 0's summary."""
+  from tensorflow_recommenders_addons import dynamic_embedding as de  # pylint: disable=g-import-not-at-top
+  from tools.testing import tf_cluster  # pylint: disable=g-import-not-at-top
+  tag = "demo_%dw" % workers
+  config = write_config(os.path.join(workdir, tag + ".json"), base,
+                        model_tag_runtime=tag, model_tag_import=tag,
+                        table_store_mode=2, storage_slice=2)
+  keras.backend.clear_session()  # Layers of the same name share tables.
+  demo_model.clear_tables(demo_model.build_model(
+      de.RedisTableCreator(de.RedisTableConfig(redis_config_abs_dir=config))))
+  out = os.path.join(workdir, tag + "_summary.json")
+  argv = [sys.executable, os.path.join(_HERE, "multi_worker.py"),
+          "--config", config, "--examples", str(args.examples),
+          "--batch_size", str(args.batch_size), "--out", out]
+  env = {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+  print("Training under MultiWorkerMirroredStrategy with %d worker%s ..." %
+        (workers, "s" if workers > 1 else ""))
+  with tf_cluster.Cluster({"worker": workers}, workdir, env=env) as cluster:
+    for index in range(workers):
+      cluster.start("worker", index, argv)
+    cluster.wait_all("worker", timeout=3600)
+  with open(out) as f:
+    summary = json.load(f)
+  print("  %d examples/s, held-out AUC %.4f" %
+        (summary["examples_per_second"], summary["held_out_auc"]))
+  return summary
 
 
 def run(args, connection, redis_memory):
@@ -190,8 +226,7 @@ def _run_in(workdir, args, connection, redis_memory):
   creator = de.RedisTableCreator(
       de.RedisTableConfig(redis_config_abs_dir=train_config))
   model = demo_model.build_model(creator)
-  for variable in demo_model.embedding_variables(model).values():
-    variable.clear()  # a rerun against your Redis starts afresh
+  demo_model.clear_tables(model)
   batch_losses = BatchLosses(args.examples, args.batch_size)
   start = time.time()
   fit = model.fit(train_x, train_y, batch_size=args.batch_size,
@@ -214,6 +249,11 @@ def _run_in(workdir, args, connection, redis_memory):
   keys = {name: int(var.size().numpy())
           for name, var in demo_model.embedding_variables(model).items()}
   print_tables_view(train_config)
+  multi_worker = {}
+  for workers in ([1, args.workers] if args.workers > 1 else []):
+    multi_worker["%d_worker%s" % (workers, "s" * (workers > 1))] = (
+        train_with_workers(
+            args, base, workdir, workers))
   return {
       "held_out_auc": round(float(auc), 4),
       "value_encoding": args.value_encoding,
@@ -222,6 +262,7 @@ def _run_in(workdir, args, connection, redis_memory):
       "train_examples_per_second": round(args.examples * args.epochs /
                                          train_seconds),
       "serving_max_abs_difference": float(np.max(np.abs(local - served))),
+      "multi_worker_mirrored_strategy": multi_worker,
       "training_curve_png": curve,
       "saved_model": saved_model,
   }
@@ -247,8 +288,14 @@ def main(argv):
   print("\n== Summary ==")
   for key, value in summary.items():
     print("%-28s %s" % (key, value))
+  runs = summary["multi_worker_mirrored_strategy"]
+  if runs:
+    print("examples/s, one epoch under MultiWorkerMirroredStrategy: " +
+          ", ".join("%s %d" % (name.replace("_", " "), run["examples_per_second"])
+                    for name, run in runs.items()))
   ok = summary["held_out_auc"] > 0.6 and summary[
-      "serving_max_abs_difference"] < 1e-5
+      "serving_max_abs_difference"] < 1e-5 and all(
+          run["held_out_auc"] > 0.6 for run in runs.values())
   print("Result: %s" % ("OK" if ok else "FAILED (AUC too low or serving "
                                          "predictions differ)"))
   return 0 if ok else 1

@@ -30,6 +30,16 @@ def build_model(kv_creator, embedding_size=16, learning_rate=0.01):
   return model
 
 
+def clear_tables(model):
+  """Empties the embedding tables and their optimizer slot tables (a rerun
+  against your Redis starts afresh)."""
+  model.optimizer.build(model.trainable_variables)
+  for variable in embedding_variables(model).values():
+    variable.clear()
+    for slot in variable.get_slot_variables(model.optimizer):
+      slot.clear()
+
+
 def embedding_variables(model):
   """The de.Variables of the model's embedding layers, by layer name."""
   return {layer.name: layer.params for layer in model.layers

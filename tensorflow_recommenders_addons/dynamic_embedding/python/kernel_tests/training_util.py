@@ -6,6 +6,7 @@ redis_concurrent_training_test.py. Everything is seeded, so two
 whatever backend holds their rows.
 """
 
+import contextlib
 import json
 import os
 import subprocess
@@ -20,6 +21,7 @@ from tensorflow_recommenders_addons import dynamic_embedding as de
 DIM = 4
 WIDTH = 2  # Ids per example.
 BATCH = 16
+VOCAB = 40  # Ids `batches` draws by default.
 
 OPTIMIZERS = {
     "sgd": lambda: keras.optimizers.SGD(0.2),
@@ -29,7 +31,7 @@ OPTIMIZERS = {
 SLOT_COUNT = {"sgd": 0, "adagrad": 1, "adam": 2}
 
 
-def batches(steps, seed, first_id=0, vocab=40):
+def batches(steps, seed, first_id=0, vocab=VOCAB):
   """`steps` batches `(ids [BATCH, WIDTH] int64, y [BATCH, 1])`.
 
   Ids are drawn from `[first_id, first_id + vocab)`; y is the sum of a fixed
@@ -42,6 +44,13 @@ def batches(steps, seed, first_id=0, vocab=40):
     y = np.sin(0.7 * ids).sum(axis=1, keepdims=True).astype(np.float32)
     out.append((tf.constant(ids, tf.int64), tf.constant(y)))
   return out
+
+
+def start_rows():
+  """`(keys, rows)`: seeded rows for every id `batches` draws by default, so
+  runs that write them first start from equal tables."""
+  rows = np.random.default_rng(5).normal(size=(VOCAB, DIM)).astype(np.float32)
+  return tf.range(VOCAB, dtype=tf.int64), tf.constant(rows)
 
 
 def sorted_export(table):
@@ -108,21 +117,29 @@ class Trainer:
       share rows.
     kv_creator: the creator of the embedding and slot tables.
     optimizer_name: a key of `OPTIMIZERS`.
+    strategy: a `tf.distribute` strategy to build and train under (each
+      step is `strategy.run`, the loss a mean over the global batch), or None.
   """
 
-  def __init__(self, name, kv_creator, optimizer_name="adam"):
-    ids = keras.Input(shape=(WIDTH,), dtype="int64")
-    self.layer = de.keras.layers.Embedding(
-        DIM, name=name, kv_creator=kv_creator,
-        initializer=keras.initializers.RandomNormal(stddev=0.1, seed=7))
-    flat = keras.layers.Flatten()(self.layer(ids))
-    out = keras.layers.Dense(
-        1, name=name + "_dense",
-        kernel_initializer=keras.initializers.GlorotUniform(seed=3))(flat)
-    self.model = keras.Model(ids, out)
-    self.optimizer = de.DynamicEmbeddingOptimizer(
-        OPTIMIZERS[optimizer_name]())
-    self._step = tf.function(self._train_step)
+  def __init__(self, name, kv_creator, optimizer_name="adam", strategy=None):
+    self.strategy = strategy
+    with strategy.scope() if strategy else contextlib.nullcontext():
+      ids = keras.Input(shape=(WIDTH,), dtype="int64")
+      self.layer = de.keras.layers.Embedding(
+          DIM, name=name, kv_creator=kv_creator,
+          initializer=keras.initializers.RandomNormal(stddev=0.1, seed=7))
+      flat = keras.layers.Flatten()(self.layer(ids))
+      out = keras.layers.Dense(
+          1, name=name + "_dense",
+          kernel_initializer=keras.initializers.GlorotUniform(seed=3))(flat)
+      self.model = keras.Model(ids, out)
+      self.optimizer = de.DynamicEmbeddingOptimizer(
+          OPTIMIZERS[optimizer_name]())
+      if strategy:
+        # Slots are made here, under the scope, not in the first step.
+        self.optimizer.build(self.model.trainable_variables)
+    self._step = tf.function(self._train_step if strategy is None else
+                             self._distributed_step)
 
   def _train_step(self, ids, y):
     with tf.GradientTape() as tape:
@@ -132,9 +149,31 @@ class Trainer:
         zip(tape.gradient(loss, variables), variables))
     return loss
 
+  def _replica_step(self, ids, y):
+    with tf.GradientTape() as tape:
+      errors = tf.reshape((self.model(ids, training=True) - y)**2, [-1])
+      loss = tf.nn.compute_average_loss(errors, global_batch_size=BATCH)
+    variables = self.model.trainable_variables
+    self.optimizer.apply_gradients(
+        zip(tape.gradient(loss, variables), variables))
+    return loss
+
+  def _distributed_step(self, ids, y):
+    losses = self.strategy.run(self._replica_step, args=(ids, y))
+    return self.strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
+
   def train(self, data):
-    """Runs one step per batch; returns the losses."""
+    """Runs one step per batch; returns the losses.
+
+    Under a strategy, `data` holds what each step's `strategy.run` gets (a
+    distributed batch, or this worker's part of the global batch).
+    """
     return [float(self._step(ids, y)) for ids, y in data]
+
+  def compile(self):
+    """Compiles the model for `fit` (mean squared error), under the scope."""
+    with self.strategy.scope() if self.strategy else contextlib.nullcontext():
+      self.model.compile(optimizer=self.optimizer, loss="mse")
 
   def tables(self):
     """The embedding variable, then its optimizer slot variables."""

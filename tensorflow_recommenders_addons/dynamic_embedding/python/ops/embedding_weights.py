@@ -25,6 +25,15 @@ import tensorflow as tf
 from tensorflow.python.ops import resource_variable_ops
 from tensorflow.python.saved_model import save_context
 
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import replica_rows
+
+
+# Rows a wrapper's buffers hold before the first lookup fills them. One, not
+# zero: MultiWorkerMirroredStrategy broadcasts every initial value from the
+# chief, and TensorFlow 2.21 crashes (SIGSEGV in CollectiveBcastSend) on an
+# empty one. No row is read or written back before a lookup sets the ids.
+_INITIAL_ROWS = 1
+
 
 # Name scope of the lookups of `de.keras.layers` (their wrappers, hence their
 # slot variables, are named `DynamicEmbedding/<layer>-shadow`, as upstream's).
@@ -76,6 +85,11 @@ class TrainableWrapper(keras.Variable):
   second training lookup therefore raises; eagerly it cannot be detected. Use
   a distinct name (or layer) per lookup, or concatenate the ids.
 
+  Under a `tf.distribute` strategy a wrapper created in `strategy.scope()`
+  has one set of buffers per replica, and each replica uses its own (see
+  replica_rows.py, which also says how the replicas' rows are merged so each
+  row is updated once per step).
+
   Example (custom loop; `opt` made by `de.DynamicEmbeddingOptimizer`):
     >>> with tf.GradientTape() as tape:
     ...   emb, wrapper = de.embedding_lookup(var, ids, name="user",
@@ -98,7 +112,8 @@ class TrainableWrapper(keras.Variable):
     self._params = params
     self._dim = params.dim
     self.store_name = name
-    self._graphs_with_lookup = weakref.WeakSet()
+    # {graph: replicas that traced a training lookup into it}.
+    self._lookups_in_graph = weakref.WeakKeyDictionary()
     safe_name = name.replace("/", "_")
     with tf.init_scope():
       self._ids = ids if ids is not None else _row_ids_variable(
@@ -106,12 +121,22 @@ class TrainableWrapper(keras.Variable):
       self._exists = _row_ids_variable(
           tf.bool, safe_name + "-exists") if params.bp_v2 else None
       super().__init__(
-          initializer=np.zeros((0, self._dim),
+          initializer=np.zeros((_INITIAL_ROWS, self._dim),
                                params.value_dtype.as_numpy_dtype),
           dtype=params.value_dtype.name,
           trainable=params.trainable if trainable is None else trainable,
           autocast=False,
           name=safe_name)
+
+  # The row buffer. Keras reads, assigns and differentiates `_value`; under a
+  # strategy that is this replica's component of the distributed variable.
+  @property
+  def _value(self):
+    return replica_rows.local(self._row_buffer)
+
+  @_value.setter
+  def _value(self, variable):
+    self._row_buffer = variable
 
   @property
   def params(self):
@@ -158,15 +183,19 @@ class TrainableWrapper(keras.Variable):
     return rows
 
   def _check_first_lookup_in_graph(self):
+    replica_rows.check_created_under_strategy(self.store_name,
+                                              self._row_buffer)
     if tf.executing_eagerly():
       return
-    graph = tf.compat.v1.get_default_graph()
-    if graph in self._graphs_with_lookup:
+    replicas = self._lookups_in_graph.setdefault(
+        tf.compat.v1.get_default_graph(), set())
+    replica = replica_rows.replica_key()
+    if replica in replicas:
       raise ValueError(
           "%s: a second training lookup in one step would replace the rows "
           "of the first; use one layer (or lookup name) per lookup, or "
           "concatenate the ids into one lookup" % self.store_name)
-    self._graphs_with_lookup.add(graph)
+    replicas.add(replica)
 
   # Each step below returns the op that completes it and orders its reads
   # after its writes explicitly: a TF1 graph run by a Session has no
@@ -178,8 +207,9 @@ class TrainableWrapper(keras.Variable):
     Returns:
       The op (or eager result) after which the wrapper holds the rows.
     """
-    with tf.control_dependencies(
-        [self._ids.assign(unique_ids, read_value=False)]):
+    with tf.control_dependencies([
+        replica_rows.local(self._ids).assign(unique_ids, read_value=False)
+    ]):
       return self.fill()
 
   def fill(self):
@@ -188,12 +218,30 @@ class TrainableWrapper(keras.Variable):
     Returns:
       The op (or eager result) after which the wrapper holds the rows.
     """
-    ids = self._ids.read_value()
+    ids = self.read_ids()
     if self._exists is None:
       return self._value.assign(self._params.lookup(ids), read_value=False)
     values, exists = self._params.lookup(ids, return_exists=True)
-    return tf.group(self._exists.assign(exists, read_value=False),
-                    self._value.assign(values, read_value=False))
+    return tf.group(
+        replica_rows.local(self._exists).assign(exists, read_value=False),
+        self._value.assign(values, read_value=False))
+
+  def set_rows(self, ids, rows, exists=None):
+    """Makes the wrapper hold `rows` of `ids` (and their `exists` flags)."""
+    replica_rows.local(self._ids).assign(ids)
+    self._value.assign(rows)
+    if self._exists is not None:
+      replica_rows.local(self._exists).assign(exists)
+
+  def read_ids(self):
+    """The ids whose rows the wrapper holds, as a tensor."""
+    return replica_rows.local(self._ids).read_value()
+
+  def read_exists(self):
+    """Whether each id was in the table when read (bp_v2), or None."""
+    if self._exists is None:
+      return None
+    return replica_rows.local(self._exists).read_value()
 
   def read_rows(self):
     """The rows as a tensor (e.g. before an update, for `write_back`)."""
@@ -209,13 +257,12 @@ class TrainableWrapper(keras.Variable):
     Returns:
       The write op (None eagerly).
     """
-    ids = self._ids.read_value()
+    ids = self.read_ids()
     rows = self._value.read_value()
     if self._exists is None:
       written = self._params.upsert(ids, rows)
     else:
-      written = self._params.accum(ids, old_rows, rows,
-                                   self._exists.read_value())
+      written = self._params.accum(ids, old_rows, rows, self.read_exists())
     policy = self._params.restrict_policy
     if policy is None:
       return written
@@ -329,8 +376,9 @@ def rows_faces(variables):
 
 
 def _row_ids_variable(dtype, name):
-  """An empty, non-trainable `[None]` variable (ids or exists per row)."""
-  return tf.Variable(tf.zeros([0], dtype), shape=tf.TensorShape([None]),
+  """A non-trainable `[None]` variable (ids or exists per row)."""
+  return tf.Variable(tf.zeros([_INITIAL_ROWS], dtype),
+                     shape=tf.TensorShape([None]),
                      trainable=False, name=name)
 
 

@@ -347,8 +347,12 @@ class RedisTable(lookup_ops.LookupInterface, kv_table.KVTable):
     if not context.executing_eagerly():
       keys, values = self._checkpoint_export()
       return {"table-keys": keys, "table-values": values}
+    # The resource's full device (job and task too): a saver whose entries
+    # name more than one task restores in a tf.function, where Keras 3
+    # cannot restore variables of a tf.distribute strategy.
     return _deferred_export_specs(self._checkpoint_export, self._key_dtype,
-                                  self._value_dtype, self._device)
+                                  self._value_dtype,
+                                  self.resource_handle.device)
 
   def _checkpoint_export(self):
     with ops.colocate_with(self.resource_handle):

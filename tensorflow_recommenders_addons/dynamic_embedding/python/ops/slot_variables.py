@@ -237,7 +237,7 @@ class StepPlan:
             old_rows = holder.read_rows() if holder.params.bp_v2 else None
           ready += _ops(fill) + _ops(old_rows)
           self._holders.append((holder, old_rows))
-        dense[id(wrapper)] = _dense_rows(grad, tf.shape(ready[0])[0])
+        dense[id(wrapper)] = dense_rows(grad, tf.shape(ready[0])[0])
       self.ready += ready
     self.grads_and_vars = [
         (dense.get(id(embedding_weights.wrapper_of(var)), grad), var)
@@ -266,7 +266,7 @@ def _tensors_of(grad):
   return _ops(grad)
 
 
-def _dense_rows(grad, num_rows):
+def dense_rows(grad, num_rows):
   """The gradient as a dense `[num_rows, dim]` tensor (duplicates summed)."""
   if isinstance(grad, tf.IndexedSlices):
     return tf.math.unsorted_segment_sum(grad.values, grad.indices, num_rows)

@@ -13,6 +13,7 @@ from tensorflow_recommenders_addons.dynamic_embedding.python.keras import table_
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import dynamic_embedding_creator
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import dynamic_embedding_variable
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import embedding_weights
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import replica_rows
 
 # tf.keras's Layer; under tf_keras it is not a Keras 3 layer.
 _Layer = tf.keras.layers.Layer
@@ -61,7 +62,11 @@ class Embedding(_Layer):
     with_unique: kept for API compatibility; ids are always de-duplicated.
     **kwargs: `trainable`, `max_norm`, `keep_distribution`, `partitioner`,
       `checkpoint`, `init_capacity`, `kv_creator`, `restrict_policy`,
-      `bp_v2`, `short_file_name`, and Keras `Layer` arguments.
+      `bp_v2`, `short_file_name`, `distribute_strategy`, and Keras `Layer`
+      arguments. `distribute_strategy`: the `tf.distribute` strategy whose
+      replicas will train the layer; its `shadow` gets one row buffer per
+      replica (as when the layer is made under `strategy.scope()`, whose
+      strategy wins when both are given).
 
   Raises:
     TypeError: `embedding_size` is not an int.
@@ -86,8 +91,7 @@ class Embedding(_Layer):
     max_norm = kwargs.pop("max_norm", None)
     keep_distribution = kwargs.pop("keep_distribution", False)
     variable_kwargs = {k: kwargs.pop(k, v) for k, v in _VARIABLE_KWARGS.items()}
-    if kwargs.pop("distribute_strategy", None) is not None:
-      raise NotImplementedError("distribute_strategy is not supported")
+    self.distribute_strategy = kwargs.pop("distribute_strategy", None)
     super().__init__(name=name, trainable=trainable, **kwargs)
     self.embedding_size = embedding_size
     self.max_norm = max_norm
@@ -118,9 +122,10 @@ class Embedding(_Layer):
         restrict_policy=variable_kwargs["restrict_policy"],
         bp_v2=variable_kwargs["bp_v2"],
         short_file_name=variable_kwargs["short_file_name"])
-    self.shadow = embedding_weights.get_or_create_wrapper(
-        self.params,
-        "%s/%s-shadow" % (embedding_weights.LAYER_LOOKUP_SCOPE, name))
+    with replica_rows.scope_of(self.distribute_strategy):
+      self.shadow = embedding_weights.get_or_create_wrapper(
+          self.params,
+          "%s/%s-shadow" % (embedding_weights.LAYER_LOOKUP_SCOPE, name))
     if _KERAS2:
       # tf_keras tracks tf.Variable attributes as the layer's weights.
       self.shadow_rows = self.shadow.rows_variable
