@@ -40,7 +40,9 @@ TEST(RowCacheShardTest, AgreesWithAMapThroughInsertsErasesAndGrowth) {
         RowCacheShard::Found found;
         const bool hit = shard.Find(PoorHash(key), Key(key), &found);
         ASSERT_EQ(hit, model.count(key) == 1) << "step " << step;
-        if (hit) EXPECT_EQ(found.value, model[key]);
+        if (hit) {
+          EXPECT_EQ(found.value, model[key]);
+        }
       }
     }
     ASSERT_EQ(shard.entries(), model.size());
