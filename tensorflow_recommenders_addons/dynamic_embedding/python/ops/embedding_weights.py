@@ -274,6 +274,18 @@ class TrainableWrapper(keras.Variable):
 
   # Keras plumbing: a dynamic number of rows, no checkpoint state.
   def _initialize(self, value):
+    if tf.distribute.has_strategy():
+      # The strategy's variable creator must make the buffer (one component
+      # per replica, replica_rows.py); its components are plain resource
+      # variables, so there is no RowsVariable face: under a strategy the
+      # Keras 3 optimizers, which train the wrapper itself, are the ones
+      # supported.
+      self._value = tf.Variable(value,
+                                shape=tf.TensorShape([None, self._dim]),
+                                dtype=self._dtype,
+                                trainable=self.trainable,
+                                name=self.name)
+      return
     self._value = RowsVariable(self, value, self._dim, self._dtype,
                                self.trainable, self.name)
 
