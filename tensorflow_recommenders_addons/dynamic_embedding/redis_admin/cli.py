@@ -80,7 +80,8 @@ def _parser():
     _common_options(sub, suppress=True)
     return sub
 
-  sub = add("tables", "every table: dtypes, dim, buckets, rows, memory, TTL")
+  sub = add("tables", "every table: dtypes, dim, encoding, buckets, rows, "
+            "memory, TTL")
   sub.add_argument("--tag", help="only this model tag")
 
   sub = add("inspect", "a table's layout, buckets and nodes, and the rows of "

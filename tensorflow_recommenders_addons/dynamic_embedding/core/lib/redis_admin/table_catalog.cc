@@ -8,6 +8,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/client_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_layout.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/row_encoding.h"
 
 namespace tfra {
 namespace redis_admin {
@@ -180,6 +181,12 @@ bool CatalogTable::using_hash() const {
   return layout && layout->using_hash;
 }
 
+std::string CatalogTable::value_encoding() const {
+  if (record && record->value_encoding) return *record->value_encoding;
+  return std::string(
+      redis_table::RowEncodingName(redis_table::RowEncoding::kRaw));
+}
+
 Result<std::vector<CatalogTable>> ListTables(const AdminSession& session,
                                              const std::string& model_tag) {
   FoundKeys found;
@@ -284,6 +291,7 @@ void WriteTableJson(const CatalogTable& table, bool bucket_details,
   } else {
     out->Key("key_dtype").Null().Key("value_dtype").Null().Key("dim").Null();
   }
+  out->Member("value_encoding", table.value_encoding());
   int64_t largest = 0, min_ttl = -1, max_ttl = -1;
   bool sampled = false;
   for (const BucketStats& bucket : table.buckets) {
