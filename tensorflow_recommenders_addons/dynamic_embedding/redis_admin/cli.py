@@ -137,8 +137,9 @@ def _parser():
                    "table's)")
 
   for name, direction in (("export", "to"), ("import", "from")):
-    sub = add(name, "a table %s <DIR>/<name>-keys and -values (the files "
-              "save_to_file_system writes), streamed" % direction)
+    sub = add(name, "a table %s <DIR>/<name>-keys and -values (TFRA's "
+              "key/value files; float32 rows also for tables with compact "
+              "rows), streamed" % direction)
     _table_options(sub)
     sub.add_argument("dir", metavar="DIR")
     sub.add_argument("--file-name", help="default: the table name")
