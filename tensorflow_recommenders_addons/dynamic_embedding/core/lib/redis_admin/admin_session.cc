@@ -135,6 +135,13 @@ Status CheckTableExists(const AdminSession& session,
                                     "'");
 }
 
+std::string ValueEncodingName(
+    const std::optional<redis_table::LayoutRecord>& record) {
+  if (record && record->value_encoding) return *record->value_encoding;
+  return std::string(
+      redis_table::RowEncodingName(redis_table::RowEncoding::kRaw));
+}
+
 Result<redis_table::RowEncoding> StoredEncoding(const TableLocation& table) {
   return redis_table::RecordedRowEncoding(
       table.record ? table.record->value_encoding : std::nullopt);

@@ -62,6 +62,11 @@ struct TableLocation {
   std::optional<redis_table::TableSchema> schema;  // from the record
 };
 
+// The value_encoding a record holds, "raw" when it has none (or there is no
+// record), as the tool shows it.
+std::string ValueEncodingName(
+    const std::optional<redis_table::LayoutRecord>& record);
+
 // How Redis holds the table's rows: its record's value_encoding, raw when
 // absent (value_encoding_record.h); FailedPrecondition for a name this
 // version does not know.

@@ -8,7 +8,6 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/client_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_layout.h"
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/row_encoding.h"
 
 namespace tfra {
 namespace redis_admin {
@@ -182,9 +181,7 @@ bool CatalogTable::using_hash() const {
 }
 
 std::string CatalogTable::value_encoding() const {
-  if (record && record->value_encoding) return *record->value_encoding;
-  return std::string(
-      redis_table::RowEncodingName(redis_table::RowEncoding::kRaw));
+  return ValueEncodingName(record);
 }
 
 Result<std::vector<CatalogTable>> ListTables(const AdminSession& session,

@@ -71,11 +71,7 @@ void WriteLayout(const TableLocation& table, JsonWriter* out) {
                                                       : "config")
       .Member("using_hash_storage_slice", table.using_hash)
       .Member("storage_slice", static_cast<int64_t>(table.bucket_keys.size()))
-      .Member("value_encoding",
-              table.record && table.record->value_encoding
-                  ? *table.record->value_encoding
-                  : std::string(redis_table::RowEncodingName(
-                        redis_table::RowEncoding::kRaw)));
+      .Member("value_encoding", ValueEncodingName(table.record));
   if (table.schema) {
     out->Member("key_dtype", redis_table::KeyKindName(table.schema->key_kind))
         .Member("value_dtype",
