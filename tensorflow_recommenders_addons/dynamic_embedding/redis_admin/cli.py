@@ -80,7 +80,8 @@ def _parser():
     _common_options(sub, suppress=True)
     return sub
 
-  sub = add("tables", "every table: dtypes, dim, buckets, rows, memory, TTL")
+  sub = add("tables", "every table: dtypes, dim, encoding, buckets, rows, "
+            "memory, TTL")
   sub.add_argument("--tag", help="only this model tag")
 
   sub = add("inspect", "a table's layout, buckets and nodes, and the rows of "
@@ -136,8 +137,9 @@ def _parser():
                    "table's)")
 
   for name, direction in (("export", "to"), ("import", "from")):
-    sub = add(name, "a table %s <DIR>/<name>-keys and -values (the files "
-              "save_to_file_system writes), streamed" % direction)
+    sub = add(name, "a table %s <DIR>/<name>-keys and -values (TFRA's "
+              "key/value files; float32 rows also for tables with compact "
+              "rows), streamed" % direction)
     _table_options(sub)
     sub.add_argument("dir", metavar="DIR")
     sub.add_argument("--file-name", help="default: the table name")

@@ -59,11 +59,12 @@ def tables(answer):
     return "\n".join(lines + ["no tables found"])
   rows = [(t["model_tag"] or "?", t["name"], t["key_dtype"] or "?",
            t["value_dtype"] or "?", "?" if t["dim"] is None else t["dim"],
-           _buckets(t), format(t["rows"], ","), _memory(t), _ttl_range(t),
+           t["value_encoding"], _buckets(t), format(t["rows"], ","), _memory(t), _ttl_range(t),
            "%.0f%%" % (100 * t["largest_bucket_share"]), t["state"])
           for t in found]
-  lines.append(columns(("MODEL TAG", "TABLE", "KEY", "VALUE", "DIM", "BUCKETS",
-                        "ROWS", "MEMORY", "TTL", "LARGEST", "STATE"), rows))
+  lines.append(columns(("MODEL TAG", "TABLE", "KEY", "VALUE", "DIM",
+                        "ENCODING", "BUCKETS", "ROWS", "MEMORY", "TTL",
+                        "LARGEST", "STATE"), rows))
   if any(t.get("memory_sampled") for t in found):
     lines.append("~ memory of big buckets estimated by MEMORY USAGE from a "
                  "sample of their rows")
@@ -78,8 +79,8 @@ def inspect(answer):
   layout = result["layout"]
   lines = ["table %s of model tag %s (layout from the %s)" %
            (layout["name"], layout["model_tag"], layout["layout_from"])]
-  for key in ("key_dtype", "value_dtype", "dim", "storage_slice",
-              "using_hash_storage_slice", "record_key"):
+  for key in ("key_dtype", "value_dtype", "dim", "value_encoding",
+              "storage_slice", "using_hash_storage_slice", "record_key"):
     if key in layout:
       lines.append("  %-26s %s" % (key, layout[key]))
   lines.append("")

@@ -6,6 +6,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/client_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_layout.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_opener.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/value_encoding_record.h"
 
 namespace tfra {
 namespace redis_admin {
@@ -134,6 +135,18 @@ Status CheckTableExists(const AdminSession& session,
                                     "'");
 }
 
+std::string ValueEncodingName(
+    const std::optional<redis_table::LayoutRecord>& record) {
+  if (record && record->value_encoding) return *record->value_encoding;
+  return std::string(
+      redis_table::RowEncodingName(redis_table::RowEncoding::kRaw));
+}
+
+Result<redis_table::RowEncoding> StoredEncoding(const TableLocation& table) {
+  return redis_table::RecordedRowEncoding(
+      table.record ? table.record->value_encoding : std::nullopt);
+}
+
 std::unique_ptr<redis_table::RedisTableStore> StoreFor(
     const AdminSession& session, const TableLocation& table) {
   redis_table::StoreSettings settings;
@@ -142,8 +155,13 @@ std::unique_ptr<redis_table::RedisTableStore> StoreFor(
   settings.bucket_keys = table.bucket_keys;
   settings.keys_sending_size =
       static_cast<size_t>(session.config.keys_sending_size);
-  if (table.schema.has_value()) {
-    settings.value_bytes = redis_table::RowBytes(*table.schema);
+  auto encoding = StoredEncoding(table);
+  if (table.schema.has_value() && encoding.ok()) {
+    settings.value_bytes =
+        *encoding == redis_table::RowEncoding::kRaw
+            ? redis_table::RowBytes(*table.schema)
+            : redis_table::EncodedRowBytes(
+                  *encoding, static_cast<size_t>(table.schema->dim));
   }
   return std::make_unique<redis_table::RedisTableStore>(session.client,
                                                         settings);

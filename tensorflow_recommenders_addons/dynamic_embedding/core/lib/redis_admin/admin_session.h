@@ -18,6 +18,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/layout_record.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_config.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_store.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/row_encoding.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/slot_tags.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_status.h"
 
@@ -61,6 +62,16 @@ struct TableLocation {
   std::optional<redis_table::TableSchema> schema;  // from the record
 };
 
+// The value_encoding a record holds, "raw" when it has none (or there is no
+// record), as the tool shows it.
+std::string ValueEncodingName(
+    const std::optional<redis_table::LayoutRecord>& record);
+
+// How Redis holds the table's rows: its record's value_encoding, raw when
+// absent (value_encoding_record.h); FailedPrecondition for a name this
+// version does not know.
+Result<redis_table::RowEncoding> StoredEncoding(const TableLocation& table);
+
 // The table `embedding_name` of `model_tag` (the config's model_tag_runtime
 // when empty). Works for tables that hold nothing yet.
 Result<TableLocation> LocateTable(const AdminSession& session,
@@ -70,7 +81,8 @@ Result<TableLocation> LocateTable(const AdminSession& session,
 // NotFound unless the table has a layout record or a bucket in Redis.
 Status CheckTableExists(const AdminSession& session, const TableLocation& table);
 
-// A store over the table's buckets, with the config's batch size.
+// A store over the table's buckets, with the config's batch size and the
+// size of its stored rows (compact ones where the record says so).
 std::unique_ptr<redis_table::RedisTableStore> StoreFor(
     const AdminSession& session, const TableLocation& table);
 

@@ -180,6 +180,10 @@ bool CatalogTable::using_hash() const {
   return layout && layout->using_hash;
 }
 
+std::string CatalogTable::value_encoding() const {
+  return ValueEncodingName(record);
+}
+
 Result<std::vector<CatalogTable>> ListTables(const AdminSession& session,
                                              const std::string& model_tag) {
   FoundKeys found;
@@ -284,6 +288,7 @@ void WriteTableJson(const CatalogTable& table, bool bucket_details,
   } else {
     out->Key("key_dtype").Null().Key("value_dtype").Null().Key("dim").Null();
   }
+  out->Member("value_encoding", table.value_encoding());
   int64_t largest = 0, min_ttl = -1, max_ttl = -1;
   bool sampled = false;
   for (const BucketStats& bucket : table.buckets) {

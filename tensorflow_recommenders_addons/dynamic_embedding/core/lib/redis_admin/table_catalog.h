@@ -68,6 +68,8 @@ struct CatalogTable {
   int64_t storage_slice() const;
   // The recorded using_hash_storage_slice; false without a record.
   bool using_hash() const;
+  // The recorded value_encoding's name; "raw" when there is none.
+  std::string value_encoding() const;
 };
 
 // The tables of `model_tag` (every tag when empty), sorted by tag and name.
@@ -82,7 +84,8 @@ Status MeasureTable(const AdminSession& session, bool with_nodes,
 // One bucket's stats as a JSON object (key, node, rows, memory, TTL).
 void WriteBucketJson(const BucketStats& bucket, JsonWriter* out);
 
-// The table as JSON: names, state, schema (null when unrecorded), buckets,
+// The table as JSON: names, state, schema (null when unrecorded), value
+// encoding, buckets,
 // rows, memory, TTL range and the largest bucket's share; with
 // `bucket_details` the per-bucket stats too.
 void WriteTableJson(const CatalogTable& table, bool bucket_details,

@@ -13,6 +13,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/client_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_layout.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/kv_files.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/value_encoding_record.h"
 
 namespace tfra {
 namespace redis_admin {
@@ -125,10 +126,34 @@ Result<redis_table::TableSchema> SchemaFor(const TableLocation& table,
       "--value-dtype and --dim");
 }
 
-redis_table::KvRecordFormat FormatOf(const redis_table::TableSchema& schema) {
+// Files hold what TFRA's files hold: float32 rows of dim x 4 bytes, also
+// when Redis holds compact rows (`stored`).
+redis_table::KvRecordFormat FormatOf(const redis_table::TableSchema& schema,
+                                     redis_table::RowEncoding stored) {
   return redis_table::KvRecordFormat{schema.key_kind,
                                      redis_table::RowBytes(schema),
-                                     static_cast<size_t>(schema.dim)};
+                                     static_cast<size_t>(schema.dim), stored};
+}
+
+// How an import stores its rows: as the rows already there are stored, or,
+// into a table without rows, as the config says (what opening it would
+// choose, value_encoding_record.h), which the record is then made to say.
+Result<redis_table::RowEncoding> ImportEncoding(
+    const AdminSession& session, const TableLocation& table,
+    const redis_table::TableSchema& schema, bool has_rows) {
+  if (has_rows) return StoredEncoding(table);
+  auto encoding = redis_table::ConfiguredRowEncoding(
+      session.config.redis_value_encoding, schema.value_type,
+      table.embedding_name);
+  if (!encoding.ok()) return encoding.status();
+  const std::optional<std::string> name = redis_table::RecordedName(*encoding);
+  const std::optional<std::string> recorded =
+      table.record ? table.record->value_encoding : std::nullopt;
+  if (name != recorded) {
+    TFRA_TABLE_RETURN_IF_ERROR(redis_table::WriteValueEncoding(
+        *session.client, table.record_key, name));
+  }
+  return encoding;
 }
 
 std::string PathOf(const TableLocation& table, const FileTransfer& transfer) {
@@ -165,6 +190,8 @@ Status ExportTable(const AdminSession& session, const TableLocation& table,
                    const AdminProgressFn& progress, JsonWriter* out) {
   auto schema = SchemaFor(table, transfer);
   if (!schema.ok()) return schema.status();
+  auto encoding = StoredEncoding(table);
+  if (!encoding.ok()) return encoding.status();
   const std::string path = PathOf(table, transfer);
   auto store = StoreFor(session, table);
   auto total = store->Size();
@@ -175,7 +202,8 @@ Status ExportTable(const AdminSession& session, const TableLocation& table,
   if (!values.ok()) return values.status();
   int64_t rows = 0;
   TFRA_TABLE_RETURN_IF_ERROR(redis_table::SaveKvFiles(
-      *store, FormatOf(*schema), static_cast<size_t>(transfer.buffer_rows),
+      *store, FormatOf(*schema, *encoding),
+      static_cast<size_t>(transfer.buffer_rows),
       keys->get(), values->get(), &rows, RowProgress(progress, *total)));
   TFRA_TABLE_RETURN_IF_ERROR((*keys)->Finish());
   TFRA_TABLE_RETURN_IF_ERROR((*values)->Finish());
@@ -198,13 +226,17 @@ Status ImportTable(const AdminSession& session, const TableLocation& table,
   if (!existing.ok()) {
     return redis_table::FromClientStatus(existing.status(), "import");
   }
-  const bool new_table = existing->empty() && !table.record;
+  // No rows and no layout yet (ImportEncoding may have begun a record).
+  const bool new_table =
+      existing->empty() && !(table.record && table.record->signature);
+  auto encoding = ImportEncoding(session, table, *schema, !existing->empty());
+  if (!encoding.ok()) return encoding.status();
   const redis_table::FieldBucketer bucketer(
       schema->key_kind, static_cast<uint32_t>(table.bucket_keys.size()),
       table.using_hash);
   int64_t rows = 0;
   TFRA_TABLE_RETURN_IF_ERROR(redis_table::LoadKvFiles(
-      *StoreFor(session, table), FormatOf(*schema), bucketer,
+      *StoreFor(session, table), FormatOf(*schema, *encoding), bucketer,
       static_cast<size_t>(transfer.buffer_rows), path, PosixFileSource::Open,
       nullptr, &rows,
       RowProgress(progress, RowsInKeysFile(path, schema->key_kind))));

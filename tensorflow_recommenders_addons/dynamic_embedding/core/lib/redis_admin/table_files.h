@@ -3,7 +3,11 @@
 // writes, kv_files.h), streamed: memory holds `buffer_rows` rows, never the
 // table. Files are local (POSIX); an export writes <name>-keys.tmp and
 // <name>-values.tmp, syncs them and renames them into place, so an
-// interrupted export leaves the previous pair. TF-free.
+// interrupted export leaves the previous pair. A table with compact rows
+// (redis_value_encoding, recorded in its layout record) is exported as
+// float32 rows and imported by encoding them; an import into a table without
+// rows stores them as the config's redis_value_encoding says, as a table
+// opened with that config would. TF-free.
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_ADMIN_TABLE_FILES_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_ADMIN_TABLE_FILES_H_
 

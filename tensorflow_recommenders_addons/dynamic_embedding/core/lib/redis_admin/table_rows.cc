@@ -10,6 +10,7 @@
 
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_admin/table_catalog.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/field_bucketer.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/row_encoding.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/value_codec.h"
 
 namespace tfra {
@@ -18,30 +19,6 @@ namespace {
 
 using redis_table::ElementType;
 using redis_table::KeyKind;
-
-// IEEE binary16 -> float.
-float HalfToFloat(uint16_t half) {
-  const int exponent = (half >> 10) & 0x1f;
-  const int mantissa = half & 0x3ff;
-  float magnitude;
-  if (exponent == 0) {
-    magnitude = std::ldexp(static_cast<float>(mantissa), -24);
-  } else if (exponent == 31) {
-    magnitude = mantissa == 0 ? std::numeric_limits<float>::infinity()
-                              : std::numeric_limits<float>::quiet_NaN();
-  } else {
-    magnitude = std::ldexp(static_cast<float>(mantissa + 1024), exponent - 25);
-  }
-  return (half & 0x8000) ? -magnitude : magnitude;
-}
-
-// bfloat16 is the upper half of a float.
-float BFloat16ToFloat(uint16_t bits) {
-  const uint32_t widened = static_cast<uint32_t>(bits) << 16;
-  float value;
-  std::memcpy(&value, &widened, sizeof(value));
-  return value;
-}
 
 template <typename T>
 T Element(const std::string& row, size_t i) {
@@ -69,10 +46,10 @@ void WriteElement(ElementType type, const std::string& row, size_t i,
       out->Int(Element<int8_t>(row, i));
       break;
     case ElementType::kFloat16:
-      out->Double(HalfToFloat(Element<uint16_t>(row, i)), 5);
+      out->Double(redis_table::HalfToFloat(Element<uint16_t>(row, i)), 5);
       break;
     case ElementType::kBFloat16:
-      out->Double(BFloat16ToFloat(Element<uint16_t>(row, i)), 4);
+      out->Double(redis_table::Bfloat16ToFloat(Element<uint16_t>(row, i)), 4);
       break;
     case ElementType::kBool:
       out->Bool(Element<uint8_t>(row, i) != 0);
@@ -93,7 +70,8 @@ void WriteLayout(const TableLocation& table, JsonWriter* out) {
       .Member("layout_from", table.layout_from_record ? "layout record"
                                                       : "config")
       .Member("using_hash_storage_slice", table.using_hash)
-      .Member("storage_slice", static_cast<int64_t>(table.bucket_keys.size()));
+      .Member("storage_slice", static_cast<int64_t>(table.bucket_keys.size()))
+      .Member("value_encoding", ValueEncodingName(table.record));
   if (table.schema) {
     out->Member("key_dtype", redis_table::KeyKindName(table.schema->key_kind))
         .Member("value_dtype",
@@ -166,8 +144,18 @@ Result<std::string> KeyTextFromField(KeyKind kind, std::string_view field) {
 }
 
 Status WriteRowJson(const redis_table::TableSchema& schema,
-                    std::string_view stored, JsonWriter* out) {
+                    redis_table::RowEncoding encoding, std::string_view stored,
+                    JsonWriter* out) {
   const size_t dim = static_cast<size_t>(schema.dim);
+  if (encoding != redis_table::RowEncoding::kRaw) {
+    std::vector<float> row(dim);
+    TFRA_TABLE_RETURN_IF_ERROR(
+        redis_table::DecodeFloatRow(encoding, stored, dim, row.data()));
+    out->BeginArray();
+    for (float element : row) out->Double(element, 9);
+    out->EndArray();
+    return Status::Ok();
+  }
   if (schema.value_type == ElementType::kString) {
     std::vector<std::string> elements(dim);
     TFRA_TABLE_RETURN_IF_ERROR(redis_table::DecodeStringRow(
@@ -200,6 +188,8 @@ Status InspectTable(const AdminSession& session, const TableLocation& table,
         "' has no schema in its layout record (written by TFRA 0.8 or "
         "before the record had one): its keys cannot be decoded");
   }
+  auto encoding = StoredEncoding(table);
+  if (!key_texts.empty() && !encoding.ok()) return encoding.status();
   std::vector<std::string> fields;
   for (const std::string& text : key_texts) {
     auto field = KeyFieldFromText(table.schema->key_kind, text);
@@ -230,7 +220,8 @@ Status InspectTable(const AdminSession& session, const TableLocation& table,
         .Member("found", rows[i].has_value())
         .Key("value");
     if (rows[i]) {
-      TFRA_TABLE_RETURN_IF_ERROR(WriteRowJson(*table.schema, *rows[i], out));
+      TFRA_TABLE_RETURN_IF_ERROR(
+          WriteRowJson(*table.schema, *encoding, *rows[i], out));
     } else {
       out->Null();
     }

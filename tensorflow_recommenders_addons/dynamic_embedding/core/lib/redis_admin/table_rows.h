@@ -1,6 +1,7 @@
 // `tfra-redis inspect`: where one table lives (its layout record, bucket
 // names, nodes) and the rows of the keys asked for, decoded with the table's
-// own codec (value_codec.h) and bucketed by its own rule (field_bucketer.h).
+// own codec (value_codec.h; row_encoding.h for compact rows) and bucketed by
+// its own rule (field_bucketer.h).
 // TF-free.
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_ADMIN_TABLE_ROWS_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_ADMIN_TABLE_ROWS_H_
@@ -26,9 +27,11 @@ Result<std::string> KeyTextFromField(redis_table::KeyKind kind,
                                      std::string_view field);
 
 // Writes a stored row as a JSON array of its elements (numbers, booleans or
-// strings). InvalidArgument when its size or framing does not fit `schema`.
+// strings); a compact float32 row (`encoding` not raw) decoded to float32.
+// InvalidArgument when its size or framing does not fit `schema`.
 Status WriteRowJson(const redis_table::TableSchema& schema,
-                    std::string_view stored, JsonWriter* out);
+                    redis_table::RowEncoding encoding, std::string_view stored,
+                    JsonWriter* out);
 
 // {"layout": ..., "buckets": [...], "rows": [...]}: the table's record and
 // buckets (with rows, memory, TTL and node each), then one entry per key in

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/row_encoding.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/value_codec.h"
 
 namespace tfra {
@@ -13,6 +14,7 @@ namespace {
 
 using redis_table::ElementType;
 using redis_table::KeyKind;
+using redis_table::RowEncoding;
 using redis_table::TableSchema;
 
 TEST(KeyTextTest, IntegerKeysRoundTripThroughTheirFields) {
@@ -35,9 +37,10 @@ TEST(KeyTextTest, TextThatIsNoKeyOfTheKindIsRefused) {
   EXPECT_FALSE(KeyFieldFromText(KeyKind::kInt32, "2147483648").ok());
 }
 
-std::string RowJson(const TableSchema& schema, std::string_view stored) {
+std::string RowJson(const TableSchema& schema, std::string_view stored,
+                    RowEncoding encoding = RowEncoding::kRaw) {
   JsonWriter out;
-  const Status status = WriteRowJson(schema, stored, &out);
+  const Status status = WriteRowJson(schema, encoding, stored, &out);
   return status.ok() ? out.text() : "error: " + status.message();
 }
 
@@ -71,6 +74,24 @@ TEST(RowJsonTest, StringRowsDecodeTheirFraming) {
   EXPECT_EQ(RowJson(TableSchema{KeyKind::kInt64, ElementType::kString, 2},
                     stored),
             R"(["ab",""])");
+}
+
+TEST(RowJsonTest, CompactFloatRowsDecodeToFloat32) {
+  const TableSchema schema{KeyKind::kInt64, ElementType::kFloat32, 3};
+  // Exact in float16 and bfloat16; int8's step is max|x| / 127 = 1.
+  const float row[] = {1.5f, -0.25f, 127.0f};
+  for (RowEncoding encoding :
+       {RowEncoding::kFloat16, RowEncoding::kBfloat16, RowEncoding::kInt8}) {
+    std::string stored(redis_table::EncodedRowBytes(encoding, 3), '\0');
+    redis_table::EncodeFloatRow(encoding, row, 3, stored.data());
+    EXPECT_EQ(RowJson(schema, stored, encoding),
+              encoding == RowEncoding::kInt8 ? "[2,0,127]" : "[1.5,-0.25,127]")
+        << redis_table::RowEncodingName(encoding);
+  }
+  // A raw float32 row read as int8 has the wrong size.
+  EXPECT_EQ(RowJson(schema, redis_table::PodRowBytes(row, 3), RowEncoding::kInt8)
+                .rfind("error: ", 0),
+            0u);
 }
 
 TEST(RowJsonTest, RowOfTheWrongSizeIsAnError) {

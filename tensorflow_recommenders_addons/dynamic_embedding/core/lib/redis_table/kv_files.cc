@@ -240,7 +240,17 @@ Status AppendRecord(const KvRecordFormat& format, std::string_view field,
   if (key_size == 0 && field.size() > std::numeric_limits<uint32_t>::max()) {
     return InvalidArgumentError("a stored string key is 4 GiB or longer");
   }
-  if (format.value_bytes != 0) {
+  if (format.stored_encoding != RowEncoding::kRaw) {
+    const size_t offset = values->size();
+    values->resize(offset + format.dim * sizeof(float));
+    Status decoded = DecodeFloatRow(format.stored_encoding, stored, format.dim,
+                                    reinterpret_cast<float*>(values->data() +
+                                                             offset));
+    if (!decoded.ok()) {
+      values->resize(offset);
+      return decoded;
+    }
+  } else if (format.value_bytes != 0) {
     if (stored.size() != format.value_bytes) {
       return InvalidArgumentError(
           "a stored value has " + std::to_string(stored.size()) +
@@ -255,8 +265,24 @@ Status AppendRecord(const KvRecordFormat& format, std::string_view field,
   }
   if (key_size == 0) AppendLength(field.size(), keys);
   keys->append(field);
-  values->append(stored);
+  if (format.stored_encoding == RowEncoding::kRaw) values->append(stored);
   return Status::Ok();
+}
+
+// Replaces float32 file rows by the compact rows Redis holds.
+void EncodeChunk(const KvRecordFormat& format, std::string* data,
+                 std::vector<std::pair<size_t, size_t>>* bounds) {
+  const size_t row_bytes = EncodedRowBytes(format.stored_encoding, format.dim);
+  std::string encoded(bounds->size() * row_bytes, '\0');
+  std::vector<float> row(format.dim);  // file bytes may be unaligned
+  for (size_t i = 0; i < bounds->size(); ++i) {
+    std::memcpy(row.data(), data->data() + (*bounds)[i].first,
+                format.dim * sizeof(float));
+    EncodeFloatRow(format.stored_encoding, row.data(), format.dim,
+                   encoded.data() + i * row_bytes);
+    (*bounds)[i] = {i * row_bytes, row_bytes};
+  }
+  *data = std::move(encoded);
 }
 
 Status CheckFormat(const KvRecordFormat& format, size_t buffer_size) {
@@ -265,6 +291,11 @@ Status CheckFormat(const KvRecordFormat& format, size_t buffer_size) {
         "tables with dim 0 cannot be saved to or loaded from files");
   }
   if (buffer_size == 0) return InvalidArgumentError("buffer_size must be >= 1");
+  if (format.stored_encoding != RowEncoding::kRaw &&
+      format.value_bytes != format.dim * sizeof(float)) {
+    return InvalidArgumentError(
+        "files of a table with compact rows hold float32 rows");
+  }
   return Status::Ok();
 }
 
@@ -326,6 +357,9 @@ Status LoadKvFiles(const RedisTableStore& store, const KvRecordFormat& format,
           "-keys/-values changed while loading");
     }
     if (key_bounds.empty()) break;
+    if (format.stored_encoding != RowEncoding::kRaw) {
+      EncodeChunk(format, &value_data, &value_bounds);
+    }
     KeyBatch batch;
     batch.fields = Views(key_data, key_bounds);
     for (std::string_view field : batch.fields) {

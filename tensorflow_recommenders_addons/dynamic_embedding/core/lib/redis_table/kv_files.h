@@ -3,7 +3,8 @@
 // to record i of the other (upstream TFRA's format, spec 5.5). Not to be
 // confused with the DUMP files of table_store_mode 1 (bucket_dump_files.h).
 //   - int32/int64 keys: sizeof(K) little-endian bytes per key;
-//   - numeric rows: dim x sizeof(V) raw bytes per row (the bytes Redis holds).
+//   - numeric rows: dim x sizeof(V) raw bytes per row (the bytes Redis holds,
+//     unless `stored_encoding` says Redis holds compact float32 rows).
 // Strings, where upstream wrote raw in-memory `tstring` objects (pointers
 // included, unreadable), are framed like string rows in Redis:
 //   - string key: 4-byte little-endian length, then the bytes;
@@ -33,6 +34,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_store.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/kv_file_names.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/progress.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/row_encoding.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/executor.h"
 
@@ -42,11 +44,17 @@ namespace redis_table {
 // What one record of each file holds.
 struct KvRecordFormat {
   KeyKind key_kind = KeyKind::kInt64;
-  // Numeric rows: exactly the stored row's size (dim * sizeof(V), or less
-  // with a redis_value_encoding). 0 means string rows.
+  // Numeric rows: the size of a row in the values file (dim * sizeof(V),
+  // or less where files hold compact rows as Redis does). 0 means string
+  // rows.
   size_t value_bytes = 0;
   // Elements per row.
   size_t dim = 0;
+  // How Redis holds the rows when the files hold float32 (value_bytes
+  // dim * 4) but Redis compact rows (row_encoding.h): saving decodes each
+  // row, loading encodes it. kRaw: the files hold the stored bytes as they
+  // are.
+  RowEncoding stored_encoding = RowEncoding::kRaw;
 };
 
 // Receives a file's bytes in order.

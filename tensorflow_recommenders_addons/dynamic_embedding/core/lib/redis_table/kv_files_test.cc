@@ -179,6 +179,50 @@ TEST_F(KvFilesTest, LoadUpsertsIntoAnotherBucketLayoutInChunks) {
   EXPECT_EQ(Contents(*target), rows);
 }
 
+std::string Int8Row(float a, float b) {
+  const float row[2] = {a, b};
+  std::string stored(EncodedRowBytes(RowEncoding::kInt8, 2), '\0');
+  EncodeFloatRow(RowEncoding::kInt8, row, 2, stored.data());
+  return stored;
+}
+
+TEST_F(KvFilesTest, CompactRowsGoToFilesAsFloat32AndComeBackEncoded) {
+  KvRecordFormat format = kInt64Float2;
+  format.stored_encoding = RowEncoding::kInt8;
+  auto source = Store("src", 2);
+  std::map<std::string, std::string> stored;
+  for (int64_t key = 0; key < 40; ++key) {
+    stored[Int64Bytes(key)] = Int8Row(key, -127);  // int8 holds them exactly
+  }
+  Put(*source, KeyKind::kInt64, 2, stored);
+  Files files;
+  StringSink key_sink(&files["/d/emb-keys"]);
+  StringSink value_sink(&files["/d/emb-values"]);
+  int64_t count = 0;
+  Status status =
+      SaveKvFiles(*source, format, 16, &key_sink, &value_sink, &count);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  ASSERT_EQ(count, 40);
+  ASSERT_EQ(files["/d/emb-values"].size(), 40u * 8);  // float32, not 6 bytes
+  for (int64_t i = 0; i < 40; ++i) {
+    const std::string key = files["/d/emb-keys"].substr(i * 8, 8);
+    int64_t number = 0;
+    std::memcpy(&number, key.data(), 8);
+    EXPECT_EQ(files["/d/emb-values"].substr(i * 8, 8), FloatRow(number, -127));
+  }
+  auto target = Store("dst", 3);
+  status = LoadKvFiles(*target, format, FieldBucketer(KeyKind::kInt64, 3, false),
+                       7, "/d/emb", OpenIn(&files), nullptr, &count);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_EQ(Contents(*target), stored);
+
+  // Raw rows of a table recorded as int8 are not mistaken for int8 rows.
+  auto raw = Store("raw", 1);
+  Put(*raw, KeyKind::kInt64, 1, {{Int64Bytes(1), FloatRow(1, 2)}});
+  status = SaveKvFiles(*raw, format, 16, &key_sink, &value_sink, &count);
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status.ToString();
+}
+
 TEST_F(KvFilesTest, StringKeysAndRowsAreLengthPrefixed) {
   auto store = Store("s", 2);
   const KvRecordFormat format{KeyKind::kString, 0, 2};

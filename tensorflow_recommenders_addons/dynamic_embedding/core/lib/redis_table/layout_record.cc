@@ -148,6 +148,7 @@ Result<std::optional<LayoutRecord>> ReadLayoutRecord(
   record.embedding_name = optional(kEmbeddingNameField);
   record.schema = SchemaOf(field(kKeyDtypeField), field(kValueDtypeField),
                            field(kDimField));
+  record.value_encoding = optional(kValueEncodingField);
   return std::optional<LayoutRecord>(std::move(record));
 }
 
@@ -189,7 +190,28 @@ Status WriteLayoutRecord(redis_client::RedisClient& client,
       fields.push_back(std::move(field));
     }
   }
+  if (record.value_encoding) {
+    fields.emplace_back(kValueEncodingField, *record.value_encoding);
+  }
   return WriteFields(client, record_key, fields);
+}
+
+Result<std::optional<std::string>> ReadValueEncoding(
+    redis_client::RedisClient& client, const std::string& record_key) {
+  auto reply = RunOnRecord(client, record_key,
+                           Command{"HGET", record_key, kValueEncodingField});
+  if (!reply.ok()) return reply.status();
+  if (reply->is_nil()) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(reply->text()));
+}
+
+Status WriteValueEncoding(redis_client::RedisClient& client,
+                          const std::string& record_key,
+                          const std::optional<std::string>& name) {
+  const Command update =
+      name ? Command{"HSET", record_key, kValueEncodingField, *name}
+           : Command{"HDEL", record_key, kValueEncodingField};
+  return RunOnRecord(client, record_key, update).status();
 }
 
 }  // namespace redis_table

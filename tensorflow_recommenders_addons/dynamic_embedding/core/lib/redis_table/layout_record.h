@@ -13,7 +13,10 @@
 //                    the names the prefix is made of (an MD5 prefix hides
 //                    them);
 //   key_dtype, value_dtype, dim
-//                    the table's schema (table_schema.h names).
+//                    the table's schema (table_schema.h names);
+//   value_encoding   how its float32 rows are stored (row_encoding.h
+//                    names; value_encoding_record.h keeps it); absent
+//                    means raw, so raw tables carry no such field.
 // TF-free.
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_LAYOUT_RECORD_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_LAYOUT_RECORD_H_
@@ -31,6 +34,7 @@ namespace tfra {
 namespace redis_table {
 
 inline constexpr char kLayoutSignatureField[] = "runtime_layout";
+inline constexpr char kValueEncodingField[] = "value_encoding";
 
 // The key of the layout record of a table whose runtime prefix is `prefix`.
 std::string LayoutRecordKey(std::string_view prefix);
@@ -63,6 +67,8 @@ struct LayoutRecord {
   std::optional<std::string> embedding_name;
   // Set when key_dtype, value_dtype and dim are all present and valid.
   std::optional<TableSchema> schema;
+  // The row encoding's name as recorded; nullopt means raw.
+  std::optional<std::string> value_encoding;
 };
 
 // The record at `record_key` (HGETALL), or nullopt when there is none.
@@ -80,6 +86,16 @@ Status RecordTableIdentity(redis_client::RedisClient& client,
 Status WriteLayoutRecord(redis_client::RedisClient& client,
                          const std::string& record_key,
                          const LayoutRecord& record);
+
+// The recorded value_encoding alone (HGET: opening a table reads just that
+// field); nullopt when the record or the field is missing.
+Result<std::optional<std::string>> ReadValueEncoding(
+    redis_client::RedisClient& client, const std::string& record_key);
+
+// Sets the value_encoding field, or deletes it when `name` is nullopt (raw).
+Status WriteValueEncoding(redis_client::RedisClient& client,
+                          const std::string& record_key,
+                          const std::optional<std::string>& name);
 
 }  // namespace redis_table
 }  // namespace tfra

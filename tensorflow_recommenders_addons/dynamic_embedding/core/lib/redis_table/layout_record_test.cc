@@ -99,6 +99,32 @@ TEST_F(LayoutRecordTest, WrittenRecordReadsBackWhole) {
   EXPECT_EQ((*read)->embedding_name, "copy");
   EXPECT_EQ((*read)->schema->value_type, ElementType::kString);
   EXPECT_EQ((*read)->schema->dim, 3);
+  EXPECT_FALSE((*read)->value_encoding.has_value());  // raw: no field
+}
+
+TEST_F(LayoutRecordTest, ValueEncodingIsWrittenReadAndDeleted) {
+  const std::string key = LayoutRecordKey("t:int8");
+  LayoutRecord record;
+  record.model_tag = "t";
+  record.value_encoding = "int8";
+  ASSERT_TRUE(WriteLayoutRecord(*client_, key, record).ok());
+  auto read = ReadLayoutRecord(*client_, key);
+  ASSERT_TRUE(read.ok() && read->has_value());
+  EXPECT_EQ((*read)->value_encoding, "int8");
+  auto field = ReadValueEncoding(*client_, key);
+  ASSERT_TRUE(field.ok()) << field.status().ToString();
+  EXPECT_EQ(*field, "int8");
+
+  ASSERT_TRUE(WriteValueEncoding(*client_, key, "float16").ok());
+  EXPECT_EQ(*ReadValueEncoding(*client_, key), "float16");
+  ASSERT_TRUE(WriteValueEncoding(*client_, key, std::nullopt).ok());
+  field = ReadValueEncoding(*client_, key);
+  ASSERT_TRUE(field.ok());
+  EXPECT_FALSE(field->has_value());
+  read = ReadLayoutRecord(*client_, key);
+  ASSERT_TRUE(read.ok() && read->has_value());  // the other fields stay
+  EXPECT_FALSE((*read)->value_encoding.has_value());
+  EXPECT_EQ((*read)->model_tag, "t");
 }
 
 }  // namespace

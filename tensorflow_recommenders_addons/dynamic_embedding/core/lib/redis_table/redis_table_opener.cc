@@ -164,25 +164,6 @@ void SetReadCache(const RedisTableConfig& config, StoreSettings* settings,
   settings->deployment = DeploymentName(config);
 }
 
-// The config's row encoding, which the value type must allow.
-Result<RowEncoding> EncodingFor(const RedisTableConfig& config,
-                                const TableRequest& request) {
-  RowEncoding encoding = RowEncoding::kRaw;
-  if (!RowEncodingFromName(config.redis_value_encoding, &encoding)) {
-    return InvalidArgumentError("unknown redis_value_encoding");  // validated
-  }
-  if (encoding != RowEncoding::kRaw &&
-      request.value_type != ElementType::kFloat32) {
-    return InvalidArgumentError(
-        "redis_value_encoding \"" + config.redis_value_encoding +
-        "\" applies to float32 values only; table '" +
-        request.embedding_name + "' holds " +
-            std::string(ElementTypeName(request.value_type)) +
-        " values (use \"raw\")");
-  }
-  return encoding;
-}
-
 // Clears TTLs an earlier process's expire_model_tag_in_seconds left. Only
 // buckets that have one get a PERSIST (PTTL >= 0), so opening a table that
 // has none, as a server loading a model does, writes nothing.
@@ -240,7 +221,9 @@ Result<std::unique_ptr<OpenedTable>> OpenRedisTable(
   if (!masters.ok()) return masters.status();
   auto layout = TableKeyLayout::Create(config, request.embedding_name, *masters);
   if (!layout.ok()) return layout.status();
-  auto encoding = EncodingFor(config, request);
+  auto encoding = ConfiguredRowEncoding(config.redis_value_encoding,
+                                        request.value_type,
+                                        request.embedding_name);
   if (!encoding.ok()) return encoding.status();
   table->row_encoding = *encoding;
 

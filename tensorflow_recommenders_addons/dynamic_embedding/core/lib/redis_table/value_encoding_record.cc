@@ -4,29 +4,10 @@
 
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/bucket_migration.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/layout_record.h"
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/client_status.h"
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
 
 namespace tfra {
 namespace redis_table {
 namespace {
-
-using redis_client::Access;
-using redis_client::Command;
-
-constexpr char kEncodingField[] = "value_encoding";
-constexpr char kWhat[] = "value encoding record";
-
-// The recorded encoding's name, or nullopt when the record has none.
-Result<std::optional<std::string>> Recorded(const RedisTableStore& store,
-                                            const std::string& record_key) {
-  auto reply = store.client().Run(
-      record_key, Command{"HGET", record_key, kEncodingField}, Access::kWrite);
-  if (!reply.ok()) return FromClientStatus(reply.status(), kWhat);
-  TFRA_TABLE_RETURN_IF_ERROR(FromClientStatus(reply->ToStatus(), kWhat));
-  if (reply->is_nil()) return std::optional<std::string>();
-  return std::optional<std::string>(std::string(reply->text()));
-}
 
 // `side` is "" (the table's own rows) or names the import side.
 Status Mismatch(const RedisTableStore& store, const std::string& stored_as,
@@ -46,7 +27,8 @@ Status Mismatch(const RedisTableStore& store, const std::string& stored_as,
 Status CheckImportSide(const RedisTableStore& store,
                        const TableKeyLayout& layout, RowEncoding encoding) {
   if (layout.import_prefix() == layout.runtime_prefix()) return Status::Ok();
-  auto recorded = Recorded(store, LayoutRecordKey(layout.import_prefix()));
+  auto recorded = ReadValueEncoding(store.client(),
+                                    LayoutRecordKey(layout.import_prefix()));
   if (!recorded.ok()) return recorded.status();
   const std::string import_encoding =
       recorded->value_or(std::string(RowEncodingName(RowEncoding::kRaw)));
@@ -66,7 +48,7 @@ Status CheckImportSide(const RedisTableStore& store,
 Status CheckValueEncoding(const RedisTableStore& store,
                           const TableKeyLayout& layout, RowEncoding encoding) {
   const std::string record_key = LayoutRecordKey(layout.runtime_prefix());
-  auto recorded = Recorded(store, record_key);
+  auto recorded = ReadValueEncoding(store.client(), record_key);
   if (!recorded.ok()) return recorded.status();
   const std::string name(RowEncodingName(encoding));
   const std::string stored_as = recorded->value_or(
@@ -85,13 +67,43 @@ Status CheckValueEncoding(const RedisTableStore& store,
                               ? !recorded->has_value()
                               : stored_as == name;
   if (up_to_date) return Status::Ok();
-  const Command update =
-      encoding == RowEncoding::kRaw
-          ? Command{"HDEL", record_key, kEncodingField}
-          : Command{"HSET", record_key, kEncodingField, name};
-  auto reply = store.client().Run(record_key, update, Access::kWrite);
-  if (!reply.ok()) return FromClientStatus(reply.status(), kWhat);
-  return FromClientStatus(reply->ToStatus(), kWhat);
+  return WriteValueEncoding(store.client(), record_key,
+                            RecordedName(encoding));
+}
+
+std::optional<std::string> RecordedName(RowEncoding encoding) {
+  if (encoding == RowEncoding::kRaw) return std::nullopt;
+  return std::string(RowEncodingName(encoding));
+}
+
+Result<RowEncoding> RecordedRowEncoding(
+    const std::optional<std::string>& recorded) {
+  RowEncoding encoding = RowEncoding::kRaw;
+  if (recorded && !RowEncodingFromName(*recorded, &encoding)) {
+    return FailedPreconditionError(
+        "the layout record says value_encoding \"" + *recorded +
+        "\", which this version does not know (it knows " +
+        std::string(RowEncodingNames()) + ")");
+  }
+  return encoding;
+}
+
+Result<RowEncoding> ConfiguredRowEncoding(std::string_view name,
+                                          ElementType value_type,
+                                          std::string_view table_name) {
+  RowEncoding encoding = RowEncoding::kRaw;
+  if (!RowEncodingFromName(name, &encoding)) {
+    return InvalidArgumentError("unknown redis_value_encoding \"" +
+                                std::string(name) + "\"");
+  }
+  if (encoding != RowEncoding::kRaw && value_type != ElementType::kFloat32) {
+    return InvalidArgumentError(
+        "redis_value_encoding \"" + std::string(name) +
+        "\" applies to float32 values only; table '" + std::string(table_name) +
+        "' holds " + std::string(ElementTypeName(value_type)) +
+        " values (use \"raw\")");
+  }
+  return encoding;
 }
 
 }  // namespace redis_table
