@@ -433,14 +433,21 @@ absl::Status RedisTableOfTensors<K, V>::ImportValues(OpKernelContext* ctx,
   return absl::OkStatus();
 }
 
-// Files hold the bytes Redis holds (kv_files.h): rows as the table's
-// redis_value_encoding stores them.
+// Files hold TFRA's format (kv_files.h) whatever the table's
+// redis_value_encoding: a table with compact rows writes float32 rows
+// (decoded as saved, encoded as loaded), so its files load into any table of
+// the same dtype and dim, upstream's included, and match `tfra-redis export`.
 template <class K>
 rt::KvRecordFormat KvRecordFormatOf(const rt::OpenedTable& table,
                                     int64_t dim) {
-  return rt::KvRecordFormat{KeyKindOf<K>(),
-                            table.store->settings().value_bytes,
-                            static_cast<size_t>(dim)};
+  const bool compact = table.row_encoding != rt::RowEncoding::kRaw;
+  rt::KvRecordFormat format{
+      KeyKindOf<K>(),
+      compact ? static_cast<size_t>(dim) * sizeof(float)
+              : table.store->settings().value_bytes,
+      static_cast<size_t>(dim)};
+  format.stored_encoding = table.row_encoding;
+  return format;
 }
 
 template <class K, class V>

@@ -6,6 +6,7 @@ encoding's precision, Redis holds fewer bytes, the encoding is recorded and
 opening the table with another one fails clearly.
 """
 
+import os
 import sys
 
 import numpy as np
@@ -105,6 +106,7 @@ def test_accum_and_non_float_tables_refuse_compact_rows(standalone_setup):
 
 
 def test_checkpoints_and_files_keep_encoded_rows(standalone_setup, tmp_path):
+  # Files hold TFRA's float32 rows (a raw table loads them alike).
   table = _table(standalone_setup, "float16", table_store_mode=0)
   keys = tf.range(50, dtype=tf.int64)
   table.insert(keys, _rows(50, 8))
@@ -118,6 +120,12 @@ def test_checkpoints_and_files_keep_encoded_rows(standalone_setup, tmp_path):
   table.clear()
   table.load_from_file_system(str(tmp_path / "files"))
   np.testing.assert_array_equal(table.lookup(keys), before)
+  values = [f for f in os.listdir(tmp_path / "files") if "-values" in f]
+  assert values and sum(
+      os.path.getsize(tmp_path / "files" / f) for f in values) == 50 * 8 * 4
+  raw = _table(standalone_setup, "raw", name="emb_raw", table_store_mode=0)
+  raw.load_from_file_system(str(tmp_path / "files"), file_name="emb")
+  np.testing.assert_array_equal(raw.lookup(keys), before)
 
 
 if __name__ == "__main__":

@@ -160,6 +160,12 @@ class Variable(tf.__internal__.tracking.Trackable,
     """Nothing of its own: TF2 checkpoints save each table as a child."""
     return {}
 
+  def _restore_from_tensors(self, restored_tensors):
+    """Nothing to restore (the tables restore as children); SavedModel
+    saving traces this for every object that serializes."""
+    del restored_tensors
+    return tf.no_op()
+
   def _gather_saveables_for_checkpoint(self):
     """What `tf.compat.v1.train.Saver(var_list=[..., variable])` saves: the
     tables, under upstream's names (see table_saveables.py). TF2 checkpoints
