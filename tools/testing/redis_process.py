@@ -100,6 +100,37 @@ def quote(text):
   return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _sanitizer_runtimes(module):
+  """The sanitizer runtimes (libasan, libtsan, ...) `module` links, as ldd
+  resolves them: a module built under --config=asan/tsan needs its runtime
+  loaded first into a redis-server that was not built with it."""
+  try:
+    listed = subprocess.run(["ldd", module], capture_output=True, text=True,
+                            check=False).stdout
+  except OSError:
+    return []
+  runtimes = []
+  for line in listed.splitlines():
+    name, _, resolved = line.partition("=>")
+    if any(lib in name for lib in ("libasan", "libtsan", "libubsan")):
+      runtimes.append(resolved.split("(")[0].strip())
+  return [path for path in runtimes if path]
+
+
+def server_env(settings):
+  """The environment of a server with `settings`: ours, plus LD_PRELOAD of
+  what a sanitizer-built module needs (leak checks off: the leaks at exit
+  would be redis-server's, not the module's)."""
+  modules = [line[len("loadmodule "):].strip().strip('"')
+             for line in settings if line.startswith("loadmodule ")]
+  runtimes = sorted({r for m in modules for r in _sanitizer_runtimes(m)})
+  if not runtimes:
+    return None
+  env = dict(os.environ, LD_PRELOAD=" ".join(runtimes))
+  env["ASAN_OPTIONS"] = "detect_leaks=0"
+  return env
+
+
 def _bind(port):
   """Binds `port` (0: any) on loopback, closes at once; the port or None."""
   with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -179,7 +210,8 @@ class RedisProcess:
     with open(self.log, "ab") as log:
       self.proc = subprocess.Popen(
           _DEATH_SIGNAL + [binary(program), self.conf], cwd=self.dir,
-          stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+          env=server_env(self.settings), stdin=subprocess.DEVNULL,
+          stdout=log, stderr=log)
     self.paused = False
 
   def kill(self):
