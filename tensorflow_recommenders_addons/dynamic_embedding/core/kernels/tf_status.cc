@@ -20,6 +20,8 @@ absl::Status ToTfStatus(const tfra::redis_table::Status& status) {
       return errors::FailedPrecondition(status.message());
     case StatusCode::kInternal:
       return errors::Internal(status.message());
+    case StatusCode::kOutcomeUnknown:
+      return errors::Unknown(status.message());
   }
   return errors::Unknown(status.message());
 }

@@ -254,7 +254,9 @@ std::vector<ClusterRouter::Entry> ClusterRouter::Settle(
     }
     state->last_error = error;
     state->backoff = state->refresh = true;
-    // Resend those without a reply: whether they ran is unknown.
+    // Resend those without a reply: whether they ran is unknown, but every
+    // one that was sent is safe to repeat (else the pipeline's failure is
+    // kOutcomeUnknown, which is not transient: see above).
     for (size_t k = 0; k < group.members.size(); ++k) {
       if (group.answered[k]) continue;
       Entry entry = pending[group.members[k]];

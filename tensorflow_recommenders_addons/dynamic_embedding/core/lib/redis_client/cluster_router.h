@@ -47,8 +47,10 @@ class ClusterRouter {
   // are never handed over), at most cluster.max_attempts attempts in all;
   // commands that got any other error reply get it as their reply. A
   // transport failure resends the commands of the node's group that got no
-  // reply (at-least-once). The final error names the node, the command and
-  // the attempts.
+  // reply, when all of those that were sent are safe to repeat
+  // (repeat_rule.h); otherwise the pipeline's failure is kOutcomeUnknown and
+  // fails the call, so no update is applied twice. The final error names the
+  // node, the command and the attempts.
   Status Execute(const std::vector<SlotCommand>& commands,
                  bool prefer_replicas, Executor* executor,
                  const ReplyFn& on_reply);

@@ -28,6 +28,8 @@ enum class ErrorCode {
   kUnavailable,      // transient server state (TRYAGAIN, CLUSTERDOWN,
                      // LOADING, READONLY replica, pool exhausted, ...)
   kAuth,             // authentication or ACL permission failure
+  kOutcomeUnknown,   // a command not safe to repeat lost its reply: it may
+                     // have run, and is not retried (repeat_rule.h)
 };
 
 // Stable lower-case name of `code` ("io", "timeout", ...), used in messages.

@@ -17,6 +17,8 @@ Status FromClientStatus(const redis_client::Status& status,
       return InvalidArgumentError(std::move(message));
     case redis_client::ErrorCode::kProtocol:
       return InternalError(std::move(message));
+    case redis_client::ErrorCode::kOutcomeUnknown:
+      return OutcomeUnknownError(std::move(message));
     default:
       return UnavailableError(std::move(message));
   }

@@ -17,6 +17,8 @@ const char* StatusCodeName(StatusCode code) {
       return "FAILED_PRECONDITION";
     case StatusCode::kInternal:
       return "INTERNAL";
+    case StatusCode::kOutcomeUnknown:
+      return "UNKNOWN";
   }
   return "UNKNOWN";
 }
@@ -46,6 +48,9 @@ Status FailedPreconditionError(std::string message) {
 }
 Status InternalError(std::string message) {
   return Status(StatusCode::kInternal, std::move(message));
+}
+Status OutcomeUnknownError(std::string message) {
+  return Status(StatusCode::kOutcomeUnknown, std::move(message));
 }
 
 }  // namespace redis_table

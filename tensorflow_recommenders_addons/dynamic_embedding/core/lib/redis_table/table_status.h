@@ -22,6 +22,10 @@ enum class StatusCode {
   kUnavailable,         // transient: Redis unreachable, timeouts
   kFailedPrecondition,  // the environment is not as required (fix the setup)
   kInternal,            // a broken invariant of this code
+  // A write that may or may not have been applied (its reply was lost) and
+  // must not be repeated blindly; TensorFlow's UNKNOWN, which no TF retry
+  // loop takes for a transient failure.
+  kOutcomeUnknown,
 };
 
 // Stable upper-case name ("INVALID_ARGUMENT", ...), as TensorFlow spells its
@@ -57,6 +61,7 @@ Status NotFoundError(std::string message);
 Status UnavailableError(std::string message);
 Status FailedPreconditionError(std::string message);
 Status InternalError(std::string message);
+Status OutcomeUnknownError(std::string message);
 
 template <typename T>
 using Result = redis_client::BasicResult<T, Status>;
