@@ -3,6 +3,7 @@
 #include <string_view>
 #include <utility>
 
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/breaker_client.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/cluster_client.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/single_node_client.h"
 
@@ -53,11 +54,19 @@ Result<bool> ClusterEnabled(std::string_view info) {
 Result<std::unique_ptr<RedisClient>> CreateClient(
     const ClientOptions& options) {
   TFRA_REDIS_RETURN_IF_ERROR(ValidateOptions(options));
+  std::unique_ptr<RedisClient> client;
   if (options.mode == Mode::kCluster) {
-    return std::unique_ptr<RedisClient>(
-        std::make_unique<ClusterClient>(options));
+    client = std::make_unique<ClusterClient>(options);
+  } else {
+    client = SingleNodeClient::Create(options);
   }
-  return std::unique_ptr<RedisClient>(SingleNodeClient::Create(options));
+  if (options.breaker.failures == 0) return client;
+  std::string describe = std::string(ModeName(options.mode)) + " at";
+  for (const Endpoint& endpoint : options.endpoints) {
+    describe += " " + endpoint.ToString();
+  }
+  return std::unique_ptr<RedisClient>(std::make_unique<BreakerClient>(
+      std::move(client), options.breaker, describe));
 }
 
 Status CheckDeployment(RedisClient& client) {
@@ -97,6 +106,10 @@ std::string RegistryKey(const ClientOptions& options) {
   Put(&key, options.cluster.min_backoff.count());
   Put(&key, options.cluster.max_backoff.count());
   Put(&key, options.read_from_replicas ? 1 : 0);
+  Put(&key, options.durable_writes.replicas);
+  Put(&key, options.durable_writes.timeout.count());
+  Put(&key, options.breaker.failures);
+  Put(&key, options.breaker.cooldown.count());
   return key;
 }
 

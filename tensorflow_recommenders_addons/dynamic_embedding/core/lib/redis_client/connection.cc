@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/client_metrics.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/element_reader.h"
 
 namespace tfra {
@@ -120,6 +121,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(
     return connection->TransportError("enable keep-alive", errno);
   }
   TFRA_REDIS_RETURN_IF_ERROR(connection->Handshake(options, readonly));
+  ClientMetrics::Get().connections_opened->Add();
   return connection;
 }
 
@@ -177,6 +179,7 @@ Status Connection::Append(const Command& command) {
   }
   AppendWireFormat(command, &out_);
   ++pending_replies_;
+  ClientMetrics::Get().commands->Add();
   return out_.size() >= kOutputFlushBytes ? Flush() : Status::Ok();
 }
 
@@ -196,6 +199,7 @@ Status Connection::Flush() {
     }
     written += static_cast<size_t>(n);
   }
+  ClientMetrics::Get().bytes_sent->Add(static_cast<int64_t>(written));
   out_.clear();
   if (out_.capacity() > kMaxKeptOutputBytes) std::string().swap(out_);
   return Status::Ok();
@@ -224,6 +228,7 @@ Status Connection::FeedReader() {
   while (true) {
     const ssize_t n = ::read(context_->fd, buffer.get(), kReadBytes);
     if (n > 0) {
+      ClientMetrics::Get().bytes_received->Add(n);
       if (redisReaderFeed(context_->reader, buffer.get(),
                           static_cast<size_t>(n)) != REDIS_OK) {
         return Fail(ErrorCode::kProtocol, "read reply",
@@ -246,6 +251,7 @@ Status Connection::Fail(ErrorCode code, const char* action,
                         const char* detail) {
   MarkBroken();
   broken_by_ = code;
+  ClientMetrics::Get().errors(code)->Add();
   return Status(code, endpoint_.ToString() + ": " + action + ": " + detail);
 }
 

@@ -88,6 +88,30 @@ struct ClusterOptions {
   std::chrono::milliseconds max_backoff{1000};
 };
 
+// Durable writes (JSON: redis_write_replicas, redis_write_replicas_timeout):
+// every pipeline of writes ends with WAIT on its connection, and a write
+// returns only when `replicas` replicas acknowledged it (replica_ack.h).
+struct DurableWriteOptions {
+  // Replicas that must acknowledge each write batch; 0 turns WAIT off.
+  int replicas = 0;
+  // Longest wait for them; must be > 0 when replicas > 0, and shorter than
+  // a non-zero ConnectionOptions::socket_timeout (WAIT's reply would come
+  // after the read gave up).
+  std::chrono::milliseconds timeout{1000};
+};
+
+// A circuit breaker in front of the client (JSON:
+// redis_circuit_breaker_failures, redis_circuit_breaker_cooldown): after
+// `failures` calls in a row fail because Redis cannot be reached, calls fail
+// at once for `cooldown`; then one call probes, and its success closes the
+// circuit (circuit_breaker.h).
+struct BreakerOptions {
+  // Failed calls in a row that open the circuit; 0 turns the breaker off.
+  int failures = 0;
+  // How long an open circuit fails calls before a probe; > 0 when on.
+  std::chrono::milliseconds cooldown{1000};
+};
+
 // Everything a client needs; the key of the process-wide client registry.
 struct ClientOptions {
   Mode mode = Mode::kSentinel;
@@ -98,6 +122,8 @@ struct ClientOptions {
   PoolOptions pool;
   SentinelOptions sentinel;
   ClusterOptions cluster;
+  DurableWriteOptions durable_writes;
+  BreakerOptions breaker;
   // Reads (Access::kRead) go to a replica: Sentinel picks a replica the
   // Sentinels report healthy; Cluster reads the slot's replica after
   // READONLY. Ignored in standalone mode (JSON: redis_read_access_slave).

@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/client_metrics.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/repeat_rule.h"
 
 namespace tfra {
@@ -74,6 +75,7 @@ Status PipelineWindow::Failed(const Status& failure, size_t maybe_sent) const {
   for (size_t i = answered_; i < maybe_sent && i < commands_->size(); ++i) {
     const Command& command = *(*commands_)[i];
     if (!SafeToRepeat(command)) {
+      ClientMetrics::Get().errors(ErrorCode::kOutcomeUnknown)->Add();
       return OutcomeUnknown(described, command);
     }
   }

@@ -28,6 +28,10 @@ namespace redis_client {
 // True when running `command` twice has the effect of running it once.
 bool SafeToRepeat(const Command& command);
 
+// False for commands known to leave stored data alone (reads, connection
+// set-up); a pipeline with none that writes needs no WAIT (replica_ack.h).
+bool WritesData(const Command& command);
+
 // The status of a pipeline that `transport_failure` cut while `command`, not
 // safe to repeat, was sent and unanswered: kOutcomeUnknown, saying that it
 // may have been applied and is not sent again.

@@ -28,6 +28,20 @@ TEST(RepeatRuleTest, CommandsThatAddToStoredDataAreNotSafeToRepeat) {
   }
 }
 
+TEST(RepeatRuleTest, OnlyReadsAndConnectionSetUpLeaveDataAlone) {
+  for (const Command& command :
+       {Hmget("b", {"f"}), Command{"HGET", "b", "f"}, Exists("b"), Ping(),
+        Command{"WATCH", "b"}, Command{"WAIT", "1", "100"}}) {
+    EXPECT_FALSE(WritesData(command)) << DescribeCommand(command);
+  }
+  for (const Command& command :
+       {Hset("b", {"f"}, {"v"}), Hdel("b", {"f"}), Command{"EVALSHA", "s"},
+        Restore("b", std::chrono::milliseconds(0), "p", true),
+        Command{"SOMEMODULE.ADD", "k"}}) {
+    EXPECT_TRUE(WritesData(command)) << DescribeCommand(command);
+  }
+}
+
 TEST(RepeatRuleTest, UnknownCommandsAreNotSafeToRepeat) {
   EXPECT_FALSE(SafeToRepeat(Command{"SOMEMODULE.ADD", "k", "1"}));
   EXPECT_FALSE(SafeToRepeat(Command()));

@@ -31,6 +31,8 @@ const char* ErrorCodeName(ErrorCode code) {
       return "auth";
     case ErrorCode::kOutcomeUnknown:
       return "outcome_unknown";
+    case ErrorCode::kNotReplicated:
+      return "not_replicated";
   }
   return "unknown";
 }

@@ -30,6 +30,8 @@ enum class ErrorCode {
   kAuth,             // authentication or ACL permission failure
   kOutcomeUnknown,   // a command not safe to repeat lost its reply: it may
                      // have run, and is not retried (repeat_rule.h)
+  kNotReplicated,    // writes ran on the master, but fewer replicas than
+                     // required acknowledged them (replica_ack.h)
 };
 
 // Stable lower-case name of `code` ("io", "timeout", ...), used in messages.

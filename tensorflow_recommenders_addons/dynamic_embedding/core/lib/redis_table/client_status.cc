@@ -18,6 +18,7 @@ Status FromClientStatus(const redis_client::Status& status,
     case redis_client::ErrorCode::kProtocol:
       return InternalError(std::move(message));
     case redis_client::ErrorCode::kOutcomeUnknown:
+    case redis_client::ErrorCode::kNotReplicated:
       return OutcomeUnknownError(std::move(message));
     default:
       return UnavailableError(std::move(message));

@@ -1,6 +1,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_store.h"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <unordered_set>
@@ -100,7 +101,10 @@ constexpr size_t kInlineMaxKeys = 4096;
 
 RedisTableStore::RedisTableStore(
     std::shared_ptr<redis_client::RedisClient> client, StoreSettings settings)
-    : client_(std::move(client)), settings_(std::move(settings)) {}
+    : client_(std::move(client)),
+      settings_(std::move(settings)),
+      metrics_(settings_.metrics_table.empty() ? settings_.table_description
+                                               : settings_.metrics_table) {}
 
 std::string RedisTableStore::Context(std::string_view what) const {
   return std::string(what) + " in " + settings_.table_description;
@@ -162,6 +166,22 @@ Status RedisTableStore::RunChunked(const KeyBatch& keys, std::string_view what,
 
 Status RedisTableStore::Find(const KeyBatch& keys, const FoundValueFn& on_found,
                              redis_client::Executor* executor) const {
+  const auto start = TableMetrics::Clock::now();
+  return metrics_.Record(TableOp::kFind, keys.size(), start,
+                         RunFind(keys, on_found, executor));
+}
+
+Status RedisTableStore::RunFind(const KeyBatch& keys,
+                                const FoundValueFn& on_found,
+                                redis_client::Executor* executor) const {
+  // Keys whose chunk was answered, and those of them found: the rest of an
+  // answered chunk are misses, the keys of unanswered chunks unread.
+  std::atomic<size_t> answered{0};
+  std::atomic<size_t> found{0};
+  const FoundValueFn counting = [&](size_t index, std::string_view stored) {
+    found.fetch_add(1, std::memory_order_relaxed);
+    return on_found(index, stored);
+  };
   // A reply carries each value with ~16 bytes of framing; string rows of
   // unknown size are guessed at 64 bytes.
   const size_t reply_bytes_per_key =
@@ -177,7 +197,10 @@ Status RedisTableStore::Find(const KeyBatch& keys, const FoundValueFn& on_found,
   // value); the reply must hold one nil per key that was not streamed.
   auto on_reply = [&](const Reply& reply, const std::vector<size_t>&,
                       size_t begin, size_t end) -> Status {
-    if (redis_client::StreamedWhole(reply, end - begin)) return Status::Ok();
+    if (redis_client::StreamedWhole(reply, end - begin)) {
+      answered.fetch_add(end - begin, std::memory_order_relaxed);
+      return Status::Ok();
+    }
     auto count = reply.ArraySize();
     return InternalError(Context("find") + ": HMGET answered " +
                          (count.ok() ? std::to_string(*count) + " values"
@@ -186,11 +209,15 @@ Status RedisTableStore::Find(const KeyBatch& keys, const FoundValueFn& on_found,
                          " keys, or a value that is not a string");
   };
   Status status = RunChunked(keys, "find", Access::kRead, build, on_reply,
-                             executor, &on_found);
+                             executor, &counting);
+  const size_t read = answered.load();
   if (!status.ok() && settings_.read_fallback_to_default &&
       status.code() == StatusCode::kUnavailable) {
-    fallback_reads_.fetch_add(static_cast<int64_t>(keys.size()));
-    return Status::Ok();
+    metrics_.AddDegradedRows(static_cast<int64_t>(keys.size() - read));
+    status = Status::Ok();
+  }
+  if (status.ok()) {
+    metrics_.AddMisses(static_cast<int64_t>(read - std::min(read, found.load())));
   }
   return status;
 }
@@ -206,7 +233,10 @@ Status RedisTableStore::Insert(const KeyBatch& keys,
   auto ignore = [](const Reply&, const std::vector<size_t>&, size_t, size_t) {
     return Status::Ok();
   };
-  return RunChunked(keys, "insert", Access::kWrite, build, ignore, executor);
+  const auto start = TableMetrics::Clock::now();
+  return metrics_.Record(
+      TableOp::kInsert, keys.size(), start,
+      RunChunked(keys, "insert", Access::kWrite, build, ignore, executor));
 }
 
 namespace {
@@ -240,23 +270,39 @@ Status RedisTableStore::Accum(const KeyBatch& keys,
                               const std::vector<uint8_t>& exists,
                               AccumElement element,
                               redis_client::Executor* executor) const {
+  const auto start = TableMetrics::Clock::now();
   if (!settings_.accum_in_transactions) {
-    return AccumByScript(keys, deltas, exists, element, executor);
+    return metrics_.Record(
+        TableOp::kAccum, keys.size(), start,
+        RunAccumScript(keys, deltas, exists, element, executor));
   }
   std::vector<uint8_t> committed(keys.size(), 0);
   const AccumTarget target{client_.get(), &settings_.bucket_keys,
                            settings_.keys_sending_size, Context("accum")};
-  TFRA_TABLE_RETURN_IF_ERROR(AccumByTransactions(
+  Status status = AccumByTransactions(
       target, AccumRequest{&keys, &deltas, &exists, element}, executor,
-      &committed));
-  if (std::find(committed.begin(), committed.end(), 0) == committed.end()) {
-    return Status::Ok();
+      &committed);
+  if (status.ok() &&
+      std::find(committed.begin(), committed.end(), 0) != committed.end()) {
+    const AccumRest rest = NotDone(keys, deltas, exists, committed);
+    status = RunAccumScript(rest.keys, rest.deltas, rest.exists, element,
+                            executor);
   }
-  const AccumRest rest = NotDone(keys, deltas, exists, committed);
-  return AccumByScript(rest.keys, rest.deltas, rest.exists, element, executor);
+  return metrics_.Record(TableOp::kAccum, keys.size(), start,
+                         std::move(status));
 }
 
 Status RedisTableStore::AccumByScript(
+    const KeyBatch& keys, const std::vector<std::string_view>& deltas,
+    const std::vector<uint8_t>& exists, AccumElement element,
+    redis_client::Executor* executor) const {
+  const auto start = TableMetrics::Clock::now();
+  return metrics_.Record(
+      TableOp::kAccum, keys.size(), start,
+      RunAccumScript(keys, deltas, exists, element, executor));
+}
+
+Status RedisTableStore::RunAccumScript(
     const KeyBatch& keys, const std::vector<std::string_view>& deltas,
     const std::vector<uint8_t>& exists, AccumElement element,
     redis_client::Executor* executor) const {
@@ -297,7 +343,10 @@ Status RedisTableStore::Remove(const KeyBatch& keys,
   auto ignore = [](const Reply&, const std::vector<size_t>&, size_t, size_t) {
     return Status::Ok();
   };
-  return RunChunked(keys, "remove", Access::kWrite, build, ignore, executor);
+  const auto start = TableMetrics::Clock::now();
+  return metrics_.Record(
+      TableOp::kRemove, keys.size(), start,
+      RunChunked(keys, "remove", Access::kWrite, build, ignore, executor));
 }
 
 Result<std::vector<Reply>> RedisTableStore::RunPerBucket(
@@ -326,23 +375,31 @@ Result<std::vector<Reply>> RedisTableStore::RunPerBucket(
 Status RedisTableStore::Clear() const {
   // UNLINK, not DEL: the server frees a big hash in the background, so
   // clearing a 1M-field bucket cannot outlast the client's read timeout.
+  const auto start = TableMetrics::Clock::now();
   auto replies = RunPerBucket("clear", Access::kWrite, [](std::string_view key) {
     return Command{"UNLINK", key};
   });
-  return replies.status();
+  return metrics_.Record(TableOp::kClear, 0, start,
+                         replies.ok() ? Status::Ok() : replies.status());
 }
 
 Result<int64_t> RedisTableStore::Size() const {
+  const auto start = TableMetrics::Clock::now();
   auto replies = RunPerBucket("size", Access::kRead, [](std::string_view key) {
     return redis_client::Hlen(key);
   });
-  if (!replies.ok()) return replies.status();
   int64_t total = 0;
-  for (const Reply& reply : *replies) {
-    auto count = reply.AsInteger();
-    if (!count.ok()) return FromClientStatus(count.status(), Context("size"));
-    total += *count;
+  Status status = replies.ok() ? Status::Ok() : replies.status();
+  for (size_t i = 0; status.ok() && i < replies->size(); ++i) {
+    auto count = (*replies)[i].AsInteger();
+    if (!count.ok()) {
+      status = FromClientStatus(count.status(), Context("size"));
+    } else {
+      total += *count;
+    }
   }
+  TFRA_TABLE_RETURN_IF_ERROR(
+      metrics_.Record(TableOp::kSize, 0, start, std::move(status)));
   return total;
 }
 
@@ -383,10 +440,17 @@ Status RedisTableStore::ScanHash(std::string_view hash_key,
 }
 
 Status RedisTableStore::Export(const ExportEntryFn& on_entry) const {
-  for (const std::string& bucket_key : settings_.bucket_keys) {
-    TFRA_TABLE_RETURN_IF_ERROR(ScanHash(bucket_key, on_entry));
+  const auto start = TableMetrics::Clock::now();
+  size_t rows = 0;
+  Status status;
+  for (size_t b = 0; status.ok() && b < settings_.bucket_keys.size(); ++b) {
+    status = ScanHash(settings_.bucket_keys[b],
+                      [&](std::string_view field, std::string_view stored) {
+                        ++rows;
+                        return on_entry(field, stored);
+                      });
   }
-  return Status::Ok();
+  return metrics_.Record(TableOp::kExport, rows, start, std::move(status));
 }
 
 }  // namespace redis_table

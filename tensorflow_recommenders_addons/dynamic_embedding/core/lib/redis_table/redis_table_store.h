@@ -8,7 +8,8 @@
 // cluster client sends to the nodes in parallel). Any failed Redis call fails
 // the operation with a status naming the table and the node; a find returns
 // default values instead only when read_fallback_to_default is set, and then
-// every such read is counted.
+// every row it could not read is counted (degraded rows, table_metrics.h).
+// Every op records its calls, keys, latency and errors there.
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_REDIS_TABLE_STORE_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_REDIS_TABLE_STORE_H_
 
@@ -22,6 +23,7 @@
 
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_script.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_batch.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_metrics.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/executor.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/redis_client.h"
@@ -43,6 +45,9 @@ using ExportEntryFn =
 struct StoreSettings {
   // For messages only: "table 'emb'".
   std::string table_description;
+  // The `table` label of the metrics: "<model_tag>:<embedding_name>"; empty
+  // means table_description.
+  std::string metrics_table;
   // Redis key of bucket i (the runtime buckets, hash tags included).
   std::vector<std::string> bucket_keys;
   // Keys per command; >= 1.
@@ -50,8 +55,10 @@ struct StoreSettings {
   // Bytes of one stored row when fixed (numeric values), 0 when not known
   // (strings): sizes the replies a lookup expects (pipeline windows).
   size_t value_bytes = 0;
-  // When true a failed find returns "not found" for the keys it could not
-  // read (the caller fills defaults) and counts them, instead of failing.
+  // When true a find that Redis cannot answer (UNAVAILABLE: unreachable,
+  // timeouts, an open circuit breaker) returns "not found" for the keys it
+  // could not read (the caller fills defaults) and counts them, instead of
+  // failing (redis_read_failure_policy "default_values").
   bool read_fallback_to_default = false;
   // Accum reads, adds on the client and writes in WATCH/MULTI/EXEC
   // transactions, falling back to the Lua script per unit (see
@@ -84,7 +91,7 @@ class RedisTableStore {
                const std::vector<uint8_t>& exists, AccumElement element,
                redis_client::Executor* executor) const;
 
-  // Accum through the Lua script only.
+  // Accum through the Lua script only (recorded as an accum).
   Status AccumByScript(const KeyBatch& keys,
                        const std::vector<std::string_view>& deltas,
                        const std::vector<uint8_t>& exists, AccumElement element,
@@ -107,11 +114,17 @@ class RedisTableStore {
   // move data from other buckets into this table's). Each field once.
   Status ScanHash(std::string_view hash_key, const ExportEntryFn& on_entry) const;
 
-  // Finds that returned defaults because Redis could not be read (only with
-  // read_fallback_to_default).
-  int64_t fallback_reads() const { return fallback_reads_.load(); }
+  const TableMetrics& metrics() const { return metrics_; }
 
  private:
+  Status RunAccumScript(const KeyBatch& keys,
+                        const std::vector<std::string_view>& deltas,
+                        const std::vector<uint8_t>& exists,
+                        AccumElement element,
+                        redis_client::Executor* executor) const;
+  Status RunFind(const KeyBatch& keys, const FoundValueFn& on_found,
+                 redis_client::Executor* executor) const;
+
   using CommandBuilder = std::function<redis_client::Command(
       std::string_view bucket_key, const std::vector<size_t>& key_order,
       size_t begin, size_t end)>;
@@ -138,7 +151,7 @@ class RedisTableStore {
 
   std::shared_ptr<redis_client::RedisClient> client_;
   const StoreSettings settings_;
-  mutable std::atomic<int64_t> fallback_reads_{0};
+  const TableMetrics metrics_;
 };
 
 }  // namespace redis_table
