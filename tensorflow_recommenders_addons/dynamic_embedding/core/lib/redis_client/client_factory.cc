@@ -20,6 +20,14 @@ void Put(std::string* key, std::string_view bytes) {
 
 void Put(std::string* key, int64_t value) { Put(key, std::to_string(value)); }
 
+void PutTls(std::string* key, const TlsOptions& t) {
+  Put(key, t.enabled ? 1 : 0);
+  Put(key, t.ca_file);
+  Put(key, t.cert_file);
+  Put(key, t.key_file);
+  Put(key, t.server_name);
+}
+
 void PutConnection(std::string* key, const ConnectionOptions& c) {
   Put(key, c.user);
   Put(key, c.password);
@@ -27,6 +35,7 @@ void PutConnection(std::string* key, const ConnectionOptions& c) {
   Put(key, c.connect_timeout.count());
   Put(key, c.socket_timeout.count());
   Put(key, c.keep_alive ? 1 : 0);
+  PutTls(key, c.tls);
 }
 
 void PutSentinel(std::string* key, const SentinelOptions& s) {
@@ -37,6 +46,7 @@ void PutSentinel(std::string* key, const SentinelOptions& s) {
   Put(key, s.socket_timeout.count());
   Put(key, s.max_rounds);
   Put(key, s.round_interval.count());
+  PutTls(key, s.tls);
 }
 
 // "cluster_enabled:<digit>" from INFO cluster text.

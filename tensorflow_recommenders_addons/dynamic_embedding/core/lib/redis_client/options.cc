@@ -113,6 +113,12 @@ Status ValidateOptions(const ClientOptions& options) {
   if (options.cluster.max_attempts < 1) {
     return Invalid("cluster.max_attempts", "must be >= 1");
   }
+  for (const TlsOptions* tls :
+       {&options.connection.tls, &options.sentinel.tls}) {
+    if (tls->cert_file.empty() != tls->key_file.empty()) {
+      return Invalid("tls.cert_file", "and tls.key_file go together");
+    }
+  }
   TFRA_REDIS_RETURN_IF_ERROR(ValidateDurableWrites(options));
   if (options.breaker.failures < 0) {
     return Invalid("breaker.failures", "must be >= 0");

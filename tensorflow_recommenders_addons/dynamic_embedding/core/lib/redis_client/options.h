@@ -26,9 +26,25 @@ struct Endpoint {
   bool operator<(const Endpoint& other) const;
 };
 
+// TLS on a connection (JSON: redis_tls, redis_tls_ca_file,
+// redis_tls_cert_file, redis_tls_key_file, redis_tls_server_name); see
+// tls_channel.h.
+struct TlsOptions {
+  bool enabled = false;
+  // PEM CA certificates that verify servers; empty: the system's CA paths.
+  std::string ca_file;
+  // PEM client certificate and its key, for servers that ask for one; both
+  // or neither.
+  std::string cert_file;
+  std::string key_file;
+  // The name server certificates must carry (also sent as SNI); empty: the
+  // host of the address connected to.
+  std::string server_name;
+};
+
 // How one data connection is opened (JSON: redis_user, redis_password,
 // redis_db, redis_connect_timeout, redis_socket_timeout,
-// redis_connect_keep_alive).
+// redis_connect_keep_alive, redis_tls*).
 struct ConnectionOptions {
   // ACL user. Empty or "default" sends the one-argument AUTH (works on Redis
   // before 6 too); any other name sends AUTH <user> <password>.
@@ -45,6 +61,7 @@ struct ConnectionOptions {
   std::chrono::milliseconds socket_timeout{1000};
   // Enables TCP keep-alive probes on the socket.
   bool keep_alive = false;
+  TlsOptions tls;
 };
 
 // A bounded pool of connections to one endpoint (JSON: redis_conn_pool_size,
@@ -75,6 +92,8 @@ struct SentinelOptions {
   int max_rounds = 3;
   // Pause between two rounds.
   std::chrono::milliseconds round_interval{100};
+  // TLS to the Sentinels (the table config uses one TLS setting for all).
+  TlsOptions tls;
 };
 
 // Routing and retries in cluster mode.

@@ -47,6 +47,13 @@ redis_client::ClientOptions ClientOptionsFromConfig(
       milliseconds(config.redis_write_replicas_timeout);
   options.breaker.failures = config.redis_circuit_breaker_failures;
   options.breaker.cooldown = milliseconds(config.redis_circuit_breaker_cooldown);
+  redis_client::TlsOptions& tls = options.connection.tls;
+  tls.enabled = config.redis_tls;
+  tls.ca_file = config.redis_tls_ca_file;
+  tls.cert_file = config.redis_tls_cert_file;
+  tls.key_file = config.redis_tls_key_file;
+  tls.server_name = config.redis_tls_server_name;
+  options.sentinel.tls = tls;
   return options;
 }
 
