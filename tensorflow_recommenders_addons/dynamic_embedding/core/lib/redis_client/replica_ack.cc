@@ -12,12 +12,14 @@ ReplicaAck::ReplicaAck(const DurableWriteOptions& options) : options_(options) {
 }
 
 Status ReplicaAck::Check(const Reply& reply) const {
+  Status status = reply.ToStatus();
+  return Count(status.ok() ? reply.AsInteger() : Result<int64_t>(status));
+}
+
+Status ReplicaAck::Count(const Result<int64_t>& acknowledged) const {
   const std::string wanted = std::to_string(options_.replicas) +
                              " replica(s) within " +
                              std::to_string(options_.timeout.count()) + " ms";
-  Status status = reply.ToStatus();
-  Result<int64_t> acknowledged =
-      status.ok() ? reply.AsInteger() : Result<int64_t>(status);
   if (acknowledged.ok() && *acknowledged >= options_.replicas) {
     return Status::Ok();
   }
@@ -35,7 +37,9 @@ Status ReplicaAck::Check(const Reply& reply) const {
 Status ReplicaAck::WaitOn(Connection& connection) const {
   if (!enabled()) return Status::Ok();
   Result<Reply> reply = connection.Run(wait_);
-  if (!reply.ok()) return reply.status();
+  // The writes before it ran whatever became of the WAIT: a lost answer is
+  // kNotReplicated too, so no caller takes the writes for undone.
+  if (!reply.ok()) return Count(reply.status());
   return Check(*reply);
 }
 

@@ -34,9 +34,15 @@ class ReplicaAck {
   // kNotReplicated saying how many acknowledged (or the error reply).
   Status Check(const Reply& reply) const;
   // Sends command() on `connection` and checks the reply; OK when !enabled().
+  // Any failure, a lost reply included, is kNotReplicated: the writes the
+  // connection made before ran.
   Status WaitOn(Connection& connection) const;
 
  private:
+  // OK when `acknowledged` (WAIT's answer, or why there is none) reaches
+  // options_.replicas, else kNotReplicated.
+  Status Count(const Result<int64_t>& acknowledged) const;
+
   const DurableWriteOptions options_;
   Command wait_;
 };

@@ -11,7 +11,12 @@
 // is in Redis exactly once. (Before the rule, the Cluster router resent the
 // unanswered EVALSHA and the delta was added twice, with the op reporting
 // success.)
+//
+// Durable writes (redis_write_replicas) too: a WAIT that too few replicas
+// answer after a committed transaction fails the op, and the unit is not
+// handed to the script path, which would add the deltas a second time.
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <iostream>
 #include <memory>
@@ -157,6 +162,54 @@ INSTANTIATE_TEST_SUITE_P(
         LostReplyCase{Mode::kCluster, AccumPath::kTransaction, true},
         LostReplyCase{Mode::kCluster, AccumPath::kScript, true}),
     CaseName);
+
+TEST(AccumDurableWritesTest, FailedWaitAfterACommitAppliesTheDeltaOnce) {
+  // A lone master: WAIT for one replica always fails.
+  std::unique_ptr<client_util::RedisServers> servers =
+      client_util::StartServers(Mode::kStandalone);
+  ASSERT_NE(servers, nullptr);
+  redis_client::ClientOptions options = client_util::OptionsFor(*servers);
+  options.durable_writes.replicas = 1;
+  options.durable_writes.timeout = std::chrono::milliseconds(50);
+  std::shared_ptr<redis_client::RedisClient> client =
+      client_util::MakeClient(options);
+  ASSERT_NE(client, nullptr);
+  for (const bool transactions : {true, false}) {
+    const std::string tag = transactions ? "durable_tx" : "durable_script";
+    std::unique_ptr<RedisTableStore> store = test_util::MakeStore(
+        client, test_util::LayoutConfig(1, tag), "emb", 100, transactions);
+    ASSERT_NE(store, nullptr);
+    test_util::Int64Keys keys;
+    test_util::MakeKeys(1, 1, 1, &keys);
+    const std::vector<float> ten(kDim, 10.0f), one(kDim, 1.0f);
+    const Status inserted =
+        store->Insert(keys.batch, {PodRowBytes(ten.data(), kDim)}, nullptr);
+    EXPECT_EQ(inserted.code(), StatusCode::kOutcomeUnknown)
+        << inserted.ToString();
+    // Cached beforehand: with no replica the WAIT's failure outranks a
+    // NOSCRIPT, so an accum alone would never cache the script.
+    (void)client->Run("", redis_client::Command{"SCRIPT", "LOAD",
+                                                 AccumScript()},
+                      redis_client::Access::kRead);
+
+    const Status added =
+        store->Accum(keys.batch, {PodRowBytes(one.data(), kDim)}, {1},
+                     AccumElement::kFloat, nullptr);
+
+    EXPECT_EQ(added.code(), StatusCode::kOutcomeUnknown) << added.ToString();
+    EXPECT_NE(added.message().find("not_replicated"), std::string::npos)
+        << added.ToString();
+    std::vector<float> row(kDim);
+    const Status found = store->Find(
+        keys.batch,
+        [&](size_t, std::string_view stored) {
+          return DecodePodRow(stored, kDim, row.data());
+        },
+        nullptr);
+    ASSERT_TRUE(found.ok()) << found.ToString();
+    EXPECT_EQ(row, std::vector<float>(kDim, 11.0f)) << tag;
+  }
+}
 
 }  // namespace
 }  // namespace redis_table

@@ -231,7 +231,13 @@ Status BucketRun::Run(const std::vector<Unit>& units,
             commit_failed = !failure.ok();
             return failure;
           });
-      if (commit_failed) return FromClientStatus(status, target_.context);
+      // A commit that failed, or one whose WAIT for replicas failed after
+      // it (durable writes): the sums may be written, so the unit must not
+      // go to the script, which would add its deltas a second time.
+      if (commit_failed ||
+          status.code() == redis_client::ErrorCode::kNotReplicated) {
+        return FromClientStatus(status, target_.context);
+      }
       if (!status.ok()) result = UnitResult::kLeftToScript;
     }
     if (result != UnitResult::kCommitted) return Status::Ok();

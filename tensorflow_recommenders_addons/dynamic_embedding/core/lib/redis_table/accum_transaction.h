@@ -53,7 +53,8 @@ struct AccumTarget {
 // That happens after two conflicts, a redirection, a stored row of another
 // size than its delta, an error reply or any failure before EXEC was sent;
 // the script path then reports what is wrong. Fails only when some writes may
-// have run: a transport failure while committing, or an error reply at EXEC.
+// have run: a transport failure while committing, an error reply at EXEC, or
+// (durable writes) a WAIT after a commit that too few replicas answered.
 Status AccumByTransactions(const AccumTarget& target,
                            const AccumRequest& request,
                            redis_client::Executor* executor,
