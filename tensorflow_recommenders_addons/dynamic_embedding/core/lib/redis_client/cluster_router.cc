@@ -37,6 +37,7 @@ struct ClusterRouter::Entry {
   std::optional<Endpoint> redirect;  // MOVED/ASK target for the next attempt
   bool asking = false;               // ASK: precede with ASKING
   bool master_only = false;          // its replica failed once: use the master
+  int redirects = 0;                 // MOVED/ASK replies it got in a row
 };
 
 // The entries one attempt sends to one node, as one pipeline.
@@ -324,6 +325,10 @@ void ClusterRouter::SettleReply(const Command& command, const Group& group,
       entry.redirect = redirect->target;
       entry.asking = redirect->ask;
       if (!redirect->ask) state->refresh = true;
+      // Nodes that disagree for a moment while a slot changes hands send a
+      // command back and forth: after two redirections in a row, wait for
+      // them to agree instead of spending the attempts at once.
+      if (++entry.redirects > 2) state->backoff = true;
       state->last_error = AtNode(status, group.node, command);
       next->push_back(std::move(entry));
       return;

@@ -102,7 +102,9 @@ struct ClusterOptions {
   // CLUSTERDOWN and transport errors all consume attempts; >= 1.
   int max_attempts = 12;
   // Backoff before attempt n (n >= 2) is min(max_backoff, min_backoff *
-  // 2^(n-2)); redirections with a known target (MOVED, ASK) retry at once.
+  // 2^(n-2)); redirections with a known target (MOVED, ASK) retry at once,
+  // unless a command was redirected more than twice in a row (nodes that
+  // disagree while a slot moves).
   std::chrono::milliseconds min_backoff{10};
   std::chrono::milliseconds max_backoff{1000};
 };
