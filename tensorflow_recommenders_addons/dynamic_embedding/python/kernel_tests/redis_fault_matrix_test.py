@@ -19,7 +19,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # pylint: disable=wrong-import-position
 import pytest
-import tensorflow as tf
 
 from tools.reliability import workload
 from tools.testing import redis_servers
