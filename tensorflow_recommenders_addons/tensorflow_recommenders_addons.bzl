@@ -35,6 +35,26 @@ MANYLINUX_WRAPPED_SYMBOLS = [
     "__libc_single_threaded",
     "_ZSt28__throw_bad_array_new_lengthv",
     "_ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE",
+    # Static OpenSSL (TLS to Redis) and tls_channel.cc: functions glibc 2.34
+    # moved from libpthread/libdl into libc under new versions (2.32: the
+    # signal mask; 2.33: fstat).
+    "pthread_sigmask",
+    "pthread_once",
+    "pthread_key_create",
+    "pthread_key_delete",
+    "pthread_getspecific",
+    "pthread_setspecific",
+    "pthread_rwlock_init",
+    "pthread_rwlock_destroy",
+    "pthread_rwlock_rdlock",
+    "pthread_rwlock_wrlock",
+    "pthread_rwlock_unlock",
+    "dlopen",
+    "dlclose",
+    "dlsym",
+    "dlerror",
+    "dladdr",
+    "fstat",
 ]
 
 # GNU ld, not gold (Bazel's default where installed): gold's --wrap=pow also

@@ -8,8 +8,8 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv_dir="${TFRA_VENV:-${repo_root}/.venv}"
 
 apt_packages=(
-  bazel-bootstrap libhiredis-dev libjsonparser-dev libgtest-dev
-  redis-server redis-tools redis-sentinel patchelf
+  bazel-bootstrap libhiredis-dev libjsonparser-dev libgtest-dev libssl-dev
+  openssl redis-server redis-tools redis-sentinel patchelf
 )
 
 missing=()

@@ -1,7 +1,9 @@
 // Wrappers that keep the op library at manylinux_2_27; see manylinux_compat.h.
 #include "build_deps/manylinux/manylinux_compat.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <new>
@@ -38,6 +40,68 @@ TFRA_HIDDEN double __wrap_pow(double base, double exponent) {
   return tfra_pow_glibc_2_2_5(base, exponent);
 #else
   return __real_pow(base, exponent);
+#endif
+}
+
+// __wrap_<name> calling <name> at its oldest x86_64 version, or elsewhere
+// the symbol itself (__real_<name>).
+#if defined(__x86_64__)
+#define TFRA_OLDEST_VERSION(ret, name, params, args)                      \
+  ret tfra_##name##_glibc_2_2_5 params;                                   \
+  __asm__(".symver tfra_" #name "_glibc_2_2_5, " #name "@GLIBC_2.2.5");   \
+  TFRA_HIDDEN ret __wrap_##name params {                                  \
+    return tfra_##name##_glibc_2_2_5 args;                                \
+  }
+#else
+#define TFRA_OLDEST_VERSION(ret, name, params, args) \
+  ret __real_##name params;                          \
+  TFRA_HIDDEN ret __wrap_##name params { return __real_##name args; }
+#endif
+
+TFRA_OLDEST_VERSION(int, pthread_sigmask,
+                    (int how, const sigset_t* set, sigset_t* old),
+                    (how, set, old))
+TFRA_OLDEST_VERSION(int, pthread_once,
+                    (pthread_once_t * once, void (*init)(void)), (once, init))
+TFRA_OLDEST_VERSION(int, pthread_key_create,
+                    (pthread_key_t * key, void (*destroy)(void*)),
+                    (key, destroy))
+TFRA_OLDEST_VERSION(int, pthread_key_delete, (pthread_key_t key), (key))
+TFRA_OLDEST_VERSION(void*, pthread_getspecific, (pthread_key_t key), (key))
+TFRA_OLDEST_VERSION(int, pthread_setspecific,
+                    (pthread_key_t key, const void* value), (key, value))
+TFRA_OLDEST_VERSION(int, pthread_rwlock_init,
+                    (pthread_rwlock_t * lock,
+                     const pthread_rwlockattr_t* attributes),
+                    (lock, attributes))
+TFRA_OLDEST_VERSION(int, pthread_rwlock_destroy, (pthread_rwlock_t * lock),
+                    (lock))
+TFRA_OLDEST_VERSION(int, pthread_rwlock_rdlock, (pthread_rwlock_t * lock),
+                    (lock))
+TFRA_OLDEST_VERSION(int, pthread_rwlock_wrlock, (pthread_rwlock_t * lock),
+                    (lock))
+TFRA_OLDEST_VERSION(int, pthread_rwlock_unlock, (pthread_rwlock_t * lock),
+                    (lock))
+TFRA_OLDEST_VERSION(void*, dlopen, (const char* file, int mode), (file, mode))
+TFRA_OLDEST_VERSION(int, dlclose, (void* handle), (handle))
+TFRA_OLDEST_VERSION(void*, dlsym, (void* handle, const char* name),
+                    (handle, name))
+TFRA_OLDEST_VERSION(char*, dlerror, (void), ())
+TFRA_OLDEST_VERSION(int, dladdr, (const void* address, Dl_info* info),
+                    (address, info))
+
+#if defined(__x86_64__)
+int tfra_fxstat_glibc_2_2_5(int version, int fd, struct stat* info);
+__asm__(".symver tfra_fxstat_glibc_2_2_5, __fxstat@GLIBC_2.2.5");
+#else
+int __real_fstat(int fd, struct stat* info);
+#endif
+
+TFRA_HIDDEN int __wrap_fstat(int fd, struct stat* info) {
+#if defined(__x86_64__)
+  return tfra_fxstat_glibc_2_2_5(kStatVersion, fd, info);
+#else
+  return __real_fstat(fd, info);
 #endif
 }
 

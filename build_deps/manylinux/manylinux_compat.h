@@ -18,6 +18,17 @@
 //     (GLIBCXX_3.4.29)
 //   std::condition_variable::wait(unique_lock&)  connection_pool.cc,
 //     (GLIBCXX_3.4.30)                           redis_table_op.cc
+//   pthread_sigmask (GLIBC_2.32)                 tls_channel.cc, libcrypto.a
+//   pthread_once, pthread_key_*, pthread_get/    libcrypto.a (static OpenSSL,
+//     setspecific, pthread_rwlock_* (GLIBC_2.34)   TLS to Redis)
+//   dlopen, dlclose, dlsym, dlerror, dladdr      libcrypto.a
+//     (GLIBC_2.34)
+//   fstat (GLIBC_2.33)                           libcrypto.a
+//
+// glibc 2.34 moved the pthread and dl functions from libpthread and libdl
+// into libc under new versions, keeping the old ones (GLIBC_2.2.5 on
+// x86_64) as the same functions; the wrappers call those. Older glibc finds
+// them in libpthread and libdl, which TensorFlow's own library loads.
 //
 // tools/testing/wheel_test.py fails, naming the symbol, when the op library
 // needs anything newer than manylinux_2_27 again. stat and pow are pinned on
@@ -53,6 +64,13 @@ double __wrap_pow(double base, double exponent);
 int __wrap_pthread_cond_clockwait(pthread_cond_t* cond, pthread_mutex_t* mutex,
                                   clockid_t clock,
                                   const struct timespec* deadline);
+
+// The pthread and dl functions of the table above, and fstat, declared by
+// their system headers; each __wrap_<name> calls <name>@GLIBC_2.2.5
+// (fstat: __fxstat@GLIBC_2.2.5, as stat). Three of them, for the test:
+int __wrap_pthread_once(pthread_once_t* once, void (*init)(void));
+void* __wrap_dlopen(const char* file, int mode);
+int __wrap_fstat(int fd, struct stat* info);
 
 // Always 0 ("other threads may exist"): libstdc++ then always uses atomic
 // reference counts, which is what it does anyway once TensorFlow has started

@@ -2,8 +2,11 @@
 // through the wrappers, and __real_<symbol> is the system's own symbol.
 #include "build_deps/manylinux/manylinux_compat.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <math.h>
 #include <sys/single_threaded.h>
 #include <unistd.h>
@@ -53,6 +56,55 @@ TEST(ManylinuxCompat, TheLinkFlagsRouteEverySymbolToItsWrapper) {
   EXPECT_EQ(
       Address(&_ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE),
       Address(&__wrap__ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE));
+  EXPECT_EQ(Address(&::pthread_once), Address(&__wrap_pthread_once));
+  EXPECT_EQ(Address(&::dlopen), Address(&__wrap_dlopen));
+  EXPECT_EQ(Address(&::fstat), Address(&__wrap_fstat));
+}
+
+int once_calls = 0;
+void CountOnce() { ++once_calls; }
+
+// What static OpenSSL calls, through the wrappers: the same behaviour.
+TEST(ManylinuxCompat, PthreadDlAndFstatWrappersBehaveAsTheSystemOnes) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  EXPECT_EQ(pthread_once(&once, CountOnce), 0);
+  EXPECT_EQ(pthread_once(&once, CountOnce), 0);
+  EXPECT_EQ(once_calls, 1);
+  pthread_key_t key;
+  ASSERT_EQ(pthread_key_create(&key, nullptr), 0);
+  int value = 7;
+  EXPECT_EQ(pthread_setspecific(key, &value), 0);
+  EXPECT_EQ(pthread_getspecific(key), &value);
+  EXPECT_EQ(pthread_key_delete(key), 0);
+  pthread_rwlock_t lock;
+  ASSERT_EQ(pthread_rwlock_init(&lock, nullptr), 0);
+  EXPECT_EQ(pthread_rwlock_rdlock(&lock), 0);
+  EXPECT_EQ(pthread_rwlock_unlock(&lock), 0);
+  EXPECT_EQ(pthread_rwlock_wrlock(&lock), 0);
+  EXPECT_EQ(pthread_rwlock_unlock(&lock), 0);
+  EXPECT_EQ(pthread_rwlock_destroy(&lock), 0);
+  sigset_t pipe_set, old;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  EXPECT_EQ(pthread_sigmask(SIG_BLOCK, &pipe_set, &old), 0);
+  EXPECT_EQ(pthread_sigmask(SIG_SETMASK, &old, nullptr), 0);
+  void* self = dlopen(nullptr, RTLD_NOW);
+  ASSERT_NE(self, nullptr) << dlerror();
+  EXPECT_NE(dlsym(self, "malloc"), nullptr);
+  EXPECT_EQ(dlsym(self, "no_such_symbol_anywhere"), nullptr);
+  EXPECT_NE(dlerror(), nullptr);
+  Dl_info info;
+  EXPECT_NE(dladdr(reinterpret_cast<void*>(&CountOnce), &info), 0);
+  EXPECT_EQ(dlclose(self), 0);
+  struct stat by_fd;
+  const int fd = open("/proc/self/exe", O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(fstat(fd, &by_fd), 0);
+  close(fd);
+  struct stat by_path;
+  ASSERT_EQ(stat("/proc/self/exe", &by_path), 0);
+  EXPECT_EQ(by_fd.st_ino, by_path.st_ino);
+  EXPECT_EQ(by_fd.st_size, by_path.st_size);
 }
 
 std::string TempPath(const char* name) {

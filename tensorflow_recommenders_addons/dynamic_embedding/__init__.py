@@ -33,6 +33,7 @@ from tensorflow_recommenders_addons.dynamic_embedding.python.ops.embedding_weigh
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.in_process_table_ops import CuckooHashTable
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.in_process_table_ops import InProcessHashTable
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.kv_table import KVTable
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import redis_metrics
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.redis_table_ops import RedisTable
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.restrict_policies import FrequencyRestrictPolicy
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops.restrict_policies import RestrictPolicy
@@ -66,6 +67,7 @@ __all__ = [
     "get_model_mode",
     "get_variable",
     "keras",
+    "redis_metrics",
     "safe_embedding_lookup_sparse",
     "shadow_ops",
     "train",

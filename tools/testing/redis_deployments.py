@@ -15,6 +15,7 @@ import tempfile
 
 from tools.testing import fault_proxy
 from tools.testing import redis_process
+from tools.testing import redis_tls
 from tools.testing.redis_process import HOST
 from tools.testing.redis_process import RedisServersError
 from tools.testing.redis_process import START_TIMEOUT_S
@@ -51,7 +52,8 @@ class Deployment:
 
   def __init__(self, password=None, acl_user=None, acl_password=None,
                master_name=None, sentinel_password=None, modules=(),
-               with_proxies=False):
+               with_proxies=False, tls=False, tls_client_certs=False,
+               acl_rules=None):
     if (acl_user is None) != (acl_password is None):
       raise ValueError("acl_user and acl_password go together")
     # Every data node loads these (replicas too: they replay the commands).
@@ -70,6 +72,17 @@ class Deployment:
     self._nodes, self._sentinels, self._ports = [], [], set()
     # with_proxies: a fault_proxy.FaultProxy in front of each data node.
     self.with_proxies = with_proxies
+    # tls: every data node also serves TLS (redis_tls.py) on a port of its
+    # own; tls_client_certs: ... and requires a client certificate there.
+    if with_proxies and tls:
+      raise ValueError("with_proxies and tls do not go together")
+    self.tls, self.tls_client_certs = tls, tls_client_certs
+    self.tls_files = None
+    # acl_rules: the rules of acl_user instead of every right (e.g.
+    # "~test:* +hmget"), for least-privilege tests.
+    if acl_rules is not None and acl_user is None:
+      raise ValueError("acl_rules needs acl_user")
+    self.acl_rules = acl_rules
 
   def start(self):
     """Starts all processes, waits until the topology is healthy; self."""
@@ -78,6 +91,9 @@ class Deployment:
     self.dir = tempfile.mkdtemp(prefix=f"redis-{self.mode}-")
     atexit.register(self.stop)
     try:
+      if self.tls:
+        self.tls_files = redis_tls.make_certificates(
+            os.path.join(self.dir, "tls"))
       self._start_topology()
     except BaseException:
       self.stop()
@@ -108,7 +124,8 @@ class Deployment:
     """The JSON-able description; roles as the nodes report them now."""
     self._refresh_roles()
     nodes = [dict(port=s.port, role=s.role, pid=s.pid, state=s.state(),
-                  proxy_port=s.proxy.port if s.proxy else None)
+                  proxy_port=s.proxy.port if s.proxy else None,
+                  tls_port=s.tls_port)
              for s in self._nodes]
     sentinels = [dict(port=s.port, pid=s.pid, state=s.state())
                  for s in self._sentinels]
@@ -117,7 +134,8 @@ class Deployment:
                 master_name=self.master_name,
                 password=self.password, acl_user=self.acl_user,
                 acl_password=self.acl_password,
-                sentinel_password=self.sentinel_password)
+                sentinel_password=self.sentinel_password,
+                tls=self.tls_files._asdict() if self.tls_files else None)
 
   def table_config(self, **overrides):
     """A table's JSON config (a dict) that stores the table here.
@@ -129,7 +147,7 @@ class Deployment:
     """
     if self.connection_mode == ConnectionMode.SENTINEL:
       ports = [s.port for s in self._sentinels]
-    else:  # The masters, through their proxies when there are any.
+    else:  # The masters, through their proxies or TLS ports if any.
       ports = [self._client_port(self._server(port))
                for port in self.node_ports("master")]
     config = {"redis_connection_mode": int(self.connection_mode),
@@ -143,6 +161,11 @@ class Deployment:
       config.update(redis_user=self.acl_user, redis_password=self.acl_password)
     elif self.password is not None:
       config["redis_password"] = self.password
+    if self.tls_files is not None:
+      config.update(redis_tls=True, redis_tls_ca_file=self.tls_files.ca_file)
+      if self.tls_client_certs:
+        config.update(redis_tls_cert_file=self.tls_files.client_cert,
+                      redis_tls_key_file=self.tls_files.client_key)
     config.update(overrides)
     return config
 
@@ -169,12 +192,15 @@ class Deployment:
     return server.proxy
 
   def client_ports(self):
-    """The ports clients use: the proxies' with_proxies, else the nodes'."""
+    """The ports clients use: the proxies' with_proxies, the TLS ports with
+    tls, else the nodes'."""
     return [self._client_port(s) for s in self._nodes]
 
   @staticmethod
   def _client_port(server):
-    return server.proxy.port if server.proxy else server.port
+    if server.proxy:
+      return server.proxy.port
+    return server.tls_port or server.port
 
   def kill_node(self, port):
     """SIGKILLs the node or sentinel on `port` and reaps it."""
@@ -248,7 +274,12 @@ class Deployment:
       settings += [f"requirepass {quoted}", f"masterauth {quoted}"]
     if self.acl_user is not None:
       rule = redis_process.quote(">" + self.acl_password)
-      settings.append(f"user {self.acl_user} on {rule} ~* &* +@all")
+      rights = self.acl_rules if self.acl_rules is not None else "~* &* +@all"
+      settings.append(f"user {self.acl_user} on {rule} {rights}")
+    if self.tls_files is not None:
+      settings += redis_tls.server_settings(
+          self.tls_files, self.tls_client_certs,
+          self.connection_mode == ConnectionMode.CLUSTER)
     settings += [f"loadmodule {redis_process.quote(m)}" for m in self.modules]
     if self.modules:
       # MODULE LOAD/UNLOAD from loopback clients, so tests can take a module
@@ -261,6 +292,8 @@ class Deployment:
     server = redis_process.RedisProcess(kind, len(group), self.dir, role,
                                         settings)
     group.append(server)
+    if kind == "redis" and self.tls:
+      server.tls_port = redis_process.pick_port(self._ports)
     if kind == "redis" and self.with_proxies:
       # Listens now, forwards once the node's port is known (_start_servers).
       server.proxy = fault_proxy.FaultProxy(

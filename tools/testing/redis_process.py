@@ -175,6 +175,7 @@ class RedisProcess:
     # (CLUSTER SLOTS, MOVED, ASK) instead of its own; its bus stays direct.
     self.announce_port = None
     self.proxy = None  # a fault_proxy.FaultProxy in front of it, if any
+    self.tls_port = None  # TLS deployments: the port serving TLS
 
   @property
   def name(self):
@@ -196,6 +197,11 @@ class RedisProcess:
     self.port = port
     lines = [f"port {port}", f"bind {HOST}", f"dir {quote(self.dir)}",
              'logfile ""']
+    if self.tls_port is not None:
+      # With tls-cluster the bus would follow the TLS port: keep it on the
+      # port pick_port reserved for it.
+      lines += [f"tls-port {self.tls_port}",
+                f"cluster-port {port + _BUS_PORT_OFFSET}"]
     if self.announce_port is not None:
       lines += [f"cluster-announce-ip {HOST}",
                 f"cluster-announce-port {self.announce_port}",

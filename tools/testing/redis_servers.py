@@ -25,7 +25,8 @@ Command line (driven by the C++ helper redis_client/testing/redis_servers.h):
     python3 tools/testing/redis_servers.py serve \
         --mode {standalone,cluster,sentinel} [--password P] \
         [--acl-user U --acl-password P] [--sentinel-password P] \
-        [--module PATH]... [--with-proxies] [--describe-to FILE]
+        [--module PATH]... [--with-proxies] [--tls] [--persistence aof]
+        [--describe-to FILE]
 
 prints {"ok": true, **describe()} as one JSON line (also written atomically to
 FILE), then answers each stdin line with one JSON line: `describe`;
@@ -63,34 +64,47 @@ _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
 def standalone(password=None, acl_user=None, acl_password=None, modules=(),
-               with_proxies=False):
-  """One master. `password` sets requirepass; `acl_user` gets every right;
-  every path in `modules` is a Redis module the server loads.
+               with_proxies=False, tls=False, tls_client_certs=False,
+               acl_rules=None, persistence=None):
+  """One master. `password` sets requirepass; `acl_user` gets every right
+  (or `acl_rules`, e.g. "~test:* +hmget"); every path in `modules` is a
+  Redis module the server loads.
 
   with_proxies puts a fault_proxy.FaultProxy in front of the node
-  (Deployment.proxy(port), describe()'s "proxy_port").
+  (Deployment.proxy(port), describe()'s "proxy_port"). tls serves TLS on a
+  port of its own (describe()'s "tls_port"; table_config() uses it), with a
+  private CA (describe()'s "tls"); tls_client_certs requires a client
+  certificate there. persistence="aof" writes an append-only file synced on
+  every write, so a server killed and restarted has every acknowledged
+  write.
   """
   return redis_topologies.Standalone(password=password, acl_user=acl_user,
                                       acl_password=acl_password,
                                       modules=modules,
-                                      with_proxies=with_proxies)
+                                      with_proxies=with_proxies, tls=tls,
+                                      tls_client_certs=tls_client_certs,
+                                      acl_rules=acl_rules,
+                                      persistence=persistence)
 
 
 def cluster(masters=3, replicas_per_master=1, password=None, acl_user=None,
             acl_password=None, node_timeout_ms=2000, modules=(),
-            with_proxies=False):
+            with_proxies=False, tls=False, acl_rules=None):
   """A Redis Cluster: `masters` masters, `replicas_per_master` replicas each;
   every node loads `modules`.
 
   with_proxies puts a FaultProxy in front of every node, and every node
   announces its proxy's port (CLUSTER SLOTS and NODES, MOVED, ASK), so a
   client that starts at a proxy only ever talks to proxies; replication goes
-  through them too. The cluster bus stays direct.
+  through them too. The cluster bus stays direct. tls: as for standalone;
+  the nodes also talk TLS among themselves (bus and replication) and
+  announce their TLS ports to TLS clients.
   """
   return redis_topologies.Cluster(masters, replicas_per_master,
                                    node_timeout_ms, password=password,
                                    acl_user=acl_user, acl_password=acl_password,
-                                   modules=modules, with_proxies=with_proxies)
+                                   modules=modules, with_proxies=with_proxies,
+                                   tls=tls, acl_rules=acl_rules)
 
 
 def sentinel(replicas=1, sentinels=3, master_name="mymaster", password=None,
@@ -184,12 +198,14 @@ def _build(args):
   credentials = dict(password=args.password, acl_user=args.acl_user,
                      acl_password=args.acl_password, modules=args.module)
   if args.mode == ConnectionMode.STANDALONE.mode:
-    return standalone(with_proxies=args.with_proxies, **credentials)
+    return standalone(with_proxies=args.with_proxies, tls=args.tls,
+                      persistence=args.persistence, **credentials)
   if args.mode == ConnectionMode.CLUSTER.mode:
     return cluster(args.masters, args.replicas, with_proxies=args.with_proxies,
-                   **credentials)
-  if args.with_proxies:
-    raise ValueError("--with-proxies: only standalone and cluster have them")
+                   tls=args.tls, **credentials)
+  if args.with_proxies or args.tls or args.persistence:
+    raise ValueError("--with-proxies, --tls, --persistence: standalone and "
+                     "cluster only")
   return sentinel(args.replicas, args.sentinels, args.master_name,
                   sentinel_password=args.sentinel_password, **credentials)
 
@@ -259,6 +275,10 @@ def main(argv=None):
                      help="a Redis module every data node loads (repeatable)")
   serve.add_argument("--with-proxies", action="store_true",
                      help="a fault proxy in front of every data node")
+  serve.add_argument("--tls", action="store_true",
+                     help="data nodes also serve TLS (a private CA)")
+  serve.add_argument("--persistence", choices=["aof"],
+                     help="standalone: an AOF synced on every write")
   serve.add_argument("--describe-to", help="also write the first line here")
   return _serve(parser.parse_args(argv))
 

@@ -70,7 +70,8 @@ def test_standalone_answers_ping_set_get_and_stop_leaves_nothing(started):
   assert info["mode"] == "standalone" and info["host"] == "127.0.0.1"
   pid = info["nodes"][0]["pid"]
   assert info["nodes"] == [dict(port=port, role="master", pid=pid,
-                                state="running", proxy_port=None)]
+                                state="running", proxy_port=None,
+                                tls_port=None)]
   assert d.redis_cli(port, "PING") == "PONG"
   assert d.redis_cli(port, "SET", "{t}k", "v1") == "OK"
   assert d.redis_cli(port, "GET", "{t}k") == "v1"
@@ -362,7 +363,7 @@ def test_cli_refuses_proxies_in_sentinel_mode():
   # The sentinels would name the nodes' own ports, bypassing the proxies.
   cli = _spawn_cli("--mode", "sentinel", "--with-proxies")
   answer = json.loads(cli.stdout.readline())
-  assert answer["ok"] is False and "only standalone and cluster" in (
+  assert answer["ok"] is False and "standalone and cluster only" in (
       answer["error"])
   assert cli.wait(_CLI_TIMEOUT_S) == 1
 

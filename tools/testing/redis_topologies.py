@@ -16,8 +16,18 @@ from tools.testing.redis_process import START_TIMEOUT_S
 class Standalone(Deployment):
   connection_mode = ConnectionMode.STANDALONE
 
+  def __init__(self, persistence=None, **kwargs):
+    super().__init__(**kwargs)
+    if persistence not in (None, "aof"):
+      raise ValueError(f"persistence is None or 'aof', not {persistence!r}")
+    self.persistence = persistence
+
   def _start_topology(self):
-    settings = self._node_settings([])
+    # appendfsync always: a write is on disk before its reply, so a node
+    # killed and restarted has every acknowledged write.
+    extra = (["appendonly yes", "appendfsync always"]
+             if self.persistence == "aof" else [])
+    settings = self._node_settings(extra)
     self._start_servers([self._add("redis", "master", settings)])
 
 

@@ -22,6 +22,8 @@ absl::Status ToTfStatus(const tfra::redis_table::Status& status) {
       return errors::Internal(status.message());
     case StatusCode::kCancelled:
       return errors::Cancelled(status.message());
+    case StatusCode::kOutcomeUnknown:
+      return errors::Unknown(status.message());
   }
   return errors::Unknown(status.message());
 }

@@ -3,6 +3,7 @@
 #include <string_view>
 #include <utility>
 
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/breaker_client.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/cluster_client.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/single_node_client.h"
 
@@ -19,6 +20,14 @@ void Put(std::string* key, std::string_view bytes) {
 
 void Put(std::string* key, int64_t value) { Put(key, std::to_string(value)); }
 
+void PutTls(std::string* key, const TlsOptions& t) {
+  Put(key, t.enabled ? 1 : 0);
+  Put(key, t.ca_file);
+  Put(key, t.cert_file);
+  Put(key, t.key_file);
+  Put(key, t.server_name);
+}
+
 void PutConnection(std::string* key, const ConnectionOptions& c) {
   Put(key, c.user);
   Put(key, c.password);
@@ -26,6 +35,7 @@ void PutConnection(std::string* key, const ConnectionOptions& c) {
   Put(key, c.connect_timeout.count());
   Put(key, c.socket_timeout.count());
   Put(key, c.keep_alive ? 1 : 0);
+  PutTls(key, c.tls);
 }
 
 void PutSentinel(std::string* key, const SentinelOptions& s) {
@@ -36,6 +46,7 @@ void PutSentinel(std::string* key, const SentinelOptions& s) {
   Put(key, s.socket_timeout.count());
   Put(key, s.max_rounds);
   Put(key, s.round_interval.count());
+  PutTls(key, s.tls);
 }
 
 // "cluster_enabled:<digit>" from INFO cluster text.
@@ -53,11 +64,19 @@ Result<bool> ClusterEnabled(std::string_view info) {
 Result<std::unique_ptr<RedisClient>> CreateClient(
     const ClientOptions& options) {
   TFRA_REDIS_RETURN_IF_ERROR(ValidateOptions(options));
+  std::unique_ptr<RedisClient> client;
   if (options.mode == Mode::kCluster) {
-    return std::unique_ptr<RedisClient>(
-        std::make_unique<ClusterClient>(options));
+    client = std::make_unique<ClusterClient>(options);
+  } else {
+    client = SingleNodeClient::Create(options);
   }
-  return std::unique_ptr<RedisClient>(SingleNodeClient::Create(options));
+  if (options.breaker.failures == 0) return client;
+  std::string describe = std::string(ModeName(options.mode)) + " at";
+  for (const Endpoint& endpoint : options.endpoints) {
+    describe += " " + endpoint.ToString();
+  }
+  return std::unique_ptr<RedisClient>(std::make_unique<BreakerClient>(
+      std::move(client), options.breaker, describe));
 }
 
 Status CheckDeployment(RedisClient& client) {
@@ -97,6 +116,10 @@ std::string RegistryKey(const ClientOptions& options) {
   Put(&key, options.cluster.min_backoff.count());
   Put(&key, options.cluster.max_backoff.count());
   Put(&key, options.read_from_replicas ? 1 : 0);
+  Put(&key, options.durable_writes.replicas);
+  Put(&key, options.durable_writes.timeout.count());
+  Put(&key, options.breaker.failures);
+  Put(&key, options.breaker.cooldown.count());
   return key;
 }
 

@@ -151,6 +151,23 @@ bool WaitForClusterReplicas(const RedisServers& servers,
   return WaitFor(all_listed, timeout);
 }
 
+testing::ProxyStats OnEveryProxy(RedisServers& servers,
+                                 const std::string& action) {
+  testing::ProxyStats total;
+  for (const testing::ServerNode& node : servers.nodes()) {
+    testing::ProxyStats stats;
+    std::string error;
+    EXPECT_TRUE(servers.Proxy(node.port, action, &stats, &error))
+        << "proxy of node " << node.port << ": " << error;
+    total.commands += stats.commands;
+    total.replies += stats.replies;
+    total.cuts += stats.cuts;
+    total.dropped.insert(total.dropped.end(), stats.dropped.begin(),
+                         stats.dropped.end());
+  }
+  return total;
+}
+
 }  // namespace test_util
 }  // namespace redis_client
 }  // namespace tfra

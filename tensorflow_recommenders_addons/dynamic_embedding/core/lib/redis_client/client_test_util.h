@@ -66,6 +66,13 @@ int UnusedPort();
 bool WaitForClusterReplicas(const RedisServers& servers,
                             std::chrono::milliseconds timeout);
 
+// Runs the fault-proxy `action` ("drop_reply command=EXEC", "heal", "stats",
+// ...) on the proxy of every node (StartOptions::with_proxies), recording a
+// test failure for each proxy that refuses; returns the proxies' counters
+// added up (`dropped` concatenated).
+testing::ProxyStats OnEveryProxy(RedisServers& servers,
+                                 const std::string& action);
+
 // Polls `condition` every 50 ms until it holds or `timeout` passes; returns
 // whether it held.
 bool WaitFor(const std::function<bool()>& condition,

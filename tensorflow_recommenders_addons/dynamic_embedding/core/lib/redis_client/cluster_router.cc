@@ -8,6 +8,9 @@
 #include <thread>
 #include <utility>
 
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/client_metrics.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/repeat_rule.h"
+
 namespace tfra {
 namespace redis_client {
 namespace {
@@ -34,6 +37,7 @@ struct ClusterRouter::Entry {
   std::optional<Endpoint> redirect;  // MOVED/ASK target for the next attempt
   bool asking = false;               // ASK: precede with ASKING
   bool master_only = false;          // its replica failed once: use the master
+  int redirects = 0;                 // MOVED/ASK replies it got in a row
 };
 
 // The entries one attempt sends to one node, as one pipeline.
@@ -44,6 +48,9 @@ struct ClusterRouter::Group {
   std::vector<size_t> members;  // indexes into the pending entries
   Status failure;                // of the pipeline as a whole
   std::vector<uint8_t> answered;  // per member: a reply was read
+  bool waits = false;             // the pipeline ends with WAIT
+  bool wait_answered = false;
+  Status replicated;              // what WAIT's reply says
   // Replies that may be retried, by member position, for Settle.
   std::vector<std::pair<size_t, Reply>> to_settle;
 };
@@ -59,7 +66,8 @@ struct ClusterRouter::RetryState {
 ClusterRouter::ClusterRouter(const ClientOptions& options)
     : topology_(options),
       cluster_options_(options.cluster),
-      read_from_replicas_(options.read_from_replicas) {}
+      read_from_replicas_(options.read_from_replicas),
+      replica_ack_(options.durable_writes) {}
 
 ClusterRouter::~ClusterRouter() = default;
 
@@ -94,7 +102,8 @@ Status ClusterRouter::Execute(const std::vector<SlotCommand>& commands,
     std::vector<Group> groups =
         GroupByNode(commands, pending, *map,
                     prefer_replicas && read_from_replicas_, &state);
-    RunGroups(commands, pending, on_reply, executor, &groups);
+    RunGroups(commands, pending, on_reply, executor,
+              !prefer_replicas && replica_ack_.enabled(), &groups);
     pending = Settle(commands, pending, &groups, on_reply, &state);
     if (!state.fatal.ok()) return state.fatal;
     // A failed refresh is not fatal: the next attempt retries it.
@@ -150,16 +159,18 @@ std::vector<ClusterRouter::Group> ClusterRouter::GroupByNode(
 }
 
 // A group's commands as one pipeline: ASKING goes before each command
-// redirected by ASK, and its reply is dropped.
+// redirected by ASK, and its reply is dropped; WAIT, when writes must be
+// acknowledged by replicas, goes last.
 struct ClusterRouter::GroupPipeline {
   static constexpr size_t kAsking = ~size_t{0};
+  static constexpr size_t kWait = ~size_t{1};
   CommandRefs refs;
   std::vector<size_t> member_of;  // per ref: member position, or kAsking
 };
 
 ClusterRouter::GroupPipeline ClusterRouter::PipelineOf(
     const std::vector<SlotCommand>& commands, const std::vector<Entry>& pending,
-    Group* group) const {
+    bool wait, Group* group) const {
   GroupPipeline pipeline;
   pipeline.refs.reserve(group->members.size());
   pipeline.member_of.reserve(group->members.size());
@@ -172,17 +183,32 @@ ClusterRouter::GroupPipeline ClusterRouter::PipelineOf(
     pipeline.refs.push_back(commands[entry.index].command);
     pipeline.member_of.push_back(k);
   }
+  const bool writes = std::any_of(
+      pipeline.refs.begin(), pipeline.refs.end(),
+      [](const Command* command) { return WritesData(*command); });
+  if (wait && writes) {
+    pipeline.refs.push_back(&replica_ack_.command());
+    pipeline.member_of.push_back(GroupPipeline::kWait);
+    group->waits = true;
+  }
   group->answered.assign(group->members.size(), 0);
   return pipeline;
 }
 
 ReplyFn ClusterRouter::GroupReplyFn(const GroupPipeline& pipeline,
                                     const std::vector<Entry>& pending,
-                                    const ReplyFn& on_reply, Group* group) {
-  return [&pipeline, &pending, &on_reply, group](size_t ref, Reply&& reply) {
+                                    const ReplyFn& on_reply,
+                                    Group* group) const {
+  return [this, &pipeline, &pending, &on_reply, group](size_t ref,
+                                                       Reply&& reply) {
     const size_t k = pipeline.member_of[ref];
     // A failed ASKING shows in the reply of the command after it.
     if (k == GroupPipeline::kAsking) return;
+    if (k == GroupPipeline::kWait) {
+      group->wait_answered = true;
+      group->replicated = replica_ack_.Check(reply);
+      return;
+    }
     group->answered[k] = 1;
     if (MayBeRetried(reply)) {
       group->to_settle.emplace_back(k, std::move(reply));
@@ -195,7 +221,7 @@ ReplyFn ClusterRouter::GroupReplyFn(const GroupPipeline& pipeline,
 void ClusterRouter::RunGroups(const std::vector<SlotCommand>& commands,
                               const std::vector<Entry>& pending,
                               const ReplyFn& on_reply, Executor* executor,
-                              std::vector<Group>* groups) {
+                              bool wait, std::vector<Group>* groups) {
   std::vector<Group*> routed;
   for (Group& group : *groups) {
     if (group.routed) routed.push_back(&group);
@@ -204,7 +230,7 @@ void ClusterRouter::RunGroups(const std::vector<SlotCommand>& commands,
   std::vector<GroupPipeline> pipelines;
   pipelines.reserve(routed.size());
   for (Group* group : routed) {
-    pipelines.push_back(PipelineOf(commands, pending, group));
+    pipelines.push_back(PipelineOf(commands, pending, wait, group));
   }
   // The pools outlive the leases the pipelines take from them.
   std::vector<std::shared_ptr<ConnectionPool>> pools;
@@ -244,19 +270,37 @@ std::vector<ClusterRouter::Entry> ClusterRouter::Settle(
       SettleReply(*commands[entry.index].command, group, entry,
                   std::move(reply), &next, on_reply, state);
     }
-    if (group.failure.ok()) continue;
     const Command& first =
         *commands[pending[group.members.front()].index].command;
-    const Status error = AtNode(group.failure, group.node, first);
+    if (!group.replicated.ok()) {
+      state->fatal = AtNode(group.replicated, group.node, first);
+      return {};
+    }
+    if (group.failure.ok()) continue;
+    Status error = AtNode(group.failure, group.node, first);
+    // Writes answered on a connection that died before WAIT did: they ran,
+    // and a WAIT on another connection cannot vouch for them.
+    const bool some_answered =
+        std::find(group.answered.begin(), group.answered.end(), 1) !=
+        group.answered.end();
+    if (group.waits && !group.wait_answered && some_answered &&
+        error.IsTransient()) {
+      error = Status(ErrorCode::kNotReplicated,
+                     "writes ran, but the connection failed before replicas "
+                     "acknowledged them: " + error.message());
+    }
     if (!error.IsTransient()) {
       state->fatal = error;
       return {};
     }
     state->last_error = error;
     state->backoff = state->refresh = true;
-    // Resend those without a reply: whether they ran is unknown.
+    // Resend those without a reply: whether they ran is unknown, but every
+    // one that was sent is safe to repeat (else the pipeline's failure is
+    // kOutcomeUnknown, which is not transient: see above).
     for (size_t k = 0; k < group.members.size(); ++k) {
       if (group.answered[k]) continue;
+      ClientMetrics::Get().resends->Add();
       Entry entry = pending[group.members[k]];
       entry.redirect.reset();
       entry.asking = false;
@@ -276,14 +320,21 @@ void ClusterRouter::SettleReply(const Command& command, const Group& group,
   if (status.code() == ErrorCode::kMoved || status.code() == ErrorCode::kAsk) {
     Result<Redirect> redirect = ParseRedirect(reply.text(), group.node);
     if (redirect.ok()) {
+      (redirect->ask ? ClientMetrics::Get().ask : ClientMetrics::Get().moved)
+          ->Add();
       entry.redirect = redirect->target;
       entry.asking = redirect->ask;
       if (!redirect->ask) state->refresh = true;
+      // Nodes that disagree for a moment while a slot changes hands send a
+      // command back and forth: after two redirections in a row, wait for
+      // them to agree instead of spending the attempts at once.
+      if (++entry.redirects > 2) state->backoff = true;
       state->last_error = AtNode(status, group.node, command);
       next->push_back(std::move(entry));
       return;
     }
   } else if (status.code() == ErrorCode::kUnavailable) {
+    ClientMetrics::Get().resends->Add();
     entry.redirect.reset();
     entry.asking = false;
     entry.master_only = entry.master_only || group.readonly;
@@ -316,7 +367,9 @@ Status ClusterRouter::WithMasterConnection(
       topology_.PoolFor(range->master, /*readonly=*/false);
   Result<PooledConnection> lease = pool->Acquire();
   if (!lease.ok()) return lease.status().WithContext(context);
-  return fn(**lease).WithContext(context);
+  Status status = fn(**lease);
+  if (status.ok()) status = replica_ack_.WaitOn(**lease);
+  return status.WithContext(context);
 }
 
 Status ClusterRouter::ForEachMaster(

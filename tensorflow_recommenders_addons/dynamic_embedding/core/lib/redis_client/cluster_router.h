@@ -17,6 +17,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/executor.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/options.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/pipeline.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/replica_ack.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/reply.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/status.h"
 
@@ -47,8 +48,11 @@ class ClusterRouter {
   // are never handed over), at most cluster.max_attempts attempts in all;
   // commands that got any other error reply get it as their reply. A
   // transport failure resends the commands of the node's group that got no
-  // reply (at-least-once). The final error names the node, the command and
-  // the attempts.
+  // reply, when all of those that were sent are safe to repeat
+  // (repeat_rule.h); otherwise the pipeline's failure is kOutcomeUnknown and
+  // fails the call, so no update is applied twice. The final error names the
+  // node, the command and the attempts. Writes (!prefer_replicas) end each
+  // node's group with WAIT when durable writes are on (replica_ack.h).
   Status Execute(const std::vector<SlotCommand>& commands,
                  bool prefer_replicas, Executor* executor,
                  const ReplyFn& on_reply);
@@ -60,7 +64,8 @@ class ClusterRouter {
   Status ForEachMaster(const std::function<Status(NodeSession&)>& fn);
 
   // Runs `fn` on a leased connection to the master the current map names
-  // for `slot`; no retries (see RedisClient::WithMasterConnection).
+  // for `slot`, then WAIT when durable writes are on; no retries (see
+  // RedisClient::WithMasterConnection).
   Status WithMasterConnection(uint16_t slot,
                               const std::function<Status(Connection&)>& fn);
 
@@ -78,16 +83,16 @@ class ClusterRouter {
                                  const SlotMap& map, bool use_replicas,
                                  RetryState* state) const;
   GroupPipeline PipelineOf(const std::vector<SlotCommand>& commands,
-                           const std::vector<Entry>& pending,
+                           const std::vector<Entry>& pending, bool wait,
                            Group* group) const;
-  static ReplyFn GroupReplyFn(const GroupPipeline& pipeline,
-                              const std::vector<Entry>& pending,
-                              const ReplyFn& on_reply, Group* group);
+  ReplyFn GroupReplyFn(const GroupPipeline& pipeline,
+                       const std::vector<Entry>& pending,
+                       const ReplyFn& on_reply, Group* group) const;
   // Runs every routed group's pipeline: on `executor`, or without one from
   // the calling thread, interleaved over the nodes (RunPipelinesInterleaved).
   void RunGroups(const std::vector<SlotCommand>& commands,
                  const std::vector<Entry>& pending, const ReplyFn& on_reply,
-                 Executor* executor, std::vector<Group>* groups);
+                 Executor* executor, bool wait, std::vector<Group>* groups);
   std::vector<Entry> Settle(const std::vector<SlotCommand>& commands,
                             const std::vector<Entry>& pending,
                             std::vector<Group>* groups,
@@ -101,6 +106,7 @@ class ClusterRouter {
   const ClusterOptions cluster_options_;
   const bool read_from_replicas_;
   const Command asking_{"ASKING"};
+  const ReplicaAck replica_ack_;
 };
 
 }  // namespace redis_client

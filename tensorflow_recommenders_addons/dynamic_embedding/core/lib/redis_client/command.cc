@@ -11,17 +11,6 @@ namespace {
 
 constexpr size_t kMaxDescribedKeyBytes = 64;
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(a[i])) !=
-        std::toupper(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // Commands whose arguments may contain a password or other secret.
 bool CarriesCredentials(std::string_view name) {
   static constexpr std::string_view kSecretive[] = {
@@ -33,6 +22,17 @@ bool CarriesCredentials(std::string_view name) {
 }
 
 }  // namespace
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::toupper(static_cast<unsigned char>(a[i])) !=
+        std::toupper(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
 
 Command::Command(std::initializer_list<std::string_view> args) {
   args_.reserve(args.size());

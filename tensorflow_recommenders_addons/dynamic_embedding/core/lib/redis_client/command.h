@@ -83,6 +83,9 @@ class Command {
 // included, so passwords cannot leak into messages.
 std::string DescribeCommand(const Command& command);
 
+// True when `a` and `b` are equal ignoring ASCII case (command names).
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
 // `bytes` with printable ASCII kept and everything else as \xNN, cut to at
 // most `max_bytes` input bytes (then "..." is appended).
 std::string EscapeBytes(std::string_view bytes, size_t max_bytes);

@@ -1,6 +1,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/connection.h"
 
 #include <hiredis/hiredis.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -10,7 +11,9 @@
 #include <memory>
 #include <string>
 
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/client_metrics.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/element_reader.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/tls_channel.h"
 
 namespace tfra {
 namespace redis_client {
@@ -119,7 +122,17 @@ Result<std::unique_ptr<Connection>> Connection::Open(
   if (options.keep_alive && redisEnableKeepAlive(raw) != REDIS_OK) {
     return connection->TransportError("enable keep-alive", errno);
   }
+  if (options.tls.enabled) {
+    Result<std::unique_ptr<TlsChannel>> tls =
+        TlsChannel::Connect(raw->fd, endpoint, options.tls);
+    if (!tls.ok()) {
+      connection->MarkBroken();
+      return tls.status();
+    }
+    connection->tls_ = std::move(tls).value();
+  }
   TFRA_REDIS_RETURN_IF_ERROR(connection->Handshake(options, readonly));
+  ClientMetrics::Get().connections_opened->Add();
   return connection;
 }
 
@@ -192,25 +205,22 @@ Status Connection::Append(const Command& command) {
   }
   AppendWireFormat(command, &out_);
   ++pending_replies_;
+  ClientMetrics::Get().commands->Add();
   return out_.size() >= kOutputFlushBytes ? Flush() : Status::Ok();
 }
 
 Status Connection::Flush() {
   TFRA_REDIS_RETURN_IF_ERROR(RefuseIfBroken());
-  // The socket is blocking with SO_SNDTIMEO (redisSetTimeout), so a write
-  // that cannot finish in time fails with EAGAIN.
-  const int fd = context_->fd;
   size_t written = 0;
   while (written < out_.size()) {
-    const ssize_t n = ::write(fd, out_.data() + written, out_.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int saved_errno = n < 0 ? errno : EIO;
-      return Fail(CodeOf(REDIS_ERR_IO, saved_errno), "write",
-                  std::strerror(saved_errno));
+    Result<size_t> n =
+        WriteSome(out_.data() + written, out_.size() - written);
+    if (!n.ok()) {
+      return Fail(n.status().code(), "write", n.status().message().c_str());
     }
-    written += static_cast<size_t>(n);
+    written += *n;
   }
+  ClientMetrics::Get().bytes_sent->Add(static_cast<int64_t>(written));
   out_.clear();
   if (out_.capacity() > kMaxKeptOutputBytes) std::string().swap(out_);
   return Status::Ok();
@@ -236,24 +246,44 @@ Status Connection::FeedReader() {
   // redisReaderFeed copies the bytes, so one slice per thread serves every
   // connection that thread reads from.
   thread_local std::unique_ptr<char[]> buffer(new char[kReadBytes]);
+  Result<size_t> n = ReadSome(buffer.get(), kReadBytes);
+  if (!n.ok()) {
+    return Fail(n.status().code(), "read reply", n.status().message().c_str());
+  }
+  if (*n == 0) {
+    return Fail(ErrorCode::kClosed, "read reply",
+                "server closed the connection");
+  }
+  ClientMetrics::Get().bytes_received->Add(static_cast<int64_t>(*n));
+  if (redisReaderFeed(context_->reader, buffer.get(), *n) != REDIS_OK) {
+    return Fail(ErrorCode::kProtocol, "read reply", context_->reader->errstr);
+  }
+  return Status::Ok();
+}
+
+// The socket is blocking with SO_SNDTIMEO and SO_RCVTIMEO (redisSetTimeout),
+// so a call that cannot finish in time fails with EAGAIN: kTimeout.
+Result<size_t> Connection::WriteSome(const char* data, size_t size) {
+  if (tls_ != nullptr) return tls_->Write(data, size);
   while (true) {
-    const ssize_t n = ::read(context_->fd, buffer.get(), kReadBytes);
-    if (n > 0) {
-      if (redisReaderFeed(context_->reader, buffer.get(),
-                          static_cast<size_t>(n)) != REDIS_OK) {
-        return Fail(ErrorCode::kProtocol, "read reply",
-                    context_->reader->errstr);
-      }
-      return Status::Ok();
-    }
-    if (n == 0) {
-      return Fail(ErrorCode::kClosed, "read reply",
-                  "server closed the connection");
-    }
+    // send(MSG_NOSIGNAL): a server gone must not raise SIGPIPE, which kills
+    // a process that keeps its default action (a C++ server).
+    const ssize_t n = ::send(context_->fd, data, size, MSG_NOSIGNAL);
+    if (n > 0) return static_cast<size_t>(n);
+    if (n < 0 && errno == EINTR) continue;
+    const int saved_errno = n < 0 ? errno : EIO;
+    return Status(CodeOf(REDIS_ERR_IO, saved_errno), std::strerror(saved_errno));
+  }
+}
+
+Result<size_t> Connection::ReadSome(char* buffer, size_t size) {
+  if (tls_ != nullptr) return tls_->Read(buffer, size);
+  while (true) {
+    const ssize_t n = ::read(context_->fd, buffer, size);
+    if (n >= 0) return static_cast<size_t>(n);
     if (errno == EINTR) continue;
     const int saved_errno = errno;
-    return Fail(CodeOf(REDIS_ERR_IO, saved_errno), "read reply",
-                std::strerror(saved_errno));
+    return Status(CodeOf(REDIS_ERR_IO, saved_errno), std::strerror(saved_errno));
   }
 }
 
@@ -261,6 +291,7 @@ Status Connection::Fail(ErrorCode code, const char* action,
                         const char* detail) {
   MarkBroken();
   broken_by_ = code;
+  ClientMetrics::Get().errors(code)->Add();
   return Status(code, endpoint_.ToString() + ": " + action + ": " + detail);
 }
 

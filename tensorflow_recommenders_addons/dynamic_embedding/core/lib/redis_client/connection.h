@@ -24,13 +24,17 @@ struct redisContext;  // hiredis
 namespace tfra {
 namespace redis_client {
 
+class TlsChannel;
+
 // Not thread-safe: one thread at a time (the pool hands a connection to one
 // lease holder). Move-less; owned through std::unique_ptr.
 class Connection {
  public:
-  // Connects to `endpoint` and runs the handshake: AUTH when credentials are
+  // Connects to `endpoint`, runs the TLS handshake when options.tls asks for
+  // it (tls_channel.h), then the Redis handshake: AUTH when credentials are
   // set, SELECT when db != 0, READONLY when `readonly` (cluster replica
-  // reads). Errors name the endpoint; auth failures have code kAuth.
+  // reads). Errors name the endpoint; auth failures and rejected
+  // certificates have code kAuth.
   static Result<std::unique_ptr<Connection>> Open(
       const Endpoint& endpoint, const ConnectionOptions& options,
       bool readonly = false);
@@ -99,9 +103,16 @@ class Connection {
   // Reads what the socket holds (blocking until something arrives) into the
   // reply parser.
   Status FeedReader();
+  // Plain write(2)/read(2), or through tls_: bytes moved (> 0; a read
+  // returns 0 at end of stream), or the transport error.
+  Result<size_t> WriteSome(const char* data, size_t size);
+  Result<size_t> ReadSome(char* buffer, size_t size);
 
   Endpoint endpoint_;
   std::unique_ptr<redisContext, ContextDeleter> context_;
+  // Set when the connection uses TLS; destroyed before context_ closes the
+  // socket it runs on.
+  std::unique_ptr<TlsChannel> tls_;
   std::chrono::steady_clock::time_point created_at_;
   bool broken_ = false;
   ErrorCode broken_by_ = ErrorCode::kOk;

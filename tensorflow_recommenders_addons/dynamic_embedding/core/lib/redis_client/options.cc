@@ -56,6 +56,27 @@ Status ValidateTimeouts(const ClientOptions& options) {
                           options.pool.connection_lifetime);
 }
 
+Status ValidateDurableWrites(const ClientOptions& options) {
+  const DurableWriteOptions& durable = options.durable_writes;
+  if (durable.replicas < 0) {
+    return Invalid("durable_writes.replicas", "must be >= 0");
+  }
+  if (durable.replicas == 0) return Status::Ok();
+  if (durable.timeout.count() <= 0) {
+    return Invalid("durable_writes.timeout",
+                   "must be > 0 when replicas must acknowledge writes");
+  }
+  const std::chrono::milliseconds socket = options.connection.socket_timeout;
+  if (socket.count() > 0 && durable.timeout >= socket) {
+    return Invalid("durable_writes.timeout",
+                   "(" + std::to_string(durable.timeout.count()) +
+                       " ms) must be shorter than connection.socket_timeout (" +
+                       std::to_string(socket.count()) +
+                       " ms): the reply to WAIT comes after that long");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string Endpoint::ToString() const {
@@ -91,6 +112,19 @@ Status ValidateOptions(const ClientOptions& options) {
   }
   if (options.cluster.max_attempts < 1) {
     return Invalid("cluster.max_attempts", "must be >= 1");
+  }
+  for (const TlsOptions* tls :
+       {&options.connection.tls, &options.sentinel.tls}) {
+    if (tls->cert_file.empty() != tls->key_file.empty()) {
+      return Invalid("tls.cert_file", "and tls.key_file go together");
+    }
+  }
+  TFRA_REDIS_RETURN_IF_ERROR(ValidateDurableWrites(options));
+  if (options.breaker.failures < 0) {
+    return Invalid("breaker.failures", "must be >= 0");
+  }
+  if (options.breaker.failures > 0 && options.breaker.cooldown.count() <= 0) {
+    return Invalid("breaker.cooldown", "must be > 0 when the breaker is on");
   }
   return Status::Ok();
 }

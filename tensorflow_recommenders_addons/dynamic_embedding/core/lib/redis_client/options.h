@@ -26,9 +26,25 @@ struct Endpoint {
   bool operator<(const Endpoint& other) const;
 };
 
+// TLS on a connection (JSON: redis_tls, redis_tls_ca_file,
+// redis_tls_cert_file, redis_tls_key_file, redis_tls_server_name); see
+// tls_channel.h.
+struct TlsOptions {
+  bool enabled = false;
+  // PEM CA certificates that verify servers; empty: the system's CA paths.
+  std::string ca_file;
+  // PEM client certificate and its key, for servers that ask for one; both
+  // or neither.
+  std::string cert_file;
+  std::string key_file;
+  // The name server certificates must carry (also sent as SNI); empty: the
+  // host of the address connected to.
+  std::string server_name;
+};
+
 // How one data connection is opened (JSON: redis_user, redis_password,
 // redis_db, redis_connect_timeout, redis_socket_timeout,
-// redis_connect_keep_alive).
+// redis_connect_keep_alive, redis_tls*).
 struct ConnectionOptions {
   // ACL user. Empty or "default" sends the one-argument AUTH (works on Redis
   // before 6 too); any other name sends AUTH <user> <password>.
@@ -45,6 +61,7 @@ struct ConnectionOptions {
   std::chrono::milliseconds socket_timeout{1000};
   // Enables TCP keep-alive probes on the socket.
   bool keep_alive = false;
+  TlsOptions tls;
 };
 
 // A bounded pool of connections to one endpoint (JSON: redis_conn_pool_size,
@@ -75,6 +92,8 @@ struct SentinelOptions {
   int max_rounds = 3;
   // Pause between two rounds.
   std::chrono::milliseconds round_interval{100};
+  // TLS to the Sentinels (the table config uses one TLS setting for all).
+  TlsOptions tls;
 };
 
 // Routing and retries in cluster mode.
@@ -83,9 +102,35 @@ struct ClusterOptions {
   // CLUSTERDOWN and transport errors all consume attempts; >= 1.
   int max_attempts = 12;
   // Backoff before attempt n (n >= 2) is min(max_backoff, min_backoff *
-  // 2^(n-2)); redirections with a known target (MOVED, ASK) retry at once.
+  // 2^(n-2)); redirections with a known target (MOVED, ASK) retry at once,
+  // unless a command was redirected more than twice in a row (nodes that
+  // disagree while a slot moves).
   std::chrono::milliseconds min_backoff{10};
   std::chrono::milliseconds max_backoff{1000};
+};
+
+// Durable writes (JSON: redis_write_replicas, redis_write_replicas_timeout):
+// every pipeline of writes ends with WAIT on its connection, and a write
+// returns only when `replicas` replicas acknowledged it (replica_ack.h).
+struct DurableWriteOptions {
+  // Replicas that must acknowledge each write batch; 0 turns WAIT off.
+  int replicas = 0;
+  // Longest wait for them; must be > 0 when replicas > 0, and shorter than
+  // a non-zero ConnectionOptions::socket_timeout (WAIT's reply would come
+  // after the read gave up).
+  std::chrono::milliseconds timeout{1000};
+};
+
+// A circuit breaker in front of the client (JSON:
+// redis_circuit_breaker_failures, redis_circuit_breaker_cooldown): after
+// `failures` calls in a row fail because Redis cannot be reached, calls fail
+// at once for `cooldown`; then one call probes, and its success closes the
+// circuit (circuit_breaker.h).
+struct BreakerOptions {
+  // Failed calls in a row that open the circuit; 0 turns the breaker off.
+  int failures = 0;
+  // How long an open circuit fails calls before a probe; > 0 when on.
+  std::chrono::milliseconds cooldown{1000};
 };
 
 // Everything a client needs; the key of the process-wide client registry.
@@ -98,6 +143,8 @@ struct ClientOptions {
   PoolOptions pool;
   SentinelOptions sentinel;
   ClusterOptions cluster;
+  DurableWriteOptions durable_writes;
+  BreakerOptions breaker;
   // Reads (Access::kRead) go to a replica: Sentinel picks a replica the
   // Sentinels report healthy; Cluster reads the slot's replica after
   // READONLY. Ignored in standalone mode (JSON: redis_read_access_slave).

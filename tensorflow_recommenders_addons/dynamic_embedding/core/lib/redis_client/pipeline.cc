@@ -4,6 +4,9 @@
 #include <functional>
 #include <optional>
 
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/client_metrics.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/repeat_rule.h"
+
 namespace tfra {
 namespace redis_client {
 namespace {
@@ -27,7 +30,7 @@ Status ReadOne(Connection& connection, const CommandRefs& commands,
                size_t index, const ReplyFn& on_reply) {
   Result<Reply> reply =
       connection.ReadReply(commands[index]->element_target());
-  if (!reply.ok()) return BatchContext(reply.status(), commands);
+  if (!reply.ok()) return reply.status();
   on_reply(index, std::move(reply).value());
   return Status::Ok();
 }
@@ -48,21 +51,35 @@ Status PipelineWindow::TopUp() {
   }
   while (sent_ < commands_->size() &&
          (sent_ == answered_ || in_flight_ < kPipelineWindowBytes)) {
+    // Append may write: the command counts as sent if it fails.
     Status appended = connection_->Append(*(*commands_)[sent_]);
-    if (!appended.ok()) return BatchContext(appended, *commands_);
+    if (!appended.ok()) return Failed(appended, sent_ + 1);
     in_flight_ += WindowBytes(*(*commands_)[sent_]);
     ++sent_;
   }
   Status flushed = connection_->Flush();
-  return flushed.ok() ? flushed : BatchContext(flushed, *commands_);
+  return flushed.ok() ? flushed : Failed(flushed, sent_);
 }
 
 Status PipelineWindow::ReadNext(const ReplyFn& on_reply) {
-  TFRA_REDIS_RETURN_IF_ERROR(
-      ReadOne(*connection_, *commands_, answered_, on_reply));
+  Status read = ReadOne(*connection_, *commands_, answered_, on_reply);
+  if (!read.ok()) return Failed(read, sent_);
   in_flight_ -= WindowBytes(*(*commands_)[answered_]);
   ++answered_;
   return Status::Ok();
+}
+
+Status PipelineWindow::Failed(const Status& failure, size_t maybe_sent) const {
+  const Status described = BatchContext(failure, *commands_);
+  if (!failure.IsTransportError()) return described;
+  for (size_t i = answered_; i < maybe_sent && i < commands_->size(); ++i) {
+    const Command& command = *(*commands_)[i];
+    if (!SafeToRepeat(command)) {
+      ClientMetrics::Get().errors(ErrorCode::kOutcomeUnknown)->Add();
+      return OutcomeUnknown(described, command);
+    }
+  }
+  return described;
 }
 
 Status RunPipeline(Connection& connection, const CommandRefs& commands,

@@ -1,7 +1,10 @@
 // Pipelining: append N commands on one connection, then read N replies, so a
 // batch costs one round trip instead of N. Server error replies stay
 // per-command (in the returned replies); a transport failure fails the whole
-// batch, because which commands ran is then unknown.
+// batch, because which commands ran is then unknown. When a command sent and
+// left unanswered by it is not safe to repeat (repeat_rule.h), the failure is
+// ErrorCode::kOutcomeUnknown, naming that command, so that no layer above
+// sends it again.
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_PIPELINE_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_PIPELINE_H_
 
@@ -41,7 +44,8 @@ Result<std::vector<Reply>> CollectReplies(
 // was answered. Memory stays bounded on both ends, and the server never
 // idles nor queues megabytes of replies the client is not reading yet.
 // On a transport error, the replies handed over so far are those of the
-// commands that ran; which of the others ran is unknown.
+// commands that ran; which of the others ran is unknown (kOutcomeUnknown
+// when one of those is not safe to repeat).
 Status RunPipeline(Connection& connection, const CommandRefs& commands,
                    const ReplyFn& on_reply);
 
@@ -75,6 +79,10 @@ class PipelineWindow {
   Status ReadNext(const ReplyFn& on_reply);
 
  private:
+  // `failure` (a transport error) with commands [answered_, maybe_sent)
+  // unanswered: kOutcomeUnknown when one of them is not safe to repeat.
+  Status Failed(const Status& failure, size_t maybe_sent) const;
+
   Connection* connection_;
   const CommandRefs* commands_;
   size_t sent_ = 0;

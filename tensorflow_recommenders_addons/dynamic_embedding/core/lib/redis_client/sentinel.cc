@@ -16,6 +16,7 @@ ConnectionOptions SentinelConnectionOptions(const SentinelOptions& options) {
   connection.password = options.password;
   connection.connect_timeout = options.connect_timeout;
   connection.socket_timeout = options.socket_timeout;
+  connection.tls = options.tls;
   return connection;
 }
 

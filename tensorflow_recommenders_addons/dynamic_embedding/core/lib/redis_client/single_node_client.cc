@@ -1,8 +1,10 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/single_node_client.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/endpoint_provider.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/repeat_rule.h"
 
 namespace tfra {
 namespace redis_client {
@@ -37,15 +39,18 @@ std::unique_ptr<SingleNodeClient> SingleNodeClient::Create(
         options.pool);
   }
   return std::make_unique<SingleNodeClient>(options.mode, std::move(write_pool),
-                                            std::move(read_pool));
+                                            std::move(read_pool),
+                                            options.durable_writes);
 }
 
 SingleNodeClient::SingleNodeClient(Mode mode,
                                    std::unique_ptr<ConnectionPool> write_pool,
-                                   std::unique_ptr<ConnectionPool> read_pool)
+                                   std::unique_ptr<ConnectionPool> read_pool,
+                                   const DurableWriteOptions& durable_writes)
     : mode_(mode),
       write_pool_(std::move(write_pool)),
-      read_pool_(std::move(read_pool)) {}
+      read_pool_(std::move(read_pool)),
+      replica_ack_(durable_writes) {}
 
 ConnectionPool& SingleNodeClient::PoolFor(Access access) {
   return access == Access::kRead && read_pool_ != nullptr ? *read_pool_
@@ -54,14 +59,29 @@ ConnectionPool& SingleNodeClient::PoolFor(Access access) {
 
 Status SingleNodeClient::Send(Access access, const CommandRefs& commands,
                               const ReplyFn& on_reply) {
+  if (commands.empty()) return Status::Ok();
   ConnectionPool& pool = PoolFor(access);
+  CommandRefs with_wait;
+  if (access == Access::kWrite && replica_ack_.enabled() &&
+      std::any_of(commands.begin(), commands.end(),
+                  [](const Command* command) { return WritesData(*command); })) {
+    with_wait = commands;
+    with_wait.push_back(&replica_ack_.command());
+  }
+  const CommandRefs& sent = with_wait.empty() ? commands : with_wait;
   bool demoted = false;
+  Status replicated;
   Status status =
-      RunPipelineOnPool(pool, commands, [&](size_t index, Reply&& reply) {
+      RunPipelineOnPool(pool, sent, [&](size_t index, Reply&& reply) {
+        if (index == commands.size()) {
+          replicated = replica_ack_.Check(reply);
+          return;
+        }
         demoted = demoted || IsDemotedMasterError(reply);
         on_reply(index, std::move(reply));
       });
   if (access == Access::kWrite && demoted) pool.DiscardAll();
+  if (status.ok()) status = replicated;
   return status.WithContext(ModeName(mode_));
 }
 
@@ -97,7 +117,9 @@ Status SingleNodeClient::WithMasterConnection(
       std::string(ModeName(mode_)) + " " + write_pool_->Describe();
   Result<PooledConnection> lease = write_pool_->Acquire();
   if (!lease.ok()) return lease.status().WithContext(context);
-  return fn(**lease).WithContext(context);
+  Status status = fn(**lease);
+  if (status.ok()) status = replica_ack_.WaitOn(**lease);
+  return status.WithContext(context);
 }
 
 }  // namespace redis_client

@@ -11,6 +11,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/connection_pool.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/options.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/redis_client.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/replica_ack.h"
 
 namespace tfra {
 namespace redis_client {
@@ -22,9 +23,11 @@ class SingleNodeClient : public RedisClient {
   // ValidateOptions. Connects lazily: creation never touches the network.
   static std::unique_ptr<SingleNodeClient> Create(const ClientOptions& options);
 
-  // `read_pool` may be null: reads then use `write_pool`.
+  // `read_pool` may be null: reads then use `write_pool`. Pipelines with a
+  // write end with WAIT when `durable_writes` asks for it (replica_ack.h).
   SingleNodeClient(Mode mode, std::unique_ptr<ConnectionPool> write_pool,
-                   std::unique_ptr<ConnectionPool> read_pool);
+                   std::unique_ptr<ConnectionPool> read_pool,
+                   const DurableWriteOptions& durable_writes = {});
 
   Mode mode() const override { return mode_; }
   Result<std::vector<Reply>> RunPipeline(std::string_view routing_key,
@@ -48,6 +51,7 @@ class SingleNodeClient : public RedisClient {
   const Mode mode_;
   const std::unique_ptr<ConnectionPool> write_pool_;
   const std::unique_ptr<ConnectionPool> read_pool_;  // may be null
+  const ReplicaAck replica_ack_;
 };
 
 }  // namespace redis_client

@@ -29,6 +29,10 @@ const char* ErrorCodeName(ErrorCode code) {
       return "unavailable";
     case ErrorCode::kAuth:
       return "auth";
+    case ErrorCode::kOutcomeUnknown:
+      return "outcome_unknown";
+    case ErrorCode::kNotReplicated:
+      return "not_replicated";
   }
   return "unknown";
 }
@@ -69,7 +73,8 @@ bool Status::IsTransient() const {
 
 bool Status::IsTransportError() const {
   return code_ == ErrorCode::kIo || code_ == ErrorCode::kTimeout ||
-         code_ == ErrorCode::kClosed || code_ == ErrorCode::kProtocol;
+         code_ == ErrorCode::kClosed || code_ == ErrorCode::kProtocol ||
+         code_ == ErrorCode::kOutcomeUnknown;
 }
 
 void StatusList::Add(const Status& status) {

@@ -28,6 +28,10 @@ enum class ErrorCode {
   kUnavailable,      // transient server state (TRYAGAIN, CLUSTERDOWN,
                      // LOADING, READONLY replica, pool exhausted, ...)
   kAuth,             // authentication or ACL permission failure
+  kOutcomeUnknown,   // a command not safe to repeat lost its reply: it may
+                     // have run, and is not retried (repeat_rule.h)
+  kNotReplicated,    // writes ran on the master, but fewer replicas than
+                     // required acknowledged them (replica_ack.h)
 };
 
 // Stable lower-case name of `code` ("io", "timeout", ...), used in messages.

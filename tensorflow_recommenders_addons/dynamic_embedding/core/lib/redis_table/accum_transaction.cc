@@ -245,7 +245,7 @@ bool BucketRun::RunByModule(const std::vector<Unit>& units,
   size_t done = 0;
   // A lease or query that fails leaves the bucket to the other paths, which
   // report the failure if it persists.
-  (void)target_.client->WithMasterConnection(
+  const redis_client::Status waited = target_.client->WithMasterConnection(
       bucket, [&](Connection& connection) {
         used = HasReplicatedHmaccum(connection);
         if (used) {
@@ -255,8 +255,16 @@ bool BucketRun::RunByModule(const std::vector<Unit>& units,
         }
         return redis_client::Status::Ok();
       });
-  if (used) MarkCommitted(first, first + done, committed);
-  return used;
+  if (!used) return false;
+  MarkCommitted(first, first + done, committed);
+  // Durable writes: the HMACCUMs ran, but too few replicas acknowledged them
+  // (or the WAIT went unanswered). The op fails; nothing goes to the script,
+  // which would add the deltas a second time.
+  if (status->ok() &&
+      waited.code() == redis_client::ErrorCode::kNotReplicated) {
+    *status = FromClientStatus(waited, target_.context);
+  }
+  return true;
 }
 
 Status BucketRun::Run(const std::vector<Unit>& units,
@@ -278,7 +286,13 @@ Status BucketRun::Run(const std::vector<Unit>& units,
             commit_failed = !failure.ok();
             return failure;
           });
-      if (commit_failed) return FromClientStatus(status, target_.context);
+      // A commit that failed, or one whose WAIT for replicas failed after
+      // it (durable writes): the sums may be written, so the unit must not
+      // go to the script, which would add its deltas a second time.
+      if (commit_failed ||
+          status.code() == redis_client::ErrorCode::kNotReplicated) {
+        return FromClientStatus(status, target_.context);
+      }
       if (!status.ok()) result = UnitResult::kLeftToScript;
     }
     if (result != UnitResult::kCommitted) return Status::Ok();

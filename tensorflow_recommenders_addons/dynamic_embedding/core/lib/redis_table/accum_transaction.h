@@ -42,7 +42,8 @@ namespace redis_table {
 // reply that says it did not run (accum_module.h). The script path then
 // reports what is wrong. Fails when some writes may have run: a transport
 // failure while committing or while HMACCUM commands were out, an error
-// reply at EXEC, or an HMACCUM that failed (a row of the wrong size).
+// reply at EXEC, an HMACCUM that failed (a row of the wrong size), or
+// (durable writes) a WAIT after them that too few replicas answered.
 Status AccumByModuleOrTransactions(const AccumTarget& target,
                                    const AccumRequest& request,
                                    redis_client::Executor* executor,

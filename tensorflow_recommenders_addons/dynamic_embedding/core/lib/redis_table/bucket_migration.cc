@@ -13,6 +13,11 @@ namespace {
 using redis_client::Access;
 using redis_client::Command;
 
+// Set while rows of the import tag are being copied: a copy cut short (the
+// process died, Redis failed) leaves runtime buckets that hold some rows,
+// and the next open must finish it rather than take them for the table.
+constexpr char kImportField[] = "import_pending";
+
 Status RunOn(const RedisTableStore& store, const std::string& key,
              const Command& command, std::string_view what) {
   auto reply = store.client().Run(key, command, Access::kWrite);
@@ -151,15 +156,49 @@ Result<std::vector<std::string>> StaleBuckets(const RedisTableStore& store,
   return stale;
 }
 
-Result<std::optional<std::string>> RecordedSignature(
-    const RedisTableStore& store, const std::string& record_key) {
-  auto reply = store.client().Run(
-      record_key, Command{"HGET", record_key, kLayoutSignatureField}, Access::kWrite);
+Result<std::optional<std::string>> RecordedField(const RedisTableStore& store,
+                                                 const std::string& record_key,
+                                                 std::string_view field) {
+  auto reply = store.client().Run(record_key, Command{"HGET", record_key, field},
+                                  Access::kWrite);
   if (!reply.ok()) return FromClientStatus(reply.status(), "layout record");
   TFRA_TABLE_RETURN_IF_ERROR(
       FromClientStatus(reply->ToStatus(), "layout record"));
   if (reply->is_nil()) return std::optional<std::string>();
   return std::optional<std::string>(std::string(reply->text()));
+}
+
+// Copies the import tag's rows into the runtime buckets when those are empty,
+// or when an earlier copy did not finish (kImportField). Every step may run
+// again: the flag is set before the first row is copied and cleared after
+// the last, and copying a row twice writes the same bytes.
+Result<int64_t> CopyImportTag(const RedisTableStore& store,
+                              const TableKeyLayout& layout,
+                              const FieldBucketer& bucketer,
+                              const std::string& record_key,
+                              redis_client::Executor* executor,
+                              RowCounter* counter) {
+  auto pending = RecordedField(store, record_key, kImportField);
+  if (!pending.ok()) return pending.status();
+  if (!pending->has_value()) {
+    auto runtime_has_data = AnyExists(store, layout.runtime_buckets());
+    if (!runtime_has_data.ok()) return runtime_has_data.status();
+    if (*runtime_has_data) return int64_t{0};
+  }
+  TFRA_TABLE_RETURN_IF_ERROR(RunOn(
+      store, record_key,
+      Command{"HSET", record_key, kImportField, layout.import_prefix()},
+      "layout record"));
+  int64_t copied_rows = 0;
+  for (const std::string& bucket : layout.import_buckets()) {
+    auto copied = MoveEntries(store, bucket, bucketer, true, executor, counter);
+    if (!copied.ok()) return copied.status();
+    copied_rows += *copied;
+  }
+  TFRA_TABLE_RETURN_IF_ERROR(
+      RunOn(store, record_key, Command{"HDEL", record_key, kImportField},
+            "layout record"));
+  return copied_rows;
 }
 
 }  // namespace
@@ -182,7 +221,7 @@ Result<MigrationReport> MigrateIntoRuntimeBuckets(
   const std::string record_key = LayoutRecordKey(layout.runtime_prefix());
   const std::string signature =
       LayoutSignature(layout.runtime_buckets(), using_hash);
-  auto recorded = RecordedSignature(store, record_key);
+  auto recorded = RecordedField(store, record_key, kLayoutSignatureField);
   if (!recorded.ok()) return recorded.status();
   auto stale = StaleBuckets(store, layout);
   if (!stale.ok()) return stale.status();
@@ -209,14 +248,10 @@ Result<MigrationReport> MigrateIntoRuntimeBuckets(
   }
 
   if (!same_tag) {
-    auto runtime_has_data = AnyExists(store, layout.runtime_buckets());
-    if (!runtime_has_data.ok()) return runtime_has_data.status();
-    for (const std::string& bucket :
-         *runtime_has_data ? std::vector<std::string>() : layout.import_buckets()) {
-      auto copied = MoveEntries(store, bucket, bucketer, true, executor, &counter);
-      if (!copied.ok()) return copied.status();
-      report.keys_copied += *copied;
-    }
+    auto copied =
+        CopyImportTag(store, layout, bucketer, record_key, executor, &counter);
+    if (!copied.ok()) return copied.status();
+    report.keys_copied = *copied;
   }
   // An unchanged record is not rewritten, so opening a table whose data is
   // already in place (a server loading a model) sends Redis no write.

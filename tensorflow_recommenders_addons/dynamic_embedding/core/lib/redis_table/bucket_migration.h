@@ -5,10 +5,13 @@
 //    buckets end up empty (Redis then deletes them);
 //  - model_tag_import != model_tag_runtime and the runtime buckets are
 //    empty: every key of the import buckets is copied into the runtime
-//    buckets; the import tag's data is never deleted.
+//    buckets; the import tag's data is never deleted. A copy that was cut
+//    short (flagged in the layout record) is finished by the next open.
 // A key is written to its new bucket before it is deleted from its old one,
 // so no key is lost or duplicated whatever the bucket counts and whichever
-// cluster nodes hold them. Runs synchronously at table creation.
+// cluster nodes hold them; every command is safe to repeat (repeat_rule.h),
+// and a migration that fails half way is finished by the next open. Runs
+// synchronously at table creation.
 //
 // The layout a table's data was written with is recorded in its layout
 // record (layout_record.h). Data without that record (for

@@ -17,6 +17,9 @@ Status FromClientStatus(const redis_client::Status& status,
       return InvalidArgumentError(std::move(message));
     case redis_client::ErrorCode::kProtocol:
       return InternalError(std::move(message));
+    case redis_client::ErrorCode::kOutcomeUnknown:
+    case redis_client::ErrorCode::kNotReplicated:
+      return OutcomeUnknownError(std::move(message));
     default:
       return UnavailableError(std::move(message));
   }

@@ -2,7 +2,8 @@
 // failures (I/O, timeouts, redirections that outlasted the retry budget,
 // TRYAGAIN, ...) become Unavailable, set-up problems (wrong password, ACL,
 // invalid options) FailedPrecondition, server error replies (WRONGTYPE, a
-// script error) InvalidArgument or Internal. The message keeps the client's
+// script error) InvalidArgument or Internal, and a write that lost its reply
+// and may have been applied (repeat_rule.h) OutcomeUnknown. The message keeps the client's
 // text, which names the node, the command and the attempts.
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_CLIENT_STATUS_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_CLIENT_STATUS_H_

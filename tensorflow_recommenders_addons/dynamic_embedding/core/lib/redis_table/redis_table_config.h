@@ -6,8 +6,8 @@
 // so existing config files keep working. Differences, all stricter:
 // malformed JSON, a non-object root and out-of-range values are
 // InvalidArgument errors naming the key instead of crashes or silent wraps.
-// Keys that are ours: redis_read_fallback_to_default, redis_value_encoding,
-// redis_read_cache_bytes, redis_read_cache_staleness_ms.
+// Keys after model_lib_abs_dir are ours (reliability, security, compact
+// rows and the read cache).
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_REDIS_TABLE_CONFIG_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_REDIS_TABLE_CONFIG_H_
 
@@ -79,9 +79,34 @@ struct RedisTableConfig {
   TableStoreMode table_store_mode = TableStoreMode::kDumpFiles;
   std::string model_lib_abs_dir = "/tmp/";
 
-  // Ours: when true, a failed read returns default values and is counted
-  // instead of failing the op.
-  bool redis_read_fallback_to_default = false;
+  // Ours. What a lookup does when Redis cannot answer: "error" fails the
+  // op, "default_values" returns the defaults and counts the rows.
+  std::string redis_read_failure_policy = "error";
+  // Ours. Durable writes: replicas that must acknowledge every write batch
+  // (WAIT), 0 for none; and how long to wait for them.
+  int32_t redis_write_replicas = 0;
+  int32_t redis_write_replicas_timeout = 500;  // milliseconds
+  // Ours. Circuit breaker: calls failing in a row that open it (0: off),
+  // and how long it stays open before a probe.
+  int32_t redis_circuit_breaker_failures = 0;
+  int32_t redis_circuit_breaker_cooldown = 1000;  // milliseconds
+  // Ours. TLS on every connection (data nodes and Sentinels): the CA
+  // certificates that verify the servers (empty: the system's), a client
+  // certificate and key for servers that ask for one, and the name the
+  // server certificates must carry (empty: the host of each address).
+  bool redis_tls = false;
+  std::string redis_tls_ca_file = "";
+  std::string redis_tls_cert_file = "";
+  std::string redis_tls_key_file = "";
+  std::string redis_tls_server_name = "";
+
+  // True when redis_read_failure_policy is "default_values".
+  bool read_failures_return_defaults() const {
+    return redis_read_failure_policy == kReadFailureDefaultValues;
+  }
+  static constexpr char kReadFailureError[] = "error";
+  static constexpr char kReadFailureDefaultValues[] = "default_values";
+
   // Ours: how float32 rows are stored (a RowEncoding name, row_encoding.h).
   std::string redis_value_encoding = "raw";
   // Ours: the process's read cache of looked-up rows (row_cache.h): its

@@ -47,7 +47,16 @@ constexpr char kAllKeysJson[] = R"json({
   "expire_model_tag_in_seconds": -1,
   "table_store_mode": 2,
   "model_lib_abs_dir": "/data/models/",
-  "redis_read_fallback_to_default": true,
+  "redis_read_failure_policy": "default_values",
+  "redis_write_replicas": 2,
+  "redis_write_replicas_timeout": 300,
+  "redis_circuit_breaker_failures": 3,
+  "redis_circuit_breaker_cooldown": 2000,
+  "redis_tls": true,
+  "redis_tls_ca_file": "/etc/ca.pem",
+  "redis_tls_cert_file": "/etc/client.pem",
+  "redis_tls_key_file": "/etc/client.key",
+  "redis_tls_server_name": "redis.internal",
   "redis_value_encoding": "int8",
   "redis_read_cache_bytes": 10000000000,
   "redis_read_cache_staleness_ms": 250
@@ -92,7 +101,11 @@ TEST(RedisTableConfigTest, EmptyObjectGivesUpstreamDefaults) {
   EXPECT_EQ(config.expire_model_tag_in_seconds, 604800);
   EXPECT_EQ(config.table_store_mode, TableStoreMode::kDumpFiles);
   EXPECT_EQ(config.model_lib_abs_dir, "/tmp/");
-  EXPECT_FALSE(config.redis_read_fallback_to_default);
+  EXPECT_EQ(config.redis_read_failure_policy, "error");
+  EXPECT_FALSE(config.read_failures_return_defaults());
+  EXPECT_EQ(config.redis_write_replicas, 0);
+  EXPECT_EQ(config.redis_circuit_breaker_failures, 0);
+  EXPECT_FALSE(config.redis_tls);
   EXPECT_EQ(config.redis_value_encoding, "raw");
   EXPECT_EQ(config.redis_read_cache_bytes, 0);
   EXPECT_EQ(config.redis_read_cache_staleness_ms, 1000);
@@ -134,10 +147,32 @@ TEST(RedisTableConfigTest, EveryKeyIsParsed) {
   EXPECT_EQ(c.expire_model_tag_in_seconds, -1);
   EXPECT_EQ(c.table_store_mode, TableStoreMode::kNothing);
   EXPECT_EQ(c.model_lib_abs_dir, "/data/models/");
-  EXPECT_TRUE(c.redis_read_fallback_to_default);
+  EXPECT_TRUE(c.read_failures_return_defaults());
+  EXPECT_EQ(c.redis_write_replicas, 2);
+  EXPECT_EQ(c.redis_write_replicas_timeout, 300);
+  EXPECT_EQ(c.redis_circuit_breaker_failures, 3);
+  EXPECT_EQ(c.redis_circuit_breaker_cooldown, 2000);
+  EXPECT_TRUE(c.redis_tls);
+  EXPECT_EQ(c.redis_tls_ca_file, "/etc/ca.pem");
+  EXPECT_EQ(c.redis_tls_cert_file, "/etc/client.pem");
+  EXPECT_EQ(c.redis_tls_key_file, "/etc/client.key");
+  EXPECT_EQ(c.redis_tls_server_name, "redis.internal");
   EXPECT_EQ(c.redis_value_encoding, "int8");
   EXPECT_EQ(c.redis_read_cache_bytes, 10000000000);  // a 64-bit field
   EXPECT_EQ(c.redis_read_cache_staleness_ms, 250);
+}
+
+TEST(RedisTableConfigTest, ReliabilityKeysAreChecked) {
+  EXPECT_TRUE(Contains(ParseError(R"({"redis_read_failure_policy": "zeros"})"),
+                       "redis_read_failure_policy must be"));
+  EXPECT_TRUE(Contains(
+      ParseError(R"({"redis_write_replicas": 1,
+                     "redis_write_replicas_timeout": 1000})"),
+      "must be shorter than redis_socket_timeout"));
+  EXPECT_TRUE(Contains(ParseError(R"({"redis_tls_cert_file": "/c.pem"})"),
+                       "redis_tls_cert_file and redis_tls_key_file go"));
+  EXPECT_TRUE(Contains(ParseError(R"({"redis_circuit_breaker_cooldown": 0})"),
+                       "redis_circuit_breaker_cooldown must be an integer"));
 }
 
 TEST(RedisTableConfigTest, AllKeysJsonCoversTheFieldTable) {
@@ -428,14 +463,14 @@ TEST(ValidateRedisTableConfigTest, ChecksConfigsBuiltInCode) {
 
 TEST(ConfigFieldsTest, TableDescribesEveryKeyOnce) {
   const std::vector<ConfigField>& fields = ConfigFields();
-  EXPECT_EQ(fields.size(), 35u);  // upstream's 31 keys + ours
+  EXPECT_EQ(fields.size(), 31u + 13u);  // upstream's 31 keys + ours
   std::set<std::string_view> names;
   for (const ConfigField& field : fields) {
     EXPECT_TRUE(names.insert(field.name).second) << field.name;
     EXPECT_FALSE(field.doc.empty()) << field.name;
     EXPECT_LE(field.min_value, field.max_value) << field.name;
   }
-  EXPECT_EQ(fields[31].name, "redis_read_fallback_to_default");
+  EXPECT_EQ(fields[30].name, "model_lib_abs_dir");  // upstream's come first
 }
 
 TEST(ConfigFieldsTest, Int32FieldRangesFitTheirMembers) {

@@ -98,6 +98,30 @@ Status CheckHashTags(std::string_view key, const std::vector<std::string>& tags,
   return Status::Ok();
 }
 
+Status CheckReliabilityKeys(const C& config) {
+  if (config.redis_read_failure_policy != C::kReadFailureError &&
+      config.redis_read_failure_policy != C::kReadFailureDefaultValues) {
+    return InvalidArgumentError(
+        "redis_read_failure_policy must be \"error\" or \"default_values\", "
+        "got " + QuoteForMessage(config.redis_read_failure_policy));
+  }
+  if (config.redis_write_replicas > 0 && config.redis_socket_timeout > 0 &&
+      config.redis_write_replicas_timeout >= config.redis_socket_timeout) {
+    return InvalidArgumentError(
+        "redis_write_replicas_timeout (" +
+        std::to_string(config.redis_write_replicas_timeout) +
+        " ms) must be shorter than redis_socket_timeout (" +
+        std::to_string(config.redis_socket_timeout) +
+        " ms): the answer to WAIT comes after that long");
+  }
+  if (config.redis_tls_cert_file.empty() != config.redis_tls_key_file.empty()) {
+    return InvalidArgumentError(
+        "redis_tls_cert_file and redis_tls_key_file go together: give both "
+        "or neither");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status CheckConfigFieldRange(const ConfigField& field, int64_t value) {
@@ -132,7 +156,7 @@ Status ValidateRedisTableConfig(const RedisTableConfig& config,
         std::string(RowEncodingNames()) + ", got " +
         QuoteForMessage(config.redis_value_encoding));
   }
-  return Status::Ok();
+  return CheckReliabilityKeys(config);
 }
 
 }  // namespace redis_table

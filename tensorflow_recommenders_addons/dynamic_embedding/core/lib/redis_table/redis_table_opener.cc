@@ -61,6 +61,18 @@ redis_client::ClientOptions ClientOptionsFromConfig(
   options.sentinel.socket_timeout =
       milliseconds(config.redis_sentinel_socket_timeout);
   options.read_from_replicas = config.redis_read_access_slave;
+  options.durable_writes.replicas = config.redis_write_replicas;
+  options.durable_writes.timeout =
+      milliseconds(config.redis_write_replicas_timeout);
+  options.breaker.failures = config.redis_circuit_breaker_failures;
+  options.breaker.cooldown = milliseconds(config.redis_circuit_breaker_cooldown);
+  redis_client::TlsOptions& tls = options.connection.tls;
+  tls.enabled = config.redis_tls;
+  tls.ca_file = config.redis_tls_ca_file;
+  tls.cert_file = config.redis_tls_cert_file;
+  tls.key_file = config.redis_tls_key_file;
+  tls.server_name = config.redis_tls_server_name;
+  options.sentinel.tls = tls;
   return options;
 }
 
@@ -229,12 +241,13 @@ Result<std::unique_ptr<OpenedTable>> OpenRedisTable(
 
   StoreSettings settings;
   settings.table_description = description;
+  settings.metrics_table = config.model_tag_runtime + ":" + request.embedding_name;
   settings.bucket_keys = layout->runtime_buckets();
   settings.keys_sending_size = static_cast<size_t>(config.keys_sending_size);
   settings.value_bytes = *encoding == RowEncoding::kRaw
                              ? request.value_bytes
                              : EncodedRowBytes(*encoding, static_cast<size_t>(request.dim));
-  settings.read_fallback_to_default = config.redis_read_fallback_to_default;
+  settings.read_fallback_to_default = config.read_failures_return_defaults();
   SetReadCache(config, &settings, &table->warnings);
   table->store = std::make_unique<RedisTableStore>(*client, settings);
   table->import_bucket_keys = layout->import_buckets();

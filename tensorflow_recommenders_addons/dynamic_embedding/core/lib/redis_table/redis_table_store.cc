@@ -1,6 +1,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_store.h"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <unordered_set>
@@ -99,7 +100,10 @@ constexpr size_t kInlineMaxKeys = 4096;
 
 RedisTableStore::RedisTableStore(
     std::shared_ptr<redis_client::RedisClient> client, StoreSettings settings)
-    : client_(std::move(client)), settings_(std::move(settings)) {
+    : client_(std::move(client)),
+      settings_(std::move(settings)),
+      metrics_(settings_.metrics_table.empty() ? settings_.table_description
+                                               : settings_.metrics_table) {
   if (settings_.read_cache == nullptr) return;
   for (const std::string& bucket_key : settings_.bucket_keys) {
     cache_bucket_ids_.push_back(
@@ -167,11 +171,13 @@ Status RedisTableStore::RunChunked(const KeyBatch& keys, std::string_view what,
 
 Status RedisTableStore::Find(const KeyBatch& keys, const FoundValueFn& on_found,
                              redis_client::Executor* executor) const {
-  if (settings_.read_cache != nullptr &&
-      settings_.read_cache_staleness.count() > 0) {
-    return FindThroughCache(keys, on_found, executor);
-  }
-  return FindInRedis(keys, on_found, executor);
+  const auto start = TableMetrics::Clock::now();
+  Status status = settings_.read_cache != nullptr &&
+                          settings_.read_cache_staleness.count() > 0
+                      ? FindThroughCache(keys, on_found, executor)
+                      : RunFind(keys, on_found, executor);
+  return metrics_.Record(TableOp::kFind, keys.size(), start,
+                         std::move(status));
 }
 
 Status RedisTableStore::FindThroughCache(
@@ -192,7 +198,7 @@ Status RedisTableStore::FindThroughCache(
   }
   // Taken before the read is sent: an entry is never younger than it says.
   const RowCache::Clock::time_point read_at = RowCache::Clock::now();
-  return FindInRedis(
+  return RunFind(
       missed,
       [&](size_t j, std::string_view stored) -> Status {
         TFRA_TABLE_RETURN_IF_ERROR(on_found(misses[j].index, stored));
@@ -216,9 +222,17 @@ void RedisTableStore::ForgetCachedRows() const {
   }
 }
 
-Status RedisTableStore::FindInRedis(const KeyBatch& keys,
-                                    const FoundValueFn& on_found,
-                                    redis_client::Executor* executor) const {
+Status RedisTableStore::RunFind(const KeyBatch& keys,
+                                const FoundValueFn& on_found,
+                                redis_client::Executor* executor) const {
+  // Keys whose chunk was answered, and those of them found: the rest of an
+  // answered chunk are misses, the keys of unanswered chunks unread.
+  std::atomic<size_t> answered{0};
+  std::atomic<size_t> found{0};
+  const FoundValueFn counting = [&](size_t index, std::string_view stored) {
+    found.fetch_add(1, std::memory_order_relaxed);
+    return on_found(index, stored);
+  };
   // A reply carries each value with ~16 bytes of framing; string rows of
   // unknown size are guessed at 64 bytes.
   const size_t reply_bytes_per_key =
@@ -234,7 +248,10 @@ Status RedisTableStore::FindInRedis(const KeyBatch& keys,
   // value); the reply must hold one nil per key that was not streamed.
   auto on_reply = [&](const Reply& reply, const std::vector<size_t>&,
                       size_t begin, size_t end) -> Status {
-    if (redis_client::StreamedWhole(reply, end - begin)) return Status::Ok();
+    if (redis_client::StreamedWhole(reply, end - begin)) {
+      answered.fetch_add(end - begin, std::memory_order_relaxed);
+      return Status::Ok();
+    }
     auto count = reply.ArraySize();
     return InternalError(Context("find") + ": HMGET answered " +
                          (count.ok() ? std::to_string(*count) + " values"
@@ -243,11 +260,15 @@ Status RedisTableStore::FindInRedis(const KeyBatch& keys,
                          " keys, or a value that is not a string");
   };
   Status status = RunChunked(keys, "find", Access::kRead, build, on_reply,
-                             executor, &on_found);
+                             executor, &counting);
+  const size_t read = answered.load();
   if (!status.ok() && settings_.read_fallback_to_default &&
       status.code() == StatusCode::kUnavailable) {
-    fallback_reads_.fetch_add(static_cast<int64_t>(keys.size()));
-    return Status::Ok();
+    metrics_.AddDegradedRows(static_cast<int64_t>(keys.size() - read));
+    status = Status::Ok();
+  }
+  if (status.ok()) {
+    metrics_.AddMisses(static_cast<int64_t>(read - std::min(read, found.load())));
   }
   return status;
 }
@@ -263,10 +284,12 @@ Status RedisTableStore::Insert(const KeyBatch& keys,
   auto ignore = [](const Reply&, const std::vector<size_t>&, size_t, size_t) {
     return Status::Ok();
   };
-  const Status status =
+  const auto start = TableMetrics::Clock::now();
+  Status status =
       RunChunked(keys, "insert", Access::kWrite, build, ignore, executor);
   ForgetCached(keys);  // also after a failure: some commands may have run
-  return status;
+  return metrics_.Record(TableOp::kInsert, keys.size(), start,
+                         std::move(status));
 }
 
 Status RedisTableStore::Remove(const KeyBatch& keys,
@@ -278,10 +301,12 @@ Status RedisTableStore::Remove(const KeyBatch& keys,
   auto ignore = [](const Reply&, const std::vector<size_t>&, size_t, size_t) {
     return Status::Ok();
   };
-  const Status status =
+  const auto start = TableMetrics::Clock::now();
+  Status status =
       RunChunked(keys, "remove", Access::kWrite, build, ignore, executor);
   ForgetCached(keys);
-  return status;
+  return metrics_.Record(TableOp::kRemove, keys.size(), start,
+                         std::move(status));
 }
 
 Result<std::vector<Reply>> RedisTableStore::RunPerBucket(
@@ -310,24 +335,32 @@ Result<std::vector<Reply>> RedisTableStore::RunPerBucket(
 Status RedisTableStore::Clear() const {
   // UNLINK, not DEL: the server frees a big hash in the background, so
   // clearing a 1M-field bucket cannot outlast the client's read timeout.
+  const auto start = TableMetrics::Clock::now();
   auto replies = RunPerBucket("clear", Access::kWrite, [](std::string_view key) {
     return Command{"UNLINK", key};
   });
   ForgetCachedRows();
-  return replies.status();
+  return metrics_.Record(TableOp::kClear, 0, start,
+                         replies.ok() ? Status::Ok() : replies.status());
 }
 
 Result<int64_t> RedisTableStore::Size() const {
+  const auto start = TableMetrics::Clock::now();
   auto replies = RunPerBucket("size", Access::kRead, [](std::string_view key) {
     return redis_client::Hlen(key);
   });
-  if (!replies.ok()) return replies.status();
   int64_t total = 0;
-  for (const Reply& reply : *replies) {
-    auto count = reply.AsInteger();
-    if (!count.ok()) return FromClientStatus(count.status(), Context("size"));
-    total += *count;
+  Status status = replies.ok() ? Status::Ok() : replies.status();
+  for (size_t i = 0; status.ok() && i < replies->size(); ++i) {
+    auto count = (*replies)[i].AsInteger();
+    if (!count.ok()) {
+      status = FromClientStatus(count.status(), Context("size"));
+    } else {
+      total += *count;
+    }
   }
+  TFRA_TABLE_RETURN_IF_ERROR(
+      metrics_.Record(TableOp::kSize, 0, start, std::move(status)));
   return total;
 }
 
@@ -368,10 +401,17 @@ Status RedisTableStore::ScanHash(std::string_view hash_key,
 }
 
 Status RedisTableStore::Export(const ExportEntryFn& on_entry) const {
-  for (const std::string& bucket_key : settings_.bucket_keys) {
-    TFRA_TABLE_RETURN_IF_ERROR(ScanHash(bucket_key, on_entry));
+  const auto start = TableMetrics::Clock::now();
+  size_t rows = 0;
+  Status status;
+  for (size_t b = 0; status.ok() && b < settings_.bucket_keys.size(); ++b) {
+    status = ScanHash(settings_.bucket_keys[b],
+                      [&](std::string_view field, std::string_view stored) {
+                        ++rows;
+                        return on_entry(field, stored);
+                      });
   }
-  return Status::Ok();
+  return metrics_.Record(TableOp::kExport, rows, start, std::move(status));
 }
 
 }  // namespace redis_table

@@ -8,7 +8,8 @@
 // cluster client sends to the nodes in parallel). Any failed Redis call fails
 // the operation with a status naming the table and the node; a find returns
 // default values instead only when read_fallback_to_default is set, and then
-// every such read is counted.
+// every row it could not read is counted (degraded rows, table_metrics.h).
+// Every op records its calls, keys, latency and errors there.
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_REDIS_TABLE_STORE_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_TABLE_REDIS_TABLE_STORE_H_
 
@@ -24,6 +25,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_script.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_batch.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/row_cache.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_metrics.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/executor.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/redis_client.h"
@@ -52,6 +54,9 @@ enum class AccumPaths { kAll, kNoModule, kScriptOnly };
 struct StoreSettings {
   // For messages only: "table 'emb'".
   std::string table_description;
+  // The `table` label of the metrics: "<model_tag>:<embedding_name>"; empty
+  // means table_description.
+  std::string metrics_table;
   // Redis key of bucket i (the runtime buckets, hash tags included).
   std::vector<std::string> bucket_keys;
   // Keys per command; >= 1.
@@ -59,8 +64,10 @@ struct StoreSettings {
   // Bytes of one stored row when fixed (numeric values), 0 when not known
   // (strings): sizes the replies a lookup expects (pipeline windows).
   size_t value_bytes = 0;
-  // When true a failed find returns "not found" for the keys it could not
-  // read (the caller fills defaults) and counts them, instead of failing.
+  // When true a find that Redis cannot answer (UNAVAILABLE: unreachable,
+  // timeouts, an open circuit breaker) returns "not found" for the keys it
+  // could not read (the caller fills defaults) and counts them, instead of
+  // failing (redis_read_failure_policy "default_values").
   bool read_fallback_to_default = false;
   // Which accum paths the store may take; tables take all, tests pin one.
   AccumPaths accum_paths = AccumPaths::kAll;
@@ -97,7 +104,7 @@ class RedisTableStore {
                const std::vector<uint8_t>& exists, AccumElement element,
                redis_client::Executor* executor) const;
 
-  // Accum through the Lua script only.
+  // Accum through the Lua script only (recorded as an accum).
   Status AccumByScript(const KeyBatch& keys,
                        const std::vector<std::string_view>& deltas,
                        const std::vector<uint8_t>& exists, AccumElement element,
@@ -120,9 +127,7 @@ class RedisTableStore {
   // move data from other buckets into this table's). Each field once.
   Status ScanHash(std::string_view hash_key, const ExportEntryFn& on_entry) const;
 
-  // Finds that returned defaults because Redis could not be read (only with
-  // read_fallback_to_default).
-  int64_t fallback_reads() const { return fallback_reads_.load(); }
+  const TableMetrics& metrics() const { return metrics_; }
 
   // Drops this table's rows from the read cache, for writes that bypass the
   // store (a RESTORE of DUMP files, re-bucketing).
@@ -152,9 +157,10 @@ class RedisTableStore {
                        const std::vector<uint8_t>& exists,
                        AccumElement element,
                        redis_client::Executor* executor) const;
-  // Find from Redis alone; Find adds the read cache in front of it.
-  Status FindInRedis(const KeyBatch& keys, const FoundValueFn& on_found,
-                     redis_client::Executor* executor) const;
+  // Find from Redis alone (degraded rows counted); Find adds the read cache
+  // in front of it and the metrics around it.
+  Status RunFind(const KeyBatch& keys, const FoundValueFn& on_found,
+                 redis_client::Executor* executor) const;
   // Find through the read cache: hits from it, misses from Redis (cached
   // as they arrive).
   Status FindThroughCache(const KeyBatch& keys, const FoundValueFn& on_found,
@@ -173,7 +179,7 @@ class RedisTableStore {
   const StoreSettings settings_;
   // The read cache's id of each bucket (when there is a cache).
   std::vector<uint32_t> cache_bucket_ids_;
-  mutable std::atomic<int64_t> fallback_reads_{0};
+  const TableMetrics metrics_;
 };
 
 }  // namespace redis_table

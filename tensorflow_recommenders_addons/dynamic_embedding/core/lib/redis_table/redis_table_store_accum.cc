@@ -44,9 +44,11 @@ Status RedisTableStore::Accum(const KeyBatch& keys,
                               const std::vector<uint8_t>& exists,
                               AccumElement element,
                               redis_client::Executor* executor) const {
-  const Status status = AccumUncached(keys, deltas, exists, element, executor);
+  const auto start = TableMetrics::Clock::now();
+  Status status = AccumUncached(keys, deltas, exists, element, executor);
   ForgetCached(keys);  // also after a failure: some writes may have run
-  return status;
+  return metrics_.Record(TableOp::kAccum, keys.size(), start,
+                         std::move(status));
 }
 
 Status RedisTableStore::AccumUncached(

@@ -19,6 +19,8 @@ const char* StatusCodeName(StatusCode code) {
       return "INTERNAL";
     case StatusCode::kCancelled:
       return "CANCELLED";
+    case StatusCode::kOutcomeUnknown:
+      return "UNKNOWN";
   }
   return "UNKNOWN";
 }
@@ -51,6 +53,9 @@ Status InternalError(std::string message) {
 }
 Status CancelledError(std::string message) {
   return Status(StatusCode::kCancelled, std::move(message));
+}
+Status OutcomeUnknownError(std::string message) {
+  return Status(StatusCode::kOutcomeUnknown, std::move(message));
 }
 
 }  // namespace redis_table

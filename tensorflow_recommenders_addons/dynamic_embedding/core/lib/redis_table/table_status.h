@@ -23,6 +23,10 @@ enum class StatusCode {
   kFailedPrecondition,  // the environment is not as required (fix the setup)
   kInternal,            // a broken invariant of this code
   kCancelled,           // stopped on request (an interrupted tool run)
+  // A write that may or may not have been applied (its reply was lost) and
+  // must not be repeated blindly; TensorFlow's UNKNOWN, which no TF retry
+  // loop takes for a transient failure.
+  kOutcomeUnknown,
 };
 
 // Stable upper-case name ("INVALID_ARGUMENT", ...), as TensorFlow spells its
@@ -59,6 +63,7 @@ Status UnavailableError(std::string message);
 Status FailedPreconditionError(std::string message);
 Status InternalError(std::string message);
 Status CancelledError(std::string message);
+Status OutcomeUnknownError(std::string message);
 
 template <typename T>
 using Result = redis_client::BasicResult<T, Status>;
