@@ -204,6 +204,10 @@ class Variable(tf.__internal__.tracking.Trackable,
       if fresh:
         values = self._rows.fill_absent(values, exists)
       values = _unflat(values, keys, [self.dim])
+      if not tf.executing_eagerly():
+        # The table ops' shape functions may not know the rank (Redis
+        # tables); layers after a lookup need it. No op is added.
+        values.set_shape(keys.shape.concatenate([self.dim]))
       if not return_exists:
         return values
       return values, _unflat(exists, keys, [])
