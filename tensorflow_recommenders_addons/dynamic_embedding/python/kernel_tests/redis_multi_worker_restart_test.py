@@ -73,6 +73,8 @@ def test_killed_worker_resumes_from_the_checkpoint_and_the_job_ends(
     assert len(report["losses"]) == _STEPS - resumed
   every_id = np.unique(np.concatenate([
       ids.numpy().ravel() for ids, _ in tu.batches(_STEPS, mwt.DATA_SEED)]))
+  if store_mode == 1:  # The restore read bucket files the saves wrote.
+    assert list((tmp_path / "dumps").rglob("*.rdb")), "no DUMP files"
   creator = tu.creator_for(config)
   for name in reports[0]["tables"]:
     keys, rows = mwu.table_rows(creator, name)
