@@ -28,13 +28,6 @@ from tensorflow.python.saved_model import save_context
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import replica_rows
 
 
-# Rows a wrapper's buffers hold before the first lookup fills them. One, not
-# zero: MultiWorkerMirroredStrategy broadcasts every initial value from the
-# chief, and TensorFlow 2.21 crashes (SIGSEGV in CollectiveBcastSend) on an
-# empty one. No row is read or written back before a lookup sets the ids.
-_INITIAL_ROWS = 1
-
-
 # Name scope of the lookups of `de.keras.layers` (their wrappers, hence their
 # slot variables, are named `DynamicEmbedding/<layer>-shadow`, as upstream's).
 LAYER_LOOKUP_SCOPE = "DynamicEmbedding"
@@ -115,13 +108,15 @@ class TrainableWrapper(keras.Variable):
     # {graph: replicas that traced a training lookup into it}.
     self._lookups_in_graph = weakref.WeakKeyDictionary()
     safe_name = name.replace("/", "_")
+    initial_rows = replica_rows.initial_rows()
     with tf.init_scope():
       self._ids = ids if ids is not None else _row_ids_variable(
-          params.key_dtype, safe_name + "-ids")
+          params.key_dtype, safe_name + "-ids", initial_rows)
       self._exists = _row_ids_variable(
-          tf.bool, safe_name + "-exists") if params.bp_v2 else None
+          tf.bool, safe_name + "-exists",
+          initial_rows) if params.bp_v2 else None
       super().__init__(
-          initializer=np.zeros((_INITIAL_ROWS, self._dim),
+          initializer=np.zeros((initial_rows, self._dim),
                                params.value_dtype.as_numpy_dtype),
           dtype=params.value_dtype.name,
           trainable=params.trainable if trainable is None else trainable,
@@ -387,9 +382,9 @@ def rows_faces(variables):
   return [rows_face(v) for v in tf.nest.flatten(variables)]
 
 
-def _row_ids_variable(dtype, name):
+def _row_ids_variable(dtype, name, rows):
   """A non-trainable `[None]` variable (ids or exists per row)."""
-  return tf.Variable(tf.zeros([_INITIAL_ROWS], dtype),
+  return tf.Variable(tf.zeros([rows], dtype),
                      shape=tf.TensorShape([None]),
                      trainable=False, name=name)
 

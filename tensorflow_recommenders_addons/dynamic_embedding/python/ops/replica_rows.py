@@ -57,6 +57,17 @@ def in_sync():
   return 1 if context is None else context.num_replicas_in_sync
 
 
+def initial_rows():
+  """Rows a new wrapper's buffers hold before its first lookup fills them.
+
+  None outside a strategy. One under a strategy: MultiWorkerMirroredStrategy
+  broadcasts every initial value from the chief, and TensorFlow 2.21 crashes
+  (SIGSEGV in CollectiveBcastSend) on an empty one. That placeholder row is
+  never read nor written back: a lookup sets the ids first.
+  """
+  return 1 if tf.distribute.has_strategy() else 0
+
+
 def local(variable):
   """This replica's own component of a variable created under a strategy.
 
