@@ -297,7 +297,7 @@ def test_installed_console_script_lists_the_tables_without_tensorflow(
     _run([venv_python, "-I", str(script), config], cwd=str(tmp_path))
     listed = _run([os.path.join(bin_dir, "tfra-redis"), "tables", "--config",
                    config], cwd=str(tmp_path))
-    assert re.search(r"test\s+wheel_emb\s+int64\s+float32\s+4\s+1\s+3\s",
+    assert re.search(r"test\s+wheel_emb\s+int64\s+float32\s+4\s+raw\s+1\s+3\s",
                      listed.stdout), listed.stdout
     admin = tmp_path / "admin_without_tf.py"
     admin.write_text(_ADMIN_WITHOUT_TF)
