@@ -19,10 +19,8 @@ embeddings from Redis and predicts a batch, which must equal what the trained
 model predicted. Prints a JSON summary.
 """
 
-import argparse
 import os
 import sys
-import tempfile
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:
@@ -42,21 +40,13 @@ import movielens_data
 
 
 def parse_args(argv):
-  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser = common.argument_parser(__doc__, "checkpoint and summary",
+                                  ratings=100_000,
+                                  short={"ratings": 10_000, "epochs": 3})
+  # --mode predict: the second process.
   parser.add_argument("--mode", default="all", choices=["all", "predict"])
-  parser.add_argument("--config", help="your Redis table config JSON")
-  parser.add_argument("--ratings", type=int, default=100_000)
   parser.add_argument("--epochs", type=int, default=5)
-  parser.add_argument("--short", action="store_true",
-                      help="a quick run (CI): 10k ratings, 3 epochs")
-  parser.add_argument("--output_dir", help="checkpoint and summary")
-  # --mode predict (the second process).
-  parser.add_argument("--features")
-  parser.add_argument("--predictions")
-  args = parser.parse_args(argv)
-  if args.short:
-    args.ratings, args.epochs = 10_000, 3
-  return args
+  return parser.parse_args(argv)
 
 
 class NCFModel(tf.keras.Model):
@@ -114,11 +104,8 @@ class NCFModel(tf.keras.Model):
 
 def dataset(args):
   ratings = movielens_data.ratings(args.ratings, "100k")
-  ratings = ratings.map(lambda x: {
-      "movie_id": tf.strings.to_number(x["movie_id"], tf.int64),
-      "user_id": tf.strings.to_number(x["user_id"], tf.int64),
-      "user_rating": x["user_rating"],
-  })
+  ratings = ratings.map(lambda x: dict(movielens_data.numeric_ids(x),
+                                       user_rating=x["user_rating"]))
   shuffled = ratings.shuffle(100_000, seed=2021,
                              reshuffle_each_iteration=False)
   return shuffled.take(args.ratings).batch(256)
@@ -157,7 +144,7 @@ def predict(args):
   np.save(args.predictions, model.predict_ratings(features)[0].numpy())
 
 
-def run(args, config_path, workdir):
+def train_and_checkpoint(args, config_path, workdir):
   model = NCFModel(creator(config_path))
   optimizer = de.DynamicEmbeddingOptimizer(
       tf.keras.optimizers.Adam(learning_rate=0.001))
@@ -167,10 +154,9 @@ def run(args, config_path, workdir):
       os.path.join(args.output_dir, "ckpt"))
   sample = next(iter(batches))
   features = {k: sample[k].numpy() for k in ("user_id", "movie_id")}
-  np.savez(os.path.join(workdir, "features.npz"), **features)
   de.enable_inference_mode()
-  np.save(os.path.join(workdir, "trained.npy"),
-          model.predict_ratings(features)[0].numpy())
+  common.save_for_check(workdir, features,
+                        model.predict_ratings(features)[0].numpy())
   de.enable_train_mode()
   slots = sorted(v.name for table in (model.user_embeddings,
                                       model.movie_embeddings)
@@ -185,20 +171,8 @@ def main(argv=None):
   args = parse_args(argv)
   if args.mode == "predict":
     return predict(args)
-  args.output_dir = args.output_dir or tempfile.mkdtemp(prefix="de_tutorial_")
-  os.makedirs(args.output_dir, exist_ok=True)
-  with tempfile.TemporaryDirectory(prefix="de_tutorial_") as workdir:
-    with common.redis_config(args.config, workdir) as config_path:
-      summary = run(args, config_path, workdir)
-      loaded = os.path.join(workdir, "loaded.npy")
-      common.run_again(__file__, [
-          "--mode", "predict", "--config", config_path,
-          "--output_dir", args.output_dir, "--predictions", loaded,
-          "--features", os.path.join(workdir, "features.npz")])
-      summary["loaded_max_abs_difference"] = common.compare_predictions(
-          os.path.join(workdir, "trained.npy"), loaded)
-  common.write_summary(os.path.join(args.output_dir, "summary.json"), summary)
-  return summary
+  return common.train_then_reload(__file__, args, train_and_checkpoint,
+                                  reload_flags=["--mode", "predict"])
 
 
 if __name__ == "__main__":

@@ -19,10 +19,8 @@ held-out batch, which must equal what the trained model predicted. Prints a
 JSON summary (also written to <output_dir>/summary.json).
 """
 
-import argparse
 import os
 import sys
-import tempfile
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:
@@ -49,25 +47,15 @@ INPUT_SPEC = {
 
 
 def parse_args(argv):
-  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser = common.argument_parser(__doc__, "checkpoint, SavedModel, summary",
+                                  ratings=200_000, short={"ratings": 30_000})
+  # --mode test: the second process, loading the SavedModel.
   parser.add_argument("--mode", default="all", choices=["all", "test"])
-  parser.add_argument("--config", help="your Redis table config JSON")
-  parser.add_argument("--ratings", type=int, default=200_000)
   parser.add_argument("--epochs", type=int, default=2)
   parser.add_argument("--batch_size", type=int, default=256)
   parser.add_argument("--embedding_size", type=int, default=32)
   parser.add_argument("--test_batch", type=int, default=1024)
-  parser.add_argument("--short", action="store_true",
-                      help="a quick run (CI): 30k ratings")
-  parser.add_argument("--output_dir", help="checkpoint, SavedModel, summary")
-  # --mode test (the second process): what to load and where to write.
-  parser.add_argument("--export_dir")
-  parser.add_argument("--features")
-  parser.add_argument("--predictions")
-  args = parser.parse_args(argv)
-  if args.short:
-    args.ratings = 30_000
-  return args
+  return parser.parse_args(argv)
 
 
 class DualChannelsDeepModel(tf.keras.Model):
@@ -128,10 +116,8 @@ class Serving(tf.Module):
 def datasets(args):
   """(train, test features, test one-hot ratings) from the stand-in data."""
   raw = movielens_data.ratings(args.ratings, "1m")
-  raw = raw.map(lambda x: ({
-      "movie_id": tf.strings.to_number(x["movie_id"], tf.int64),
-      "user_id": tf.strings.to_number(x["user_id"], tf.int64),
-  }, tf.one_hot(tf.cast(x["user_rating"] - 1, tf.int64), 5)))
+  raw = raw.map(lambda x: (movielens_data.numeric_ids(x), tf.one_hot(
+      tf.cast(x["user_rating"] - 1, tf.int64), 5)))
   raw = raw.shuffle(4096, seed=2021, reshuffle_each_iteration=False)
   test = next(iter(raw.take(args.test_batch).batch(args.test_batch)))
   train = raw.skip(args.test_batch).batch(args.batch_size)
@@ -144,6 +130,11 @@ def close_and_equal(probabilities, ratings):
   actual = np.argmax(ratings, axis=1)
   return (int(np.sum(np.abs(predicted - actual) <= 1)),
           int(np.sum(predicted == actual)))
+
+
+def exported_model(args):
+  """Where the run exports the SavedModel and its test loads it."""
+  return os.path.join(args.output_dir, "export")
 
 
 def train_and_export(args, config_path, workdir):
@@ -162,11 +153,11 @@ def train_and_export(args, config_path, workdir):
   checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer)
   checkpoint_path = checkpoint.write(os.path.join(args.output_dir, "ckpt"))
   predictions = model(test_features, training=False).numpy()
-  np.save(os.path.join(workdir, "trained.npy"), predictions)
-  np.savez(os.path.join(workdir, "features.npz"),
-           **{k: v.numpy() for k, v in test_features.items()})
+  common.save_for_check(workdir,
+                        {k: v.numpy() for k, v in test_features.items()},
+                        predictions)
 
-  export_dir = os.path.join(args.output_dir, "export")
+  export_dir = exported_model(args)
   de.enable_inference_mode()
   if _KERAS3:
     # Keras 3 saves a subclassed model through model.export (its own
@@ -187,13 +178,14 @@ def train_and_export(args, config_path, workdir):
                for layer in (model.user_embedding, model.movie_embedding)},
       "close_and_equal_of_test_batch": close_and_equal(
           predictions, test_ratings.numpy()),
+      "keras": "keras 3" if _KERAS3 else "tf_keras",
   }
 
 
 def test(args):
   """The second process: loads the SavedModel, predicts the saved batch."""
   common.register_ops()
-  served = tf.saved_model.load(args.export_dir)
+  served = tf.saved_model.load(exported_model(args))
   features = dict(np.load(args.features))
   np.save(args.predictions,
           served.serve({k: tf.constant(v) for k, v in features.items()}))
@@ -203,21 +195,8 @@ def main(argv=None):
   args = parse_args(argv)
   if args.mode == "test":
     return test(args)
-  args.output_dir = args.output_dir or tempfile.mkdtemp(prefix="ml1m_keras_")
-  os.makedirs(args.output_dir, exist_ok=True)
-  with tempfile.TemporaryDirectory(prefix="ml1m_keras_") as workdir:
-    with common.redis_config(args.config, workdir) as config_path:
-      summary = train_and_export(args, config_path, workdir)
-      loaded = os.path.join(workdir, "loaded.npy")
-      common.run_again(__file__, [
-          "--mode", "test", "--export_dir", summary["export_dir"],
-          "--features", os.path.join(workdir, "features.npz"),
-          "--predictions", loaded])
-      summary["loaded_max_abs_difference"] = common.compare_predictions(
-          os.path.join(workdir, "trained.npy"), loaded)
-  summary["keras"] = "keras 3" if _KERAS3 else "tf_keras"
-  common.write_summary(os.path.join(args.output_dir, "summary.json"), summary)
-  return summary
+  return common.train_then_reload(__file__, args, train_and_export,
+                                  reload_flags=["--mode", "test"])
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ reads the embeddings from Redis and predicts a held-out batch, which must
 equal what the trained graph predicted. Prints a JSON summary.
 """
 
-import argparse
 import os
 import socket
 import sys
@@ -48,37 +47,25 @@ _DENSE = (("d0", 256, "relu"), ("d1", 64, "relu"), ("d2", 1, None))
 
 
 def parse_args(argv):
-  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser = common.argument_parser(__doc__, "checkpoints and summary",
+                                  ratings=200_000, short={"ratings": 20_000})
+  # --task_mode predict: the second process.
   parser.add_argument("--task_mode", default="local",
                       choices=["local", "ps", "worker", "predict"])
   parser.add_argument("--ps_list", default="", help="host:port,...")
   parser.add_argument("--worker_list", default="", help="host:port,...")
   parser.add_argument("--task_id", type=int, default=0)
   parser.add_argument("--is_chief", action="store_true")
-  parser.add_argument("--config", help="your Redis table config JSON")
-  parser.add_argument("--ratings", type=int, default=200_000)
   parser.add_argument("--batch_size", type=int, default=64)
   parser.add_argument("--test_batch", type=int, default=1024)
-  parser.add_argument("--short", action="store_true",
-                      help="a quick run (CI): 20k ratings")
-  parser.add_argument("--output_dir", help="checkpoints and summary")
-  # --task_mode predict (the second process).
-  parser.add_argument("--features")
-  parser.add_argument("--predictions")
-  args = parser.parse_args(argv)
-  if args.short:
-    args.ratings = 20_000
-  return args
+  return parser.parse_args(argv)
 
 
 def read_batches(args, worker_id, worker_num):
   """(train iterator, test features) of this worker's share of the data."""
   raw = movielens_data.ratings(args.ratings, "1m")
-  raw = raw.map(lambda x: {
-      "movie_id": tf.strings.to_number(x["movie_id"], tf.int64),
-      "user_id": tf.strings.to_number(x["user_id"], tf.int64),
-      "user_rating": x["user_rating"],
-  })
+  raw = raw.map(lambda x: dict(movielens_data.numeric_ids(x),
+                               user_rating=x["user_rating"]))
   shuffled = raw.shuffle(100_000, seed=2021, reshuffle_each_iteration=False)
   test = shuffled.take(args.test_batch).batch(args.test_batch)
   train = shuffled.skip(args.test_batch).shard(worker_num, worker_id)
@@ -174,9 +161,8 @@ def start_worker(args, cluster, server_target, config_path, workdir):
               (args.task_id, len(losses), loss, size))
     features, predictions = sess.run([outputs["test_batch"],
                                       outputs["test_prediction"]])
-  np.save(os.path.join(workdir, "trained.npy"), predictions)
-  np.savez(os.path.join(workdir, "features.npz"),
-           user_id=features["user_id"], movie_id=features["movie_id"])
+  ids = {k: features[k] for k in ("user_id", "movie_id")}
+  common.save_for_check(workdir, ids, predictions)
   window = max(1, len(losses) // 5)
   return {"steps": len(losses), "checkpoint_dir": checkpoint_dir,
           "loss_first_fifth": float(np.mean(losses[:window])),
@@ -231,21 +217,13 @@ def local_cluster(args):
 
 
 def run_local(args):
-  args.output_dir = args.output_dir or tempfile.mkdtemp(prefix="ml1m_ps_")
-  os.makedirs(args.output_dir, exist_ok=True)
-  with tempfile.TemporaryDirectory(prefix="ml1m_ps_") as workdir:
-    with common.redis_config(args.config, workdir) as config_path:
-      cluster, target, _ = local_cluster(args)
-      summary = start_worker(args, cluster, target, config_path, workdir)
-      loaded = os.path.join(workdir, "loaded.npy")
-      common.run_again(__file__, [
-          "--task_mode", "predict", "--config", config_path,
-          "--output_dir", args.output_dir, "--predictions", loaded,
-          "--features", os.path.join(workdir, "features.npz")])
-      summary["loaded_max_abs_difference"] = common.compare_predictions(
-          os.path.join(workdir, "trained.npy"), loaded)
-  common.write_summary(os.path.join(args.output_dir, "summary.json"), summary)
-  return summary
+  # The servers are held (a local) until the run is done.
+  cluster, target, _servers = local_cluster(args)
+  return common.train_then_reload(
+      __file__, args,
+      lambda args, config_path, workdir: start_worker(
+          args, cluster, target, config_path, workdir),
+      reload_flags=["--task_mode", "predict"])
 
 
 def main(argv=None):

@@ -79,3 +79,10 @@ def ratings(num_ratings, variant="1m", seed=2021):
       "user_zip_code": np.char.mod("%05d", cat["zip"][users]),
   }
   return tf.data.Dataset.from_tensor_slices(features)
+
+
+def numeric_ids(example):
+  """`user_id` and `movie_id` of an example as int64 (TFDS, and ratings(),
+  hold them as decimal strings): the keys of the demos' embedding tables."""
+  return {"movie_id": tf.strings.to_number(example["movie_id"], tf.int64),
+          "user_id": tf.strings.to_number(example["user_id"], tf.int64)}

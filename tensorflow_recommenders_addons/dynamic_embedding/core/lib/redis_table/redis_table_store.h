@@ -144,12 +144,14 @@ class RedisTableStore {
   // Groups `keys`, builds one command per chunk, runs them all and hands
   // each reply to `on_reply` (in parallel over chunks through `executor`).
   // With `on_element`, the string elements of the array replies go to it
-  // as they are parsed (with the key's index), not into the replies.
+  // as they are parsed (with the key's index), not into the replies, and
+  // `elements_handed_over` (if given) is set to how many went to it.
   Status RunChunked(const KeyBatch& keys, std::string_view what,
                     redis_client::Access access, const CommandBuilder& build,
                     const ReplyHandler& on_reply,
                     redis_client::Executor* executor,
-                    const FoundValueFn* on_element = nullptr) const;
+                    const FoundValueFn* on_element = nullptr,
+                    size_t* elements_handed_over = nullptr) const;
 
   // Accum without the read cache's bookkeeping.
   Status AccumUncached(const KeyBatch& keys,

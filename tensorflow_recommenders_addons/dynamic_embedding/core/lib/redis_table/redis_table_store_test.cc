@@ -4,9 +4,11 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/store_test_util.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/table_metrics.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/value_codec.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/client_factory.h"
 
@@ -97,6 +99,37 @@ TEST_P(RedisTableStoreTest, MissingKeysAreNotReported) {
                          nullptr)
                   .ok());
   EXPECT_EQ(calls, 0);
+}
+
+// A batch large enough for parallel lanes, half of it stored: the keys
+// found are handed over once each and the others count as misses (the
+// lanes count per chunk, not through one shared counter).
+TEST_P(RedisTableStoreTest, MissesAreCountedOverParallelLanes) {
+  auto store = Store(3);
+  Int64Keys keys, stored;
+  test_util::MakeKeys(6000, 7, 3, &keys);
+  test_util::MakeKeys(3000, 7, 3, &stored);  // the first 3000 of `keys`
+  std::vector<std::vector<float>> rows;
+  InsertRows(*store, stored, &rows);
+  const metrics::Labels table = {{"table", "test table 'emb'"}};
+  auto* misses = metrics::MetricsRegistry::Global().GetCounter(
+      "tfra_redis_table_misses_total", table, "");
+  const int64_t misses_before = misses->value();
+
+  redis_client::ThreadPerTaskExecutor executor;
+  std::vector<int> found(keys.keys.size(), 0);
+  const Status status = store->Find(
+      keys.batch,
+      [&](size_t i, std::string_view) {
+        ++found[i];
+        return Status::Ok();
+      },
+      &executor);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  for (size_t i = 0; i < found.size(); ++i) {
+    ASSERT_EQ(found[i], i < 3000 ? 1 : 0) << "key " << keys.keys[i];
+  }
+  EXPECT_EQ(misses->value() - misses_before, 3000);
 }
 
 TEST_P(RedisTableStoreTest, ClearDeletesEveryBucket) {
