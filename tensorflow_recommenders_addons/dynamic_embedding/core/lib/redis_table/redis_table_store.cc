@@ -180,48 +180,6 @@ Status RedisTableStore::Find(const KeyBatch& keys, const FoundValueFn& on_found,
                          std::move(status));
 }
 
-Status RedisTableStore::FindThroughCache(
-    const KeyBatch& keys, const FoundValueFn& on_found,
-    redis_client::Executor* executor) const {
-  RowCache& cache = *settings_.read_cache;
-  std::vector<RowCache::Miss> misses;
-  TFRA_TABLE_RETURN_IF_ERROR(
-      cache.Lookup(cache_bucket_ids_, keys.buckets, keys.fields,
-                   settings_.read_cache_staleness, on_found, &misses));
-  if (misses.empty()) return Status::Ok();
-  KeyBatch missed;
-  missed.fields.reserve(misses.size());
-  missed.buckets.reserve(misses.size());
-  for (const RowCache::Miss& miss : misses) {
-    missed.fields.push_back(keys.fields[miss.index]);
-    missed.buckets.push_back(keys.buckets[miss.index]);
-  }
-  // Taken before the read is sent: an entry is never younger than it says.
-  const RowCache::Clock::time_point read_at = RowCache::Clock::now();
-  return RunFind(
-      missed,
-      [&](size_t j, std::string_view stored) -> Status {
-        TFRA_TABLE_RETURN_IF_ERROR(on_found(misses[j].index, stored));
-        cache.Insert(cache_bucket_ids_[missed.buckets[j]], missed.fields[j],
-                     stored, misses[j].ticket, read_at);
-        return Status::Ok();
-      },
-      executor);
-}
-
-void RedisTableStore::ForgetCached(const KeyBatch& keys) const {
-  if (settings_.read_cache != nullptr) {
-    settings_.read_cache->Invalidate(cache_bucket_ids_, keys.buckets,
-                                     keys.fields);
-  }
-}
-
-void RedisTableStore::ForgetCachedRows() const {
-  if (settings_.read_cache != nullptr) {
-    settings_.read_cache->InvalidateBuckets(cache_bucket_ids_);
-  }
-}
-
 Status RedisTableStore::RunFind(const KeyBatch& keys,
                                 const FoundValueFn& on_found,
                                 redis_client::Executor* executor) const {

@@ -161,10 +161,15 @@ class RedisTableStore {
   // in front of it and the metrics around it.
   Status RunFind(const KeyBatch& keys, const FoundValueFn& on_found,
                  redis_client::Executor* executor) const;
-  // Find through the read cache: hits from it, misses from Redis (cached
-  // as they arrive).
+  // Find through the read cache: hits from it, copied while the misses are
+  // read from Redis (on two units of `executor`, if any).
   Status FindThroughCache(const KeyBatch& keys, const FoundValueFn& on_found,
                           redis_client::Executor* executor) const;
+  // Reads the keys `misses` from Redis, caching what it finds.
+  Status FindMisses(const KeyBatch& keys,
+                    const std::vector<RowCache::Miss>& misses,
+                    const FoundValueFn& on_found,
+                    redis_client::Executor* executor) const;
   // Drops `keys` from the read cache, if any: after every write.
   void ForgetCached(const KeyBatch& keys) const;
 

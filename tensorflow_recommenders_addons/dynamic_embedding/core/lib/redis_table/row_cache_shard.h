@@ -1,6 +1,8 @@
 // One shard of the read cache (row_cache.h): cached rows keyed by a 64-bit
-// hash plus the exact key bytes, bounded in charged bytes, evicting by CLOCK
-// (a hit sets a flag; the hand gives flagged entries a second chance).
+// hash plus the exact key, bounded in charged bytes, evicting by CLOCK (a
+// hit sets a flag; the hand gives flagged entries a second chance). A full
+// shard admits a new row only if its key was looked up at least as often
+// lately as the key of the row it would evict (row_cache_sketch.h).
 //
 // Laid out for lookups that are bound by memory latency: an entry is one
 // allocation holding its header, key and value; the index is an open-
@@ -17,8 +19,19 @@
 #include <string_view>
 #include <vector>
 
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/row_cache_sketch.h"
+
 namespace tfra {
 namespace redis_table {
+
+// A cached row's key: the id of its Redis hash (RowCache::BucketId) and its
+// field. Stored as the id's 4 bytes followed by the field's.
+struct RowKey {
+  uint32_t bucket_id;
+  std::string_view field;
+
+  size_t size() const { return sizeof(bucket_id) + field.size(); }
+};
 
 class RowCacheShard {
  public:
@@ -27,6 +40,10 @@ class RowCacheShard {
   // 16-byte slots after a growth) and its ring pointers. The heap test in
   // row_cache_test checks it against glibc's own count.
   static constexpr size_t kEntryOverheadBytes = 128;
+  // The share of the capacity that the admission sketch takes (about 12
+  // counters per entry for rows of 64 floats; TinyLFU's authors found 8-16
+  // enough); entries are charged to the rest.
+  static constexpr size_t kSketchShare = 64;
 
   explicit RowCacheShard(size_t capacity_bytes);
   ~RowCacheShard();
@@ -38,23 +55,30 @@ class RowCacheShard {
     int64_t read_at_ns;
   };
 
-  // Hints the CPU to load the index slot of `hash`, and, once that slot is
-  // in cache, the entry it names: a batch's probes then overlap their
-  // memory waits.
+  // Hints the CPU to load the index slot and sketch counters of `hash`,
+  // and, once that slot is in cache, the entry it names (all of its lines):
+  // a batch's probes then overlap their memory waits.
   void PrefetchSlot(uint64_t hash) const;
   void PrefetchEntry(uint64_t hash) const;
+  // The entry's first line only (its header and key).
+  void PrefetchEntryHead(uint64_t hash) const;
+
+  // Counts a lookup of the key of `hash` (what admission compares).
+  void CountLookup(uint64_t hash) { sketch_.Add(hash); }
 
   // The entry for (hash, key), marked as used; false when absent.
-  bool Find(uint64_t hash, std::string_view key, Found* found);
+  bool Find(uint64_t hash, const RowKey& key, Found* found);
 
   // Stores `value` for (hash, key), replacing an entry of the key; evicts
   // until the charges fit. False (nothing stored) when one entry alone
-  // exceeds the capacity. `*evicted` counts the entries evicted.
-  bool Insert(uint64_t hash, std::string_view key, std::string_view value,
+  // exceeds the capacity, or when the shard is full and the key was looked
+  // up less often lately than that of the next entry to evict. `*evicted`
+  // counts the entries evicted.
+  bool Insert(uint64_t hash, const RowKey& key, std::string_view value,
               int64_t read_at_ns, int64_t* evicted);
 
   // Removes the entry of (hash, key), if any.
-  void Erase(uint64_t hash, std::string_view key);
+  void Erase(uint64_t hash, const RowKey& key);
 
   // Removes every entry whose key starts with one of `prefixes` (the 4
   // bytes of a bucket id).
@@ -62,6 +86,7 @@ class RowCacheShard {
 
   size_t entries() const { return entries_; }
   size_t bytes() const { return bytes_; }
+  // What entries may be charged: the shard's share less the sketch's bytes.
   size_t capacity_bytes() const { return capacity_; }
   // A write touched the shard: reads that missed before may be older.
   uint64_t writes() const { return writes_; }
@@ -76,13 +101,19 @@ class RowCacheShard {
 
   size_t SlotOf(uint64_t hash) const { return hash & (slots_.size() - 1); }
   // The slot holding (hash, key), or slots_.size().
-  size_t Locate(uint64_t hash, std::string_view key) const;
+  size_t Locate(uint64_t hash, const RowKey& key) const;
+  size_t LocateEntry(const Entry* entry) const;
   void RemoveAt(size_t slot);
   void Grow();
+  // The next entry CLOCK evicts (flags cleared on the way), left under the
+  // hand; null when the shard is empty.
+  Entry* Victim();
   void EvictOne();
   void CompactRing();
 
+  FrequencySketch sketch_;
   const size_t capacity_;
+  size_t prefetch_bytes_ = 64;  // the bytes of the latest entry stored
   std::vector<Slot> slots_;    // power-of-two size, at most half full
   std::vector<Entry*> ring_;   // CLOCK order; nullptr where removed
   size_t hand_ = 0;

@@ -143,6 +143,30 @@ TEST(RowCacheTest, AnEntryNotUsedSinceTheLastEvictionLeavesFirst) {
   EXPECT_EQ(cache.stats().evictions, 1);
 }
 
+// Admission: a full cache does not give a row asked for once the room of
+// rows asked for more often; a row asked for often enough gets in.
+TEST(RowCacheTest, AFullCacheKeepsRowsAskedForOftenOverARowAskedForOnce) {
+  const size_t charge = 4 + 8 + 100 + RowCache::kEntryOverheadBytes;
+  RowCache cache(static_cast<int64_t>(3 * charge + charge / 2));
+  const uint32_t id = cache.BucketId("d", "b");
+  const std::string row(100, 'r');
+  for (int64_t k : {1, 2, 3}) {
+    Fill(cache, id, Field(k), row);
+    for (int n = 0; n < 3; ++n) Look(cache, id, {Field(k)});
+  }
+  Fill(cache, id, Field(4), row);
+  EXPECT_EQ(Look(cache, id, {Field(4)}).misses.size(), 1u);
+  for (int64_t k : {1, 2, 3}) {
+    EXPECT_EQ(Look(cache, id, {Field(k)}).hits[0], row) << k;
+  }
+  EXPECT_EQ(cache.stats().evictions, 0);
+  for (int n = 0; n < 5; ++n) Look(cache, id, {Field(4)});
+  Fill(cache, id, Field(4), row);
+  EXPECT_EQ(Look(cache, id, {Field(4)}).hits[0], row);
+  EXPECT_EQ(cache.stats().evictions, 1);
+  EXPECT_EQ(cache.stats().entries, 3);
+}
+
 // Writers and readers at once, rows of random sizes (some larger than a
 // shard): the charged bytes never pass the bound, checked all along.
 TEST(RowCacheTest, TheBoundIsNeverExceededUnderConcurrentUse) {
@@ -200,10 +224,12 @@ TEST(RowCacheTest, TheChargeCoversTheHeapAnEntryTakes) {
   if (kSanitized) GTEST_SKIP() << "sanitizers replace malloc's accounting";
   constexpr int64_t kEntries = 100000;
   const std::string row(32, 'r');  // a dim-8 float row
-  const size_t before = mallinfo2().uordblks;
   {
+    // Made first: its shards' fixed parts (the admission sketches) are
+    // charged to its capacity, not to entries.
     RowCache cache(int64_t{1} << 30);
     const uint32_t id = cache.BucketId("d", "b");
+    const size_t before = mallinfo2().uordblks;
     for (int64_t k = 0; k < kEntries; ++k) Fill(cache, id, Field(k), row);
     const RowCacheStats stats = cache.stats();
     ASSERT_EQ(stats.entries, kEntries);
