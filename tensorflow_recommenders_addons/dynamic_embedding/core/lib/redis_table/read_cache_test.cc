@@ -61,12 +61,15 @@ class ReadCacheTest : public test_util::StoreTest {
   std::vector<float> Read(const RedisTableStore& store, int64_t* from_redis) {
     const int64_t misses_before = cache_->stats().misses;
     std::vector<float> rows(keys_.batch.size(), std::nanf(""));
+    // With an executor, as kernels call it: the hits are copied on one
+    // thread while the misses are read on another.
+    redis_client::ThreadPerTaskExecutor executor;
     const Status status = store.Find(
         keys_.batch,
         [&](size_t i, std::string_view stored) {
           return DecodePodRow(stored, 1, &rows[i]);
         },
-        nullptr);
+        &executor);
     EXPECT_TRUE(status.ok()) << status.ToString();
     if (from_redis != nullptr) *from_redis = cache_->stats().misses - misses_before;
     return rows;

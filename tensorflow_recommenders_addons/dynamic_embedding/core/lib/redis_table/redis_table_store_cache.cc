@@ -10,7 +10,7 @@ Status RedisTableStore::FindThroughCache(
     redis_client::Executor* executor) const {
   RowCache& cache = *settings_.read_cache;
   const auto staleness = settings_.read_cache_staleness;
-  std::vector<size_t> hits;
+  RowCache::Hits hits;
   std::vector<RowCache::Miss> misses;
   cache.Classify(cache_bucket_ids_, keys.buckets, keys.fields, staleness,
                  &hits, &misses);
@@ -25,7 +25,7 @@ Status RedisTableStore::FindThroughCache(
   auto fetch = [&] { fetched = FindMisses(keys, misses, on_found, executor); };
   if (misses.empty()) {
     copy();
-  } else if (executor == nullptr || hits.empty()) {
+  } else if (executor == nullptr || hits.index.empty()) {
     fetch();
     copy();
   } else {

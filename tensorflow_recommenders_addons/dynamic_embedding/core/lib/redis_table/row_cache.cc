@@ -26,8 +26,8 @@ int64_t Nanos(RowCache::Clock::time_point t) {
 
 // How far ahead of the key being looked up its successors' memory is
 // fetched: the slot first, then (once the slot is in cache) the entry.
-constexpr size_t kSlotAhead = 8;
-constexpr size_t kEntryAhead = 4;
+constexpr size_t kSlotAhead = 16;
+constexpr size_t kEntryAhead = 8;
 
 }  // namespace
 
@@ -51,10 +51,16 @@ uint32_t RowCache::BucketId(std::string_view deployment,
 }
 
 uint64_t RowCache::KeyHash(uint32_t bucket_id, std::string_view field) {
-  // std::hash of the field's bytes, the bucket id mixed in, then a
-  // finalizer (splitmix64's) so that the shard bits are spread too.
-  uint64_t h = std::hash<std::string_view>()(field) ^
-               (uint64_t{bucket_id} * 0x9E3779B97F4A7C15ull);
+  // The field's bytes (an int64 key's 8 directly, others through
+  // std::hash), the bucket id mixed in, then a finalizer (splitmix64's) so
+  // that the shard bits are spread too.
+  uint64_t h;
+  if (field.size() == sizeof(uint64_t)) {
+    std::memcpy(&h, field.data(), sizeof(h));
+  } else {
+    h = std::hash<std::string_view>()(field);
+  }
+  h ^= (uint64_t{bucket_id} + 1) * 0x9E3779B97F4A7C15ull;
   h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;
   h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
   h ^= h >> 31;
@@ -76,7 +82,7 @@ struct RowCache::Visit {
 
 Status RowCache::RunInShard(Pass pass, Shard& shard, const Visit& visit,
                             size_t begin, size_t end, int64_t oldest_ns,
-                            const HitFn* on_hit, std::vector<size_t>* hits,
+                            const HitFn* on_hit, Hits* hits,
                             std::vector<Miss>* misses, int64_t* expired) {
   std::lock_guard<std::mutex> lock(shard.mu);
   RowCacheShard& rows = shard.rows;
@@ -92,13 +98,13 @@ Status RowCache::RunInShard(Pass pass, Shard& shard, const Visit& visit,
       }
     }
     const uint64_t hash = visit.hashes[p];
-    if (pass != Pass::kCopy) rows.CountLookup(hash);
     RowCacheShard::Found found;
     const bool cached = rows.Find(hash, visit.KeyAt(p), &found);
     const size_t i = visit.order[p];
     if (cached && found.read_at_ns >= oldest_ns) {
       if (pass == Pass::kClassify) {
-        hits->push_back(i);
+        hits->index.push_back(i);
+        hits->hash.push_back(hash);
       } else {
         TFRA_TABLE_RETURN_IF_ERROR((*on_hit)(i, found.value));
       }
@@ -113,19 +119,19 @@ Status RowCache::RunInShard(Pass pass, Shard& shard, const Visit& visit,
 Status RowCache::Run(Pass pass, const std::vector<uint32_t>& bucket_ids,
                      const std::vector<uint32_t>& buckets,
                      const std::vector<std::string_view>& fields,
-                     const std::vector<size_t>* subset,
-                     Clock::duration staleness, const HitFn* on_hit,
-                     std::vector<size_t>* hits, std::vector<Miss>* misses,
-                     int64_t* expired) {
+                     const Hits* subset, Clock::duration staleness,
+                     const HitFn* on_hit, Hits* hits,
+                     std::vector<Miss>* misses, int64_t* expired) {
   const int64_t oldest_ns = Nanos(Clock::now() - staleness);
-  const size_t n = subset != nullptr ? subset->size() : fields.size();
-  auto index = [subset](size_t k) { return subset ? (*subset)[k] : k; };
+  const size_t n = subset != nullptr ? subset->index.size() : fields.size();
+  auto index = [subset](size_t k) { return subset ? subset->index[k] : k; };
   // Keys grouped by shard (a counting sort), so each lock is taken once.
   std::vector<uint64_t> key_hashes(n);
   std::vector<size_t> starts(shards_.size() + 1, 0);
   for (size_t k = 0; k < n; ++k) {
     const size_t i = index(k);
-    key_hashes[k] = KeyHash(bucket_ids[buckets[i]], fields[i]);
+    key_hashes[k] = subset != nullptr ? subset->hash[k]
+                                      : KeyHash(bucket_ids[buckets[i]], fields[i]);
     ++starts[ShardIndex(key_hashes[k]) + 1];
   }
   for (size_t s = 1; s < starts.size(); ++s) starts[s] += starts[s - 1];
@@ -170,7 +176,7 @@ Status RowCache::Lookup(const std::vector<uint32_t>& bucket_ids,
 void RowCache::Classify(const std::vector<uint32_t>& bucket_ids,
                         const std::vector<uint32_t>& buckets,
                         const std::vector<std::string_view>& fields,
-                        Clock::duration staleness, std::vector<size_t>* hits,
+                        Clock::duration staleness, Hits* hits,
                         std::vector<Miss>* misses) {
   const size_t missed_before = misses->size();
   int64_t expired = 0;
@@ -183,8 +189,8 @@ void RowCache::Classify(const std::vector<uint32_t>& bucket_ids,
 Status RowCache::CopyHits(const std::vector<uint32_t>& bucket_ids,
                           const std::vector<uint32_t>& buckets,
                           const std::vector<std::string_view>& fields,
-                          const std::vector<size_t>& hits,
-                          Clock::duration staleness, const HitFn& on_hit,
+                          const Hits& hits, Clock::duration staleness,
+                          const HitFn& on_hit,
                           std::vector<Miss>* misses) {
   const size_t missed_before = misses->size();
   int64_t expired = 0;

@@ -90,21 +90,27 @@ class RowCache {
                 Clock::duration staleness, const HitFn& on_hit,
                 std::vector<Miss>* misses);
 
+  // The keys Classify found: their indices and hashes.
+  struct Hits {
+    std::vector<size_t> index;
+    std::vector<uint64_t> hash;
+  };
+
   // Lookup in two halves, so that a caller can read the misses from Redis
   // while it copies the hits. Classify counts every key as Lookup does and
-  // appends the indices of the cached ones to *hits, the others to *misses,
-  // touching only the first line of each entry. CopyHits then calls on_hit
-  // for the keys `hits` that are still cached; those dropped since (by a
-  // write or an eviction) are appended to *misses and counted as misses.
+  // appends the cached ones to *hits, the others to *misses, touching only
+  // the first line of each entry. CopyHits then calls on_hit for the keys
+  // `hits` that are still cached; those dropped since (by a write or an
+  // eviction) are appended to *misses and counted as misses.
   void Classify(const std::vector<uint32_t>& bucket_ids,
                 const std::vector<uint32_t>& buckets,
                 const std::vector<std::string_view>& fields,
-                Clock::duration staleness, std::vector<size_t>* hits,
+                Clock::duration staleness, Hits* hits,
                 std::vector<Miss>* misses);
   Status CopyHits(const std::vector<uint32_t>& bucket_ids,
                   const std::vector<uint32_t>& buckets,
                   const std::vector<std::string_view>& fields,
-                  const std::vector<size_t>& hits, Clock::duration staleness,
+                  const Hits& hits, Clock::duration staleness,
                   const HitFn& on_hit, std::vector<Miss>* misses);
 
   // Caches what Redis returned for a missed key, read at `read_at` (taken
@@ -143,21 +149,19 @@ class RowCache {
   // Keys of one pass: their indices (all keys, or a subset), hashes and
   // the order that groups them by shard.
   struct Visit;
-  // Visits the keys `subset` (all when null) shard by shard; the keys
-  // missed go to *misses, and with kClassify the keys found to *hits.
-  // Returns the expired entries met through *expired.
+  // Visits the keys `subset` (all when null; their hashes known) shard by
+  // shard; the keys missed go to *misses, and with kClassify the keys found
+  // to *hits. Returns the expired entries met through *expired.
   Status Run(Pass pass, const std::vector<uint32_t>& bucket_ids,
              const std::vector<uint32_t>& buckets,
-             const std::vector<std::string_view>& fields,
-             const std::vector<size_t>* subset, Clock::duration staleness,
-             const HitFn* on_hit, std::vector<size_t>* hits,
+             const std::vector<std::string_view>& fields, const Hits* subset,
+             Clock::duration staleness, const HitFn* on_hit, Hits* hits,
              std::vector<Miss>* misses, int64_t* expired);
   // Visits the keys visit.order[begin, end), all of `shard`, holding its
   // lock.
   Status RunInShard(Pass pass, Shard& shard, const Visit& visit, size_t begin,
                     size_t end, int64_t oldest_ns, const HitFn* on_hit,
-                    std::vector<size_t>* hits, std::vector<Miss>* misses,
-                    int64_t* expired);
+                    Hits* hits, std::vector<Miss>* misses, int64_t* expired);
   // Adds a pass's outcome to the stats.
   void Count(size_t looked_up, size_t missed, int64_t expired);
 

@@ -22,6 +22,7 @@ struct RowCacheShard::Entry {
   std::string_view value() const {
     return std::string_view(bytes() + key_size, value_size);
   }
+  char* mutable_value() { return reinterpret_cast<char*>(this + 1) + key_size; }
   size_t size() const { return sizeof(Entry) + key_size + value_size; }
   size_t charge() const {
     return key_size + value_size + RowCacheShard::kEntryOverheadBytes;
@@ -60,22 +61,10 @@ constexpr size_t kCacheLine = 64;
 // Prefetched lines of one entry at most (a row of 128 floats and more is
 // copied while its tail is still on the way).
 constexpr size_t kMaxPrefetchBytes = 8 * kCacheLine;
-// Lookups the sketch counts before halving, per 8 of its bytes (16
-// counters, about one entry's worth): TinyLFU's sample of 10 per entry.
-constexpr size_t kSampleLookupsPer8Bytes = 10;
-
-size_t SketchBytes(size_t capacity_bytes) {
-  return capacity_bytes / RowCacheShard::kSketchShare;
-}
-
 }  // namespace
 
 RowCacheShard::RowCacheShard(size_t capacity_bytes)
-    : sketch_(SketchBytes(capacity_bytes),
-              SketchBytes(capacity_bytes) / 8 * kSampleLookupsPer8Bytes),
-      capacity_(capacity_bytes -
-                std::min(capacity_bytes, sketch_.bytes())),
-      slots_(kFirstSlots) {}
+    : capacity_(capacity_bytes), slots_(kFirstSlots) {}
 
 RowCacheShard::~RowCacheShard() {
   for (Entry* entry : ring_) {
@@ -85,7 +74,6 @@ RowCacheShard::~RowCacheShard() {
 
 void RowCacheShard::PrefetchSlot(uint64_t hash) const {
   __builtin_prefetch(&slots_[SlotOf(hash)]);
-  sketch_.Prefetch(hash);
 }
 
 void RowCacheShard::PrefetchEntry(uint64_t hash) const {
@@ -132,14 +120,16 @@ bool RowCacheShard::Insert(uint64_t hash, const RowKey& key,
                            int64_t* evicted) {
   const size_t charge = key.size() + value.size() + kEntryOverheadBytes;
   if (charge > capacity_) return false;
-  Erase(hash, key);
-  if (bytes_ + charge > capacity_) {
-    // Ties admit: rows asked for once still replace rows asked for once.
-    const Entry* victim = Victim();
-    if (victim != nullptr &&
-        sketch_.Estimate(hash) < sketch_.Estimate(victim->hash)) {
-      return false;
+  const size_t slot = Locate(hash, key);
+  if (slot != slots_.size()) {
+    Entry* entry = slots_[slot].entry;
+    if (entry->value_size == value.size()) {
+      // A refresh (the entry had expired): in place, nothing to evict.
+      std::memcpy(entry->mutable_value(), value.data(), value.size());
+      entry->read_at_ns = read_at_ns;
+      return true;
     }
+    RemoveAt(slot);
   }
   if (2 * (entries_ + 1) > slots_.size()) Grow();
   Entry* entry = Entry::Make(hash, key, value, read_at_ns);
@@ -219,22 +209,18 @@ void RowCacheShard::Grow() {
 }
 
 // CLOCK: a used entry loses its flag and stays; the first unused one goes.
-RowCacheShard::Entry* RowCacheShard::Victim() {
+void RowCacheShard::EvictOne() {
   while (entries_ > 0) {
     if (hand_ >= ring_.size()) hand_ = 0;
-    Entry* entry = ring_[hand_];
-    if (entry != nullptr && !entry->referenced) return entry;
-    if (entry != nullptr) entry->referenced = false;
-    ++hand_;
+    Entry* entry = ring_[hand_++];
+    if (entry == nullptr) continue;
+    if (entry->referenced) {
+      entry->referenced = false;
+      continue;
+    }
+    RemoveAt(LocateEntry(entry));
+    return;
   }
-  return nullptr;
-}
-
-void RowCacheShard::EvictOne() {
-  Entry* victim = Victim();
-  if (victim == nullptr) return;
-  RemoveAt(LocateEntry(victim));
-  ++hand_;
 }
 
 void RowCacheShard::CompactRing() {

@@ -1,8 +1,6 @@
 // One shard of the read cache (row_cache.h): cached rows keyed by a 64-bit
 // hash plus the exact key, bounded in charged bytes, evicting by CLOCK (a
-// hit sets a flag; the hand gives flagged entries a second chance). A full
-// shard admits a new row only if its key was looked up at least as often
-// lately as the key of the row it would evict (row_cache_sketch.h).
+// hit sets a flag; the hand gives flagged entries a second chance).
 //
 // Laid out for lookups that are bound by memory latency: an entry is one
 // allocation holding its header, key and value; the index is an open-
@@ -18,8 +16,6 @@
 #include <cstdint>
 #include <string_view>
 #include <vector>
-
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/row_cache_sketch.h"
 
 namespace tfra {
 namespace redis_table {
@@ -40,10 +36,6 @@ class RowCacheShard {
   // 16-byte slots after a growth) and its ring pointers. The heap test in
   // row_cache_test checks it against glibc's own count.
   static constexpr size_t kEntryOverheadBytes = 128;
-  // The share of the capacity that the admission sketch takes (about 12
-  // counters per entry for rows of 64 floats; TinyLFU's authors found 8-16
-  // enough); entries are charged to the rest.
-  static constexpr size_t kSketchShare = 64;
 
   explicit RowCacheShard(size_t capacity_bytes);
   ~RowCacheShard();
@@ -55,7 +47,7 @@ class RowCacheShard {
     int64_t read_at_ns;
   };
 
-  // Hints the CPU to load the index slot and sketch counters of `hash`,
+  // Hints the CPU to load the index slot of `hash`,
   // and, once that slot is in cache, the entry it names (all of its lines):
   // a batch's probes then overlap their memory waits.
   void PrefetchSlot(uint64_t hash) const;
@@ -63,17 +55,13 @@ class RowCacheShard {
   // The entry's first line only (its header and key).
   void PrefetchEntryHead(uint64_t hash) const;
 
-  // Counts a lookup of the key of `hash` (what admission compares).
-  void CountLookup(uint64_t hash) { sketch_.Add(hash); }
-
   // The entry for (hash, key), marked as used; false when absent.
   bool Find(uint64_t hash, const RowKey& key, Found* found);
 
   // Stores `value` for (hash, key), replacing an entry of the key; evicts
   // until the charges fit. False (nothing stored) when one entry alone
-  // exceeds the capacity, or when the shard is full and the key was looked
-  // up less often lately than that of the next entry to evict. `*evicted`
-  // counts the entries evicted.
+  // exceeds the capacity. An entry of the key with a value of the same size
+  // is refreshed in place. `*evicted` counts the entries evicted.
   bool Insert(uint64_t hash, const RowKey& key, std::string_view value,
               int64_t read_at_ns, int64_t* evicted);
 
@@ -86,7 +74,6 @@ class RowCacheShard {
 
   size_t entries() const { return entries_; }
   size_t bytes() const { return bytes_; }
-  // What entries may be charged: the shard's share less the sketch's bytes.
   size_t capacity_bytes() const { return capacity_; }
   // A write touched the shard: reads that missed before may be older.
   uint64_t writes() const { return writes_; }
@@ -105,13 +92,9 @@ class RowCacheShard {
   size_t LocateEntry(const Entry* entry) const;
   void RemoveAt(size_t slot);
   void Grow();
-  // The next entry CLOCK evicts (flags cleared on the way), left under the
-  // hand; null when the shard is empty.
-  Entry* Victim();
   void EvictOne();
   void CompactRing();
 
-  FrequencySketch sketch_;
   const size_t capacity_;
   size_t prefetch_bytes_ = 64;  // the bytes of the latest entry stored
   std::vector<Slot> slots_;    // power-of-two size, at most half full

@@ -77,6 +77,43 @@ TEST(RowCacheTest, HitsAfterAMissIsFilledAndCountsBoth) {
             static_cast<int64_t>(4 + 8 + 5 + RowCache::kEntryOverheadBytes));
 }
 
+TEST(RowCacheTest, ClassifyThenCopyHitsServesWhatLookupServes) {
+  RowCache cache(1 << 20);
+  const uint32_t id = cache.BucketId("d", "b");
+  for (int64_t k : {1, 2, 3}) Fill(cache, id, Field(k), "row-" + Field(k));
+  const std::vector<std::string> keys = {Field(1), Field(4), Field(2),
+                                         Field(3), Field(1)};
+  const std::vector<std::string_view> fields(keys.begin(), keys.end());
+  const std::vector<uint32_t> buckets(keys.size(), 0);
+  const RowCacheStats before = cache.stats();
+  RowCache::Hits hits;
+  std::vector<RowCache::Miss> misses;
+  cache.Classify({id}, buckets, fields, kLong, &hits, &misses);
+  ASSERT_EQ(hits.index.size(), 4u);
+  ASSERT_EQ(misses.size(), 1u);
+  EXPECT_EQ(misses[0].index, 1u);
+  // Key 2 is written (dropped) between the two halves: it becomes a miss.
+  cache.Invalidate({id}, {0}, {Field(2)});
+  std::vector<std::string> copied(keys.size());
+  std::vector<RowCache::Miss> dropped;
+  ASSERT_TRUE(cache
+                  .CopyHits({id}, buckets, fields, hits, kLong,
+                            [&](size_t i, std::string_view value) {
+                              copied[i] = std::string(value);
+                              return Status::Ok();
+                            },
+                            &dropped)
+                  .ok());
+  EXPECT_EQ(copied, (std::vector<std::string>{"row-" + Field(1), "", "",
+                                              "row-" + Field(3),
+                                              "row-" + Field(1)}));
+  ASSERT_EQ(dropped.size(), 1u);
+  EXPECT_EQ(dropped[0].index, 2u);
+  const RowCacheStats after = cache.stats();
+  EXPECT_EQ(after.hits - before.hits, 3);
+  EXPECT_EQ(after.misses - before.misses, 2);
+}
+
 TEST(RowCacheTest, AnEntryOlderThanTheStalenessIsAMiss) {
   RowCache cache(1 << 20);
   const uint32_t id = cache.BucketId("d", "b");
@@ -143,30 +180,6 @@ TEST(RowCacheTest, AnEntryNotUsedSinceTheLastEvictionLeavesFirst) {
   EXPECT_EQ(cache.stats().evictions, 1);
 }
 
-// Admission: a full cache does not give a row asked for once the room of
-// rows asked for more often; a row asked for often enough gets in.
-TEST(RowCacheTest, AFullCacheKeepsRowsAskedForOftenOverARowAskedForOnce) {
-  const size_t charge = 4 + 8 + 100 + RowCache::kEntryOverheadBytes;
-  RowCache cache(static_cast<int64_t>(3 * charge + charge / 2));
-  const uint32_t id = cache.BucketId("d", "b");
-  const std::string row(100, 'r');
-  for (int64_t k : {1, 2, 3}) {
-    Fill(cache, id, Field(k), row);
-    for (int n = 0; n < 3; ++n) Look(cache, id, {Field(k)});
-  }
-  Fill(cache, id, Field(4), row);
-  EXPECT_EQ(Look(cache, id, {Field(4)}).misses.size(), 1u);
-  for (int64_t k : {1, 2, 3}) {
-    EXPECT_EQ(Look(cache, id, {Field(k)}).hits[0], row) << k;
-  }
-  EXPECT_EQ(cache.stats().evictions, 0);
-  for (int n = 0; n < 5; ++n) Look(cache, id, {Field(4)});
-  Fill(cache, id, Field(4), row);
-  EXPECT_EQ(Look(cache, id, {Field(4)}).hits[0], row);
-  EXPECT_EQ(cache.stats().evictions, 1);
-  EXPECT_EQ(cache.stats().entries, 3);
-}
-
 // Writers and readers at once, rows of random sizes (some larger than a
 // shard): the charged bytes never pass the bound, checked all along.
 TEST(RowCacheTest, TheBoundIsNeverExceededUnderConcurrentUse) {
@@ -224,12 +237,10 @@ TEST(RowCacheTest, TheChargeCoversTheHeapAnEntryTakes) {
   if (kSanitized) GTEST_SKIP() << "sanitizers replace malloc's accounting";
   constexpr int64_t kEntries = 100000;
   const std::string row(32, 'r');  // a dim-8 float row
+  const size_t before = mallinfo2().uordblks;
   {
-    // Made first: its shards' fixed parts (the admission sketches) are
-    // charged to its capacity, not to entries.
     RowCache cache(int64_t{1} << 30);
     const uint32_t id = cache.BucketId("d", "b");
-    const size_t before = mallinfo2().uordblks;
     for (int64_t k = 0; k < kEntries; ++k) Fill(cache, id, Field(k), row);
     const RowCacheStats stats = cache.stats();
     ASSERT_EQ(stats.entries, kEntries);
