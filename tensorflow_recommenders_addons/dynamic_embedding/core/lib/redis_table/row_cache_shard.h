@@ -47,9 +47,9 @@ class RowCacheShard {
     int64_t read_at_ns;
   };
 
-  // Hints the CPU to load the index slot of `hash`,
-  // and, once that slot is in cache, the entry it names (all of its lines):
-  // a batch's probes then overlap their memory waits.
+  // Hints the CPU to load the index slot of `hash`, and, once that slot is
+  // in cache, the entry it names (all of its lines): a batch's probes then
+  // overlap their memory waits.
   void PrefetchSlot(uint64_t hash) const;
   void PrefetchEntry(uint64_t hash) const;
   // The entry's first line only (its header and key).
