@@ -27,7 +27,7 @@ ZIPF_EXPONENT = 1.05
 CACHE_SHARE = 0.1
 # Bytes each cached row is charged besides its key and value
 # (RowCache::kEntryOverheadBytes) and the key's 4-byte bucket id.
-_ENTRY_OVERHEAD = 192 + 4
+_ENTRY_OVERHEAD = 128 + 4
 _STREAM_KEYS = 1 << 22  # lookups in the stream; batches cycle through it
 _STALENESS_MS = 1000
 

@@ -3,6 +3,7 @@
 // staleness bound longer; the process's own writes (insert, accum, remove,
 // clear) are seen at once, also by another table sharing the cache, and
 // also while lookups and writes run at the same time.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -37,7 +38,8 @@ class ReadCacheTest : public test_util::StoreTest {
 
   // A table of 2 buckets reading through cache_ (a second one is another
   // table object over the same Redis rows).
-  std::unique_ptr<RedisTableStore> CachedStore() {
+  std::unique_ptr<RedisTableStore> CachedStore(
+      milliseconds staleness = kStaleness) {
     auto layout = TableKeyLayout::Create(test_util::LayoutConfig(2, tag_),
                                          "emb", {});
     EXPECT_TRUE(layout.ok());
@@ -45,7 +47,7 @@ class ReadCacheTest : public test_util::StoreTest {
     settings.table_description = "cached table";
     settings.bucket_keys = layout->runtime_buckets();
     settings.read_cache = cache_;
-    settings.read_cache_staleness = kStaleness;
+    settings.read_cache_staleness = staleness;
     settings.deployment = redis_client::ModeName(GetParam());
     return std::make_unique<RedisTableStore>(client_, settings);
   }
@@ -61,12 +63,15 @@ class ReadCacheTest : public test_util::StoreTest {
   std::vector<float> Read(const RedisTableStore& store, int64_t* from_redis) {
     const int64_t misses_before = cache_->stats().misses;
     std::vector<float> rows(keys_.batch.size(), std::nanf(""));
+    // With an executor, as kernels call it: the hits are copied on one
+    // thread while the misses are read on another.
+    redis_client::ThreadPerTaskExecutor executor;
     const Status status = store.Find(
         keys_.batch,
         [&](size_t i, std::string_view stored) {
           return DecodePodRow(stored, 1, &rows[i]);
         },
-        nullptr);
+        &executor);
     EXPECT_TRUE(status.ok()) << status.ToString();
     if (from_redis != nullptr) *from_redis = cache_->stats().misses - misses_before;
     return rows;
@@ -90,6 +95,31 @@ TEST_P(ReadCacheTest, HotRowsComeFromMemoryAfterTheFirstRead) {
   EXPECT_EQ(Read(*store, &from_redis), All(1.0f));
   EXPECT_EQ(from_redis, 0);
   EXPECT_EQ(test_util::CommandCalls(*client_, "hmget"), 0);
+}
+
+// Past RedisTableStore::kInlineMaxKeys keys a find copies its hits on one
+// thread while another reads its misses.
+TEST_P(ReadCacheTest, ALargeBatchCopiesHitsWhileItReadsMisses) {
+  test_util::MakeKeys(5000, 1, 2, &keys_);
+  auto store = CachedStore(milliseconds(60000));  // nothing expires here
+  Write(*store, 1.0f);
+  Read(*store, nullptr);  // all cached
+  const float two = 2.0f;
+  KeyBatch first;
+  first.fields.assign(keys_.batch.fields.begin(),
+                      keys_.batch.fields.begin() + 100);
+  first.buckets.assign(keys_.batch.buckets.begin(),
+                       keys_.batch.buckets.begin() + 100);
+  ASSERT_TRUE(store
+                  ->Insert(first, std::vector<std::string_view>(
+                                      100, PodRowBytes(&two, 1)),
+                           nullptr)
+                  .ok());
+  int64_t from_redis = 0;
+  std::vector<float> expected = All(1.0f);
+  std::fill(expected.begin(), expected.begin() + 100, 2.0f);
+  EXPECT_EQ(Read(*store, &from_redis), expected);
+  EXPECT_EQ(from_redis, 100);
 }
 
 TEST_P(ReadCacheTest, ARowRewrittenElsewhereIsServedAtMostTheBoundLonger) {

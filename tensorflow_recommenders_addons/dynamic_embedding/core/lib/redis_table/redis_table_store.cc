@@ -104,14 +104,6 @@ std::vector<redis_client::RoutedCommands> LaneCommands(
 constexpr size_t kMaxLanes = 4;
 constexpr size_t kMaxLanesPerBucket = 2;
 
-// Batches of at most this many keys run on the calling thread, as one lane:
-// handing lanes to pool threads costs more than it saves here, and a
-// cluster client without an executor keeps every node's pipeline window
-// full from this thread, so the nodes still work at once. Measured with
-// store_bench against one lane per bucket on the pool: cluster find at 1k
-// keys 2.7 -> 3.2 M keys/s (dim 8) and 1.09 -> 1.28 (dim 256); standalone
-// find at 4k keys, dim 256, 0.58 -> 0.79; at 16k keys the pool was faster.
-constexpr size_t kInlineMaxKeys = 4096;
 
 }  // namespace
 
@@ -199,48 +191,6 @@ Status RedisTableStore::Find(const KeyBatch& keys, const FoundValueFn& on_found,
                       : RunFind(keys, on_found, executor);
   return metrics_.Record(TableOp::kFind, keys.size(), start,
                          std::move(status));
-}
-
-Status RedisTableStore::FindThroughCache(
-    const KeyBatch& keys, const FoundValueFn& on_found,
-    redis_client::Executor* executor) const {
-  RowCache& cache = *settings_.read_cache;
-  std::vector<RowCache::Miss> misses;
-  TFRA_TABLE_RETURN_IF_ERROR(
-      cache.Lookup(cache_bucket_ids_, keys.buckets, keys.fields,
-                   settings_.read_cache_staleness, on_found, &misses));
-  if (misses.empty()) return Status::Ok();
-  KeyBatch missed;
-  missed.fields.reserve(misses.size());
-  missed.buckets.reserve(misses.size());
-  for (const RowCache::Miss& miss : misses) {
-    missed.fields.push_back(keys.fields[miss.index]);
-    missed.buckets.push_back(keys.buckets[miss.index]);
-  }
-  // Taken before the read is sent: an entry is never younger than it says.
-  const RowCache::Clock::time_point read_at = RowCache::Clock::now();
-  return RunFind(
-      missed,
-      [&](size_t j, std::string_view stored) -> Status {
-        TFRA_TABLE_RETURN_IF_ERROR(on_found(misses[j].index, stored));
-        cache.Insert(cache_bucket_ids_[missed.buckets[j]], missed.fields[j],
-                     stored, misses[j].ticket, read_at);
-        return Status::Ok();
-      },
-      executor);
-}
-
-void RedisTableStore::ForgetCached(const KeyBatch& keys) const {
-  if (settings_.read_cache != nullptr) {
-    settings_.read_cache->Invalidate(cache_bucket_ids_, keys.buckets,
-                                     keys.fields);
-  }
-}
-
-void RedisTableStore::ForgetCachedRows() const {
-  if (settings_.read_cache != nullptr) {
-    settings_.read_cache->InvalidateBuckets(cache_bucket_ids_);
-  }
 }
 
 Status RedisTableStore::RunFind(const KeyBatch& keys,

@@ -26,8 +26,8 @@ int64_t Nanos(RowCache::Clock::time_point t) {
 
 // How far ahead of the key being looked up its successors' memory is
 // fetched: the slot first, then (once the slot is in cache) the entry.
-constexpr size_t kSlotAhead = 8;
-constexpr size_t kEntryAhead = 4;
+constexpr size_t kSlotAhead = 16;
+constexpr size_t kEntryAhead = 8;
 
 }  // namespace
 
@@ -51,44 +51,63 @@ uint32_t RowCache::BucketId(std::string_view deployment,
 }
 
 uint64_t RowCache::KeyHash(uint32_t bucket_id, std::string_view field) {
-  // std::hash of the field's bytes, the bucket id mixed in, then a
-  // finalizer (splitmix64's) so that the shard bits are spread too.
-  uint64_t h = std::hash<std::string_view>()(field) ^
-               (uint64_t{bucket_id} * 0x9E3779B97F4A7C15ull);
+  // The field's bytes (an int64 key's 8 directly, others through
+  // std::hash), the bucket id mixed in, then a finalizer (splitmix64's) so
+  // that the shard bits are spread too.
+  uint64_t h;
+  if (field.size() == sizeof(uint64_t)) {
+    std::memcpy(&h, field.data(), sizeof(h));
+  } else {
+    h = std::hash<std::string_view>()(field);
+  }
+  h ^= (uint64_t{bucket_id} + 1) * 0x9E3779B97F4A7C15ull;
   h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;
   h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
   h ^= h >> 31;
   return h == 0 ? 1 : h;
 }
 
-std::string_view RowCache::MakeKey(uint32_t bucket_id, std::string_view field,
-                                   std::string* buffer) {
-  buffer->assign(reinterpret_cast<const char*>(&bucket_id), sizeof(bucket_id));
-  buffer->append(field);
-  return *buffer;
-}
+struct RowCache::Visit {
+  const std::vector<uint32_t>& bucket_ids;
+  const std::vector<uint32_t>& buckets;
+  const std::vector<std::string_view>& fields;
+  std::vector<size_t> order;    // key indices, grouped by shard
+  std::vector<uint64_t> hashes;  // by position in `order`
 
-Status RowCache::LookupInShard(
-    Shard& shard, const std::vector<uint64_t>& hashes,
-    const std::vector<size_t>& order, size_t begin, size_t end,
-    const std::vector<uint32_t>& bucket_ids,
-    const std::vector<uint32_t>& buckets,
-    const std::vector<std::string_view>& fields, int64_t oldest_ns,
-    const HitFn& on_hit, std::vector<Miss>* misses, int64_t* expired) {
-  std::string buffer;
+  RowKey KeyAt(size_t p) const {
+    const size_t i = order[p];
+    return RowKey{bucket_ids[buckets[i]], fields[i]};
+  }
+};
+
+Status RowCache::RunInShard(Pass pass, Shard& shard, const Visit& visit,
+                            size_t begin, size_t end, int64_t oldest_ns,
+                            const HitFn* on_hit, Hits* hits,
+                            std::vector<Miss>* misses, int64_t* expired) {
   std::lock_guard<std::mutex> lock(shard.mu);
   RowCacheShard& rows = shard.rows;
   for (size_t p = begin; p < end; ++p) {
-    if (p + kSlotAhead < end) rows.PrefetchSlot(hashes[order[p + kSlotAhead]]);
+    if (p + kSlotAhead < end) rows.PrefetchSlot(visit.hashes[p + kSlotAhead]);
     if (p + kEntryAhead < end) {
-      rows.PrefetchEntry(hashes[order[p + kEntryAhead]]);
+      const uint64_t ahead = visit.hashes[p + kEntryAhead];
+      // Classify reads an entry's first line only.
+      if (pass == Pass::kClassify) {
+        rows.PrefetchEntryHead(ahead);
+      } else {
+        rows.PrefetchEntry(ahead);
+      }
     }
-    const size_t i = order[p];
+    const uint64_t hash = visit.hashes[p];
     RowCacheShard::Found found;
-    const bool cached = rows.Find(
-        hashes[i], MakeKey(bucket_ids[buckets[i]], fields[i], &buffer), &found);
+    const bool cached = rows.Find(hash, visit.KeyAt(p), &found);
+    const size_t i = visit.order[p];
     if (cached && found.read_at_ns >= oldest_ns) {
-      TFRA_TABLE_RETURN_IF_ERROR(on_hit(i, found.value));
+      if (pass == Pass::kClassify) {
+        hits->index.push_back(i);
+        hits->hash.push_back(hash);
+      } else {
+        TFRA_TABLE_RETURN_IF_ERROR((*on_hit)(i, found.value));
+      }
       continue;
     }
     if (cached) ++*expired;
@@ -97,37 +116,93 @@ Status RowCache::LookupInShard(
   return Status::Ok();
 }
 
+Status RowCache::Run(Pass pass, const std::vector<uint32_t>& bucket_ids,
+                     const std::vector<uint32_t>& buckets,
+                     const std::vector<std::string_view>& fields,
+                     const Hits* subset, Clock::duration staleness,
+                     const HitFn* on_hit, Hits* hits,
+                     std::vector<Miss>* misses, int64_t* expired) {
+  const int64_t oldest_ns = Nanos(Clock::now() - staleness);
+  const size_t n = subset != nullptr ? subset->index.size() : fields.size();
+  auto index = [subset](size_t k) { return subset ? subset->index[k] : k; };
+  // Keys grouped by shard (a counting sort), so each lock is taken once.
+  std::vector<uint64_t> key_hashes(n);
+  std::vector<size_t> starts(shards_.size() + 1, 0);
+  for (size_t k = 0; k < n; ++k) {
+    const size_t i = index(k);
+    key_hashes[k] = subset != nullptr ? subset->hash[k]
+                                      : KeyHash(bucket_ids[buckets[i]], fields[i]);
+    ++starts[ShardIndex(key_hashes[k]) + 1];
+  }
+  for (size_t s = 1; s < starts.size(); ++s) starts[s] += starts[s - 1];
+  Visit visit{bucket_ids, buckets, fields, std::vector<size_t>(n),
+              std::vector<uint64_t>(n)};
+  std::vector<size_t> next(starts.begin(), starts.end() - 1);
+  for (size_t k = 0; k < n; ++k) {
+    const size_t p = next[ShardIndex(key_hashes[k])]++;
+    visit.order[p] = index(k);
+    visit.hashes[p] = key_hashes[k];
+  }
+  Status status;
+  for (size_t s = 0; s < shards_.size() && status.ok(); ++s) {
+    if (starts[s] == starts[s + 1]) continue;
+    status = RunInShard(pass, *shards_[s], visit, starts[s], starts[s + 1],
+                        oldest_ns, on_hit, hits, misses, expired);
+  }
+  return status;
+}
+
+void RowCache::Count(size_t looked_up, size_t missed, int64_t expired) {
+  hits_.fetch_add(static_cast<int64_t>(looked_up) -
+                      static_cast<int64_t>(missed),
+                  std::memory_order_relaxed);
+  misses_.fetch_add(static_cast<int64_t>(missed), std::memory_order_relaxed);
+  expired_.fetch_add(expired, std::memory_order_relaxed);
+}
+
 Status RowCache::Lookup(const std::vector<uint32_t>& bucket_ids,
                         const std::vector<uint32_t>& buckets,
                         const std::vector<std::string_view>& fields,
                         Clock::duration staleness, const HitFn& on_hit,
                         std::vector<Miss>* misses) {
-  const int64_t oldest_ns = Nanos(Clock::now() - staleness);
-  const size_t n = fields.size();
-  // Keys grouped by shard (a counting sort), so each lock is taken once.
-  std::vector<uint64_t> hashes(n);
-  std::vector<size_t> starts(shards_.size() + 1, 0);
-  for (size_t i = 0; i < n; ++i) {
-    hashes[i] = KeyHash(bucket_ids[buckets[i]], fields[i]);
-    ++starts[ShardIndex(hashes[i]) + 1];
-  }
-  for (size_t s = 1; s < starts.size(); ++s) starts[s] += starts[s - 1];
-  std::vector<size_t> order(n);
-  std::vector<size_t> next(starts.begin(), starts.end() - 1);
-  for (size_t i = 0; i < n; ++i) order[next[ShardIndex(hashes[i])]++] = i;
   const size_t missed_before = misses->size();
   int64_t expired = 0;
-  Status status;
-  for (size_t s = 0; s < shards_.size() && status.ok(); ++s) {
-    if (starts[s] == starts[s + 1]) continue;
-    status = LookupInShard(*shards_[s], hashes, order, starts[s],
-                           starts[s + 1], bucket_ids, buckets, fields,
-                           oldest_ns, on_hit, misses, &expired);
+  Status status = Run(Pass::kLookup, bucket_ids, buckets, fields, nullptr,
+                      staleness, &on_hit, nullptr, misses, &expired);
+  Count(fields.size(), misses->size() - missed_before, expired);
+  return status;
+}
+
+void RowCache::Classify(const std::vector<uint32_t>& bucket_ids,
+                        const std::vector<uint32_t>& buckets,
+                        const std::vector<std::string_view>& fields,
+                        Clock::duration staleness, Hits* hits,
+                        std::vector<Miss>* misses) {
+  const size_t missed_before = misses->size();
+  int64_t expired = 0;
+  // Nothing fails without a hit callback.
+  static_cast<void>(Run(Pass::kClassify, bucket_ids, buckets, fields, nullptr,
+                        staleness, nullptr, hits, misses, &expired));
+  Count(fields.size(), misses->size() - missed_before, expired);
+}
+
+Status RowCache::CopyHits(const std::vector<uint32_t>& bucket_ids,
+                          const std::vector<uint32_t>& buckets,
+                          const std::vector<std::string_view>& fields,
+                          const Hits& hits, Clock::duration staleness,
+                          const HitFn& on_hit,
+                          std::vector<Miss>* misses) {
+  const size_t missed_before = misses->size();
+  int64_t expired = 0;
+  Status status = Run(Pass::kCopy, bucket_ids, buckets, fields, &hits,
+                      staleness, &on_hit, nullptr, misses, &expired);
+  // Counted as hits by Classify: move the keys dropped since to the misses.
+  const int64_t late = static_cast<int64_t>(misses->size() - missed_before);
+  if (late > 0) {
+    hits_.fetch_sub(late, std::memory_order_relaxed);
+    misses_.fetch_add(late, std::memory_order_relaxed);
+    expired_.fetch_add(expired, std::memory_order_relaxed);
   }
-  const int64_t missed = static_cast<int64_t>(misses->size() - missed_before);
-  hits_.fetch_add(static_cast<int64_t>(n) - missed, std::memory_order_relaxed);
-  misses_.fetch_add(missed, std::memory_order_relaxed);
-  expired_.fetch_add(expired, std::memory_order_relaxed);
   return status;
 }
 
@@ -135,8 +210,6 @@ void RowCache::Insert(uint32_t bucket_id, std::string_view field,
                       std::string_view stored, uint64_t ticket,
                       Clock::time_point read_at) {
   const uint64_t hash = KeyHash(bucket_id, field);
-  std::string buffer;
-  const std::string_view key = MakeKey(bucket_id, field, &buffer);
   Shard& shard = ShardOf(hash);
   int64_t evicted = 0;
   {
@@ -144,7 +217,8 @@ void RowCache::Insert(uint32_t bucket_id, std::string_view field,
     // A write touched this shard after the miss: what was read may be older
     // than what that write left in Redis.
     if (shard.rows.writes() != ticket) return;
-    shard.rows.Insert(hash, key, stored, Nanos(read_at), &evicted);
+    shard.rows.Insert(hash, RowKey{bucket_id, field}, stored, Nanos(read_at),
+                      &evicted);
   }
   if (evicted > 0) evictions_.fetch_add(evicted, std::memory_order_relaxed);
 }
@@ -152,14 +226,13 @@ void RowCache::Insert(uint32_t bucket_id, std::string_view field,
 void RowCache::Invalidate(const std::vector<uint32_t>& bucket_ids,
                           const std::vector<uint32_t>& buckets,
                           const std::vector<std::string_view>& fields) {
-  std::string buffer;
   for (size_t i = 0; i < fields.size(); ++i) {
     const uint32_t id = bucket_ids[buckets[i]];
     const uint64_t hash = KeyHash(id, fields[i]);
     Shard& shard = ShardOf(hash);
     std::lock_guard<std::mutex> lock(shard.mu);
     shard.rows.CountWrite();
-    shard.rows.Erase(hash, MakeKey(id, fields[i], &buffer));
+    shard.rows.Erase(hash, RowKey{id, fields[i]});
   }
 }
 

@@ -90,6 +90,29 @@ class RowCache {
                 Clock::duration staleness, const HitFn& on_hit,
                 std::vector<Miss>* misses);
 
+  // The keys Classify found: their indices and hashes.
+  struct Hits {
+    std::vector<size_t> index;
+    std::vector<uint64_t> hash;
+  };
+
+  // Lookup in two halves, so that a caller can read the misses from Redis
+  // while it copies the hits. Classify counts every key as Lookup does and
+  // appends the cached ones to *hits, the others to *misses, touching only
+  // the first line of each entry. CopyHits then calls on_hit for the keys
+  // `hits` that are still cached; those dropped since (by a write or an
+  // eviction) are appended to *misses and counted as misses.
+  void Classify(const std::vector<uint32_t>& bucket_ids,
+                const std::vector<uint32_t>& buckets,
+                const std::vector<std::string_view>& fields,
+                Clock::duration staleness, Hits* hits,
+                std::vector<Miss>* misses);
+  Status CopyHits(const std::vector<uint32_t>& bucket_ids,
+                  const std::vector<uint32_t>& buckets,
+                  const std::vector<std::string_view>& fields,
+                  const Hits& hits, Clock::duration staleness,
+                  const HitFn& on_hit, std::vector<Miss>* misses);
+
   // Caches what Redis returned for a missed key, read at `read_at` (taken
   // before the read was sent), unless a write touched the key's shard since
   // the miss or the entry cannot fit a shard.
@@ -115,22 +138,32 @@ class RowCache {
 
   // The hash of (bucket id, field), never 0.
   static uint64_t KeyHash(uint32_t bucket_id, std::string_view field);
-  // Key bytes of (bucket id, field) into `buffer`; the view of it.
-  static std::string_view MakeKey(uint32_t bucket_id, std::string_view field,
-                                  std::string* buffer);
   // Bits 40 and up pick the shard; a shard's slots use the low bits.
   size_t ShardIndex(uint64_t hash) const {
     return (hash >> 40) & (shards_.size() - 1);
   }
   Shard& ShardOf(uint64_t hash) { return *shards_[ShardIndex(hash)]; }
-  // Looks up the keys order[begin, end), all of `shard`, holding its lock.
-  Status LookupInShard(Shard& shard, const std::vector<uint64_t>& hashes,
-                       const std::vector<size_t>& order, size_t begin,
-                       size_t end, const std::vector<uint32_t>& bucket_ids,
-                       const std::vector<uint32_t>& buckets,
-                       const std::vector<std::string_view>& fields,
-                       int64_t oldest_ns, const HitFn& on_hit,
-                       std::vector<Miss>* misses, int64_t* expired);
+
+  // One pass over keys: which of Lookup, Classify and CopyHits it serves.
+  enum class Pass { kLookup, kClassify, kCopy };
+  // Keys of one pass: their indices (all keys, or a subset), hashes and
+  // the order that groups them by shard.
+  struct Visit;
+  // Visits the keys `subset` (all when null; their hashes known) shard by
+  // shard; the keys missed go to *misses, and with kClassify the keys found
+  // to *hits. Returns the expired entries met through *expired.
+  Status Run(Pass pass, const std::vector<uint32_t>& bucket_ids,
+             const std::vector<uint32_t>& buckets,
+             const std::vector<std::string_view>& fields, const Hits* subset,
+             Clock::duration staleness, const HitFn* on_hit, Hits* hits,
+             std::vector<Miss>* misses, int64_t* expired);
+  // Visits the keys visit.order[begin, end), all of `shard`, holding its
+  // lock.
+  Status RunInShard(Pass pass, Shard& shard, const Visit& visit, size_t begin,
+                    size_t end, int64_t oldest_ns, const HitFn* on_hit,
+                    Hits* hits, std::vector<Miss>* misses, int64_t* expired);
+  // Adds a pass's outcome to the stats.
+  void Count(size_t looked_up, size_t missed, int64_t expired);
 
   const int64_t capacity_bytes_;
   std::vector<std::unique_ptr<Shard>> shards_;  // a power of two of them

@@ -1,5 +1,6 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/row_cache_shard.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -7,7 +8,8 @@
 namespace tfra {
 namespace redis_table {
 
-// One allocation: this header, then the key bytes, then the value bytes.
+// One allocation: this header, then the key bytes (bucket id, field), then
+// the value bytes.
 struct RowCacheShard::Entry {
   uint64_t hash;
   int64_t read_at_ns;
@@ -17,23 +19,36 @@ struct RowCacheShard::Entry {
   bool referenced;
 
   const char* bytes() const { return reinterpret_cast<const char*>(this + 1); }
-  std::string_view key() const { return std::string_view(bytes(), key_size); }
   std::string_view value() const {
     return std::string_view(bytes() + key_size, value_size);
   }
+  char* mutable_value() { return reinterpret_cast<char*>(this + 1) + key_size; }
+  size_t size() const { return sizeof(Entry) + key_size + value_size; }
   size_t charge() const {
     return key_size + value_size + RowCacheShard::kEntryOverheadBytes;
   }
+  uint32_t bucket_id() const {
+    uint32_t id;
+    std::memcpy(&id, bytes(), sizeof(id));
+    return id;
+  }
+  bool Holds(const RowKey& key) const {
+    return key_size == key.size() && bucket_id() == key.bucket_id &&
+           std::memcmp(bytes() + sizeof(uint32_t), key.field.data(),
+                       key.field.size()) == 0;
+  }
 
-  static Entry* Make(uint64_t hash, std::string_view key,
-                     std::string_view value, int64_t read_at_ns) {
+  static Entry* Make(uint64_t hash, const RowKey& key, std::string_view value,
+                     int64_t read_at_ns) {
     void* memory = std::malloc(sizeof(Entry) + key.size() + value.size());
     if (memory == nullptr) throw std::bad_alloc();
     Entry* entry = new (memory)
         Entry{hash, read_at_ns, static_cast<uint32_t>(key.size()),
               static_cast<uint32_t>(value.size()), 0, false};
     char* bytes = reinterpret_cast<char*>(entry + 1);
-    std::memcpy(bytes, key.data(), key.size());
+    std::memcpy(bytes, &key.bucket_id, sizeof(key.bucket_id));
+    std::memcpy(bytes + sizeof(key.bucket_id), key.field.data(),
+                key.field.size());
     std::memcpy(bytes + key.size(), value.data(), value.size());
     return entry;
   }
@@ -42,6 +57,10 @@ struct RowCacheShard::Entry {
 
 namespace {
 constexpr size_t kFirstSlots = 16;
+constexpr size_t kCacheLine = 64;
+// Prefetched lines of one entry at most (a row of 128 floats and more is
+// copied while its tail is still on the way).
+constexpr size_t kMaxPrefetchBytes = 8 * kCacheLine;
 }  // namespace
 
 RowCacheShard::RowCacheShard(size_t capacity_bytes)
@@ -59,19 +78,35 @@ void RowCacheShard::PrefetchSlot(uint64_t hash) const {
 
 void RowCacheShard::PrefetchEntry(uint64_t hash) const {
   const Slot& slot = slots_[SlotOf(hash)];
+  if (slot.entry == nullptr) return;
+  const char* bytes = reinterpret_cast<const char*>(slot.entry);
+  for (size_t line = 0; line < prefetch_bytes_; line += kCacheLine) {
+    __builtin_prefetch(bytes + line);
+  }
+}
+
+void RowCacheShard::PrefetchEntryHead(uint64_t hash) const {
+  const Slot& slot = slots_[SlotOf(hash)];
   if (slot.entry != nullptr) __builtin_prefetch(slot.entry);
 }
 
-size_t RowCacheShard::Locate(uint64_t hash, std::string_view key) const {
+size_t RowCacheShard::Locate(uint64_t hash, const RowKey& key) const {
   const size_t mask = slots_.size() - 1;
   for (size_t i = SlotOf(hash);; i = (i + 1) & mask) {
     const Slot& slot = slots_[i];
     if (slot.hash == 0) return slots_.size();
-    if (slot.hash == hash && slot.entry->key() == key) return i;
+    if (slot.hash == hash && slot.entry->Holds(key)) return i;
   }
 }
 
-bool RowCacheShard::Find(uint64_t hash, std::string_view key, Found* found) {
+size_t RowCacheShard::LocateEntry(const Entry* entry) const {
+  const size_t mask = slots_.size() - 1;
+  size_t i = SlotOf(entry->hash);
+  while (slots_[i].entry != entry) i = (i + 1) & mask;
+  return i;
+}
+
+bool RowCacheShard::Find(uint64_t hash, const RowKey& key, Found* found) {
   const size_t slot = Locate(hash, key);
   if (slot == slots_.size()) return false;
   Entry* entry = slots_[slot].entry;
@@ -80,13 +115,22 @@ bool RowCacheShard::Find(uint64_t hash, std::string_view key, Found* found) {
   return true;
 }
 
-bool RowCacheShard::Insert(uint64_t hash, std::string_view key,
+bool RowCacheShard::Insert(uint64_t hash, const RowKey& key,
                            std::string_view value, int64_t read_at_ns,
                            int64_t* evicted) {
-  if (key.size() + value.size() + kEntryOverheadBytes > capacity_) {
-    return false;
+  const size_t charge = key.size() + value.size() + kEntryOverheadBytes;
+  if (charge > capacity_) return false;
+  const size_t slot = Locate(hash, key);
+  if (slot != slots_.size()) {
+    Entry* entry = slots_[slot].entry;
+    if (entry->value_size == value.size()) {
+      // A refresh (the entry had expired): in place, nothing to evict.
+      std::memcpy(entry->mutable_value(), value.data(), value.size());
+      entry->read_at_ns = read_at_ns;
+      return true;
+    }
+    RemoveAt(slot);
   }
-  Erase(hash, key);
   if (2 * (entries_ + 1) > slots_.size()) Grow();
   Entry* entry = Entry::Make(hash, key, value, read_at_ns);
   const size_t mask = slots_.size() - 1;
@@ -97,6 +141,7 @@ bool RowCacheShard::Insert(uint64_t hash, std::string_view key,
   ring_.push_back(entry);
   ++entries_;
   bytes_ += entry->charge();
+  prefetch_bytes_ = std::min(entry->size(), kMaxPrefetchBytes);
   while (bytes_ > capacity_) {
     EvictOne();
     ++*evicted;
@@ -105,7 +150,7 @@ bool RowCacheShard::Insert(uint64_t hash, std::string_view key,
   return true;
 }
 
-void RowCacheShard::Erase(uint64_t hash, std::string_view key) {
+void RowCacheShard::Erase(uint64_t hash, const RowKey& key) {
   const size_t slot = Locate(hash, key);
   if (slot != slots_.size()) RemoveAt(slot);
   if (holes_ > ring_.size() / 2) CompactRing();
@@ -114,12 +159,11 @@ void RowCacheShard::Erase(uint64_t hash, std::string_view key) {
 void RowCacheShard::EraseWithPrefixes(const std::vector<uint32_t>& prefixes) {
   for (size_t r = 0; r < ring_.size(); ++r) {
     Entry* entry = ring_[r];
-    if (entry == nullptr || entry->key_size < sizeof(uint32_t)) continue;
-    uint32_t prefix;
-    std::memcpy(&prefix, entry->bytes(), sizeof(prefix));
+    if (entry == nullptr) continue;
+    const uint32_t prefix = entry->bucket_id();
     for (uint32_t wanted : prefixes) {
       if (prefix == wanted) {
-        RemoveAt(Locate(entry->hash, entry->key()));
+        RemoveAt(LocateEntry(entry));
         break;
       }
     }
@@ -174,7 +218,7 @@ void RowCacheShard::EvictOne() {
       entry->referenced = false;
       continue;
     }
-    RemoveAt(Locate(entry->hash, entry->key()));
+    RemoveAt(LocateEntry(entry));
     return;
   }
 }

@@ -1,6 +1,6 @@
 // One shard of the read cache (row_cache.h): cached rows keyed by a 64-bit
-// hash plus the exact key bytes, bounded in charged bytes, evicting by CLOCK
-// (a hit sets a flag; the hand gives flagged entries a second chance).
+// hash plus the exact key, bounded in charged bytes, evicting by CLOCK (a
+// hit sets a flag; the hand gives flagged entries a second chance).
 //
 // Laid out for lookups that are bound by memory latency: an entry is one
 // allocation holding its header, key and value; the index is an open-
@@ -19,6 +19,15 @@
 
 namespace tfra {
 namespace redis_table {
+
+// A cached row's key: the id of its Redis hash (RowCache::BucketId) and its
+// field. Stored as the id's 4 bytes followed by the field's.
+struct RowKey {
+  uint32_t bucket_id;
+  std::string_view field;
+
+  size_t size() const { return sizeof(bucket_id) + field.size(); }
+};
 
 class RowCacheShard {
  public:
@@ -39,22 +48,25 @@ class RowCacheShard {
   };
 
   // Hints the CPU to load the index slot of `hash`, and, once that slot is
-  // in cache, the entry it names: a batch's probes then overlap their
-  // memory waits.
+  // in cache, the entry it names (all of its lines): a batch's probes then
+  // overlap their memory waits.
   void PrefetchSlot(uint64_t hash) const;
   void PrefetchEntry(uint64_t hash) const;
+  // The entry's first line only (its header and key).
+  void PrefetchEntryHead(uint64_t hash) const;
 
   // The entry for (hash, key), marked as used; false when absent.
-  bool Find(uint64_t hash, std::string_view key, Found* found);
+  bool Find(uint64_t hash, const RowKey& key, Found* found);
 
   // Stores `value` for (hash, key), replacing an entry of the key; evicts
   // until the charges fit. False (nothing stored) when one entry alone
-  // exceeds the capacity. `*evicted` counts the entries evicted.
-  bool Insert(uint64_t hash, std::string_view key, std::string_view value,
+  // exceeds the capacity. An entry of the key with a value of the same size
+  // is refreshed in place. `*evicted` counts the entries evicted.
+  bool Insert(uint64_t hash, const RowKey& key, std::string_view value,
               int64_t read_at_ns, int64_t* evicted);
 
   // Removes the entry of (hash, key), if any.
-  void Erase(uint64_t hash, std::string_view key);
+  void Erase(uint64_t hash, const RowKey& key);
 
   // Removes every entry whose key starts with one of `prefixes` (the 4
   // bytes of a bucket id).
@@ -76,13 +88,15 @@ class RowCacheShard {
 
   size_t SlotOf(uint64_t hash) const { return hash & (slots_.size() - 1); }
   // The slot holding (hash, key), or slots_.size().
-  size_t Locate(uint64_t hash, std::string_view key) const;
+  size_t Locate(uint64_t hash, const RowKey& key) const;
+  size_t LocateEntry(const Entry* entry) const;
   void RemoveAt(size_t slot);
   void Grow();
   void EvictOne();
   void CompactRing();
 
   const size_t capacity_;
+  size_t prefetch_bytes_ = 64;  // the bytes of the latest entry stored
   std::vector<Slot> slots_;    // power-of-two size, at most half full
   std::vector<Entry*> ring_;   // CLOCK order; nullptr where removed
   size_t hand_ = 0;

@@ -15,7 +15,12 @@ namespace {
 // that removals shift entries back across runs and the wrap-around.
 uint64_t PoorHash(int key) { return (static_cast<uint64_t>(key % 7) << 1) | 1; }
 
-std::string Key(int key) { return "k" + std::to_string(key); }
+// Keys of bucket 0 (the fields live in `fields`, which outlives the keys).
+RowKey Key(int key) {
+  static std::map<int, std::string>* fields = new std::map<int, std::string>;
+  auto [it, fresh] = fields->try_emplace(key, "k" + std::to_string(key));
+  return RowKey{0, it->second};
+}
 
 TEST(RowCacheShardTest, AgreesWithAMapThroughInsertsErasesAndGrowth) {
   RowCacheShard shard(size_t{1} << 30);  // never evicts
@@ -70,16 +75,14 @@ TEST(RowCacheShardTest, EvictionKeepsTheChargesWithinTheCapacity) {
   }
   EXPECT_GT(evicted, 0);
   int64_t unused = 0;
-  EXPECT_FALSE(shard.Insert(1, "big", std::string(capacity, 'x'), 0, &unused));
+  EXPECT_FALSE(
+      shard.Insert(1, Key(-1), std::string(capacity, 'x'), 0, &unused));
 }
 
 TEST(RowCacheShardTest, ErasingByPrefixDropsThoseBucketsOnly) {
   RowCacheShard shard(size_t{1} << 20);
   int64_t evicted = 0;
-  auto key = [](uint32_t bucket, int k) {
-    return std::string(reinterpret_cast<const char*>(&bucket), 4) +
-           std::to_string(k);
-  };
+  auto key = [](uint32_t bucket, int k) { return RowKey{bucket, Key(k).field}; };
   for (int k = 0; k < 100; ++k) {
     shard.Insert(PoorHash(k), key(1, k), "a", 0, &evicted);
     shard.Insert(PoorHash(k) + 2, key(2, k), "b", 0, &evicted);

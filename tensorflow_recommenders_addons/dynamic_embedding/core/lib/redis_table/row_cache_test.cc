@@ -77,6 +77,43 @@ TEST(RowCacheTest, HitsAfterAMissIsFilledAndCountsBoth) {
             static_cast<int64_t>(4 + 8 + 5 + RowCache::kEntryOverheadBytes));
 }
 
+TEST(RowCacheTest, ClassifyThenCopyHitsServesWhatLookupServes) {
+  RowCache cache(1 << 20);
+  const uint32_t id = cache.BucketId("d", "b");
+  for (int64_t k : {1, 2, 3}) Fill(cache, id, Field(k), "row-" + Field(k));
+  const std::vector<std::string> keys = {Field(1), Field(4), Field(2),
+                                         Field(3), Field(1)};
+  const std::vector<std::string_view> fields(keys.begin(), keys.end());
+  const std::vector<uint32_t> buckets(keys.size(), 0);
+  const RowCacheStats before = cache.stats();
+  RowCache::Hits hits;
+  std::vector<RowCache::Miss> misses;
+  cache.Classify({id}, buckets, fields, kLong, &hits, &misses);
+  ASSERT_EQ(hits.index.size(), 4u);
+  ASSERT_EQ(misses.size(), 1u);
+  EXPECT_EQ(misses[0].index, 1u);
+  // Key 2 is written (dropped) between the two halves: it becomes a miss.
+  cache.Invalidate({id}, {0}, {Field(2)});
+  std::vector<std::string> copied(keys.size());
+  std::vector<RowCache::Miss> dropped;
+  ASSERT_TRUE(cache
+                  .CopyHits({id}, buckets, fields, hits, kLong,
+                            [&](size_t i, std::string_view value) {
+                              copied[i] = std::string(value);
+                              return Status::Ok();
+                            },
+                            &dropped)
+                  .ok());
+  EXPECT_EQ(copied, (std::vector<std::string>{"row-" + Field(1), "", "",
+                                              "row-" + Field(3),
+                                              "row-" + Field(1)}));
+  ASSERT_EQ(dropped.size(), 1u);
+  EXPECT_EQ(dropped[0].index, 2u);
+  const RowCacheStats after = cache.stats();
+  EXPECT_EQ(after.hits - before.hits, 3);
+  EXPECT_EQ(after.misses - before.misses, 2);
+}
+
 TEST(RowCacheTest, AnEntryOlderThanTheStalenessIsAMiss) {
   RowCache cache(1 << 20);
   const uint32_t id = cache.BucketId("d", "b");
