@@ -99,6 +99,7 @@ def test_tf1_graph_lookups_of_one_name_follow_the_dense_trajectory(
     table = var.lookup(tf.range(_VOCAB, dtype=tf.int64))
     slot_sizes = [s.size() for s in var.get_slot_variables(optimizer)]
     with tf.compat.v1.Session() as sess:
+      sess.run(tf.compat.v1.global_variables_initializer())
       sess.run(init_rows)
       for step_ids in _steps():
         sess.run(train_op, dict(zip(ids, step_ids)))
@@ -216,6 +217,7 @@ def test_a_forward_run_alone_leaves_nothing_for_the_next_graph_run(
     train_op = optimizer.minimize(loss)
     keys, _ = var.export()
     with tf.compat.v1.Session() as sess:
+      sess.run(tf.compat.v1.global_variables_initializer())
       sess.run(loss, {ids[0]: [7], ids[1]: [8]})  # Forward only.
       sess.run(train_op, {ids[0]: [1], ids[1]: [2, 1]})
       assert sorted(sess.run(keys).tolist()) == [1, 2]
