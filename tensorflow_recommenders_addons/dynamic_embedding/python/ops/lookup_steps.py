@@ -29,7 +29,7 @@ Replicas of a `tf.distribute` strategy each hold rows of their own
 import weakref
 
 import tensorflow as tf
-from tensorflow.python.eager import record
+from tensorflow.python.eager import record as tape_record
 
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import replica_rows
 
@@ -37,7 +37,7 @@ from tensorflow_recommenders_addons.dynamic_embedding.python.ops import replica_
 class LookupSteps:
   """The open steps of one wrapper, per graph (None eagerly) and replica.
 
-  `previous()` before a lookup, `record(done)` after it, `close()` at the
+  `previous()` before a lookup, `record(...)` after it, `close()` at the
   optimizer's write-back. Not thread-safe beyond what Python's dict
   operations are (replicas touch distinct keys).
   """
@@ -61,7 +61,7 @@ class LookupSteps:
     """Marks the step open after a lookup; `done` completes its writes,
     `trainable`: whether an optimizer trains the wrapper."""
     if tf.executing_eagerly():
-      if not (trainable and record.could_possibly_record()):
+      if not (trainable and tape_record.could_possibly_record()):
         return  # Untrainable lookup: see the module docstring.
       done = True
     self._open_steps()[replica_rows.replica_key()] = done
