@@ -98,18 +98,37 @@ def test_layer_keeps_the_shape_of_any_ids(unique_name):
     layer(tf.constant(["a"]))
 
 
-def test_a_layer_shared_by_two_inputs_fails_loudly_in_fit(unique_name):
+def _two_input_model(name, shared):
+  """Two id inputs embedded by one layer: called once per input (`shared`)
+  or once on both inputs joined."""
   first = keras.Input(shape=(2,), dtype="int64")
   second = keras.Input(shape=(2,), dtype="int64")
-  layer = de.keras.layers.Embedding(3, name=unique_name)
-  joined = keras.layers.Concatenate()([layer(first), layer(second)])
-  model = keras.Model([first, second],
-                      keras.layers.Dense(1)(keras.layers.Flatten()(joined)))
-  model.compile(de.DynamicEmbeddingOptimizer(keras.optimizers.SGD()), "mse")
-  ids = np.ones((4, 2), np.int64)
-  assert model.predict([ids, ids], verbose=0).shape == (4, 1)  # Reads only.
-  with pytest.raises(ValueError, match="second training lookup"):
-    model.fit([ids, ids], np.ones((4, 1)), verbose=0)
+  layer = de.keras.layers.Embedding(3, name=name, initializer=0.5)
+  if shared:
+    rows = keras.layers.Concatenate(axis=1)([layer(first), layer(second)])
+  else:
+    rows = layer(keras.layers.Concatenate(axis=1)([first, second]))
+  output = keras.layers.Dense(1, kernel_initializer="ones")(
+      keras.layers.Flatten()(rows))
+  model = keras.Model([first, second], output)
+  model.compile(de.DynamicEmbeddingOptimizer(keras.optimizers.Adam(0.05)),
+                "mse")
+  return model, layer
+
+
+def test_a_layer_shared_by_two_inputs_trains_as_one_lookup_of_both(
+    unique_name):
+  rng = np.random.default_rng(4)
+  x = [rng.integers(0, 6, (16, 2)), rng.integers(3, 9, (16, 2))]
+  y = rng.normal(size=(16, 1)).astype(np.float32)
+  tables = []
+  for shared in (True, False):
+    model, layer = _two_input_model("%s_%d" % (unique_name, shared), shared)
+    assert model.predict(x, verbose=0).shape == (16, 1)  # Reads only.
+    model.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
+    tables.append(layer.params.lookup(tf.range(10, dtype=tf.int64)).numpy())
+    assert int(layer.params.size()) == 9  # Ids 0..8 of both inputs.
+  np.testing.assert_allclose(tables[0], tables[1], rtol=1e-5, atol=1e-6)
 
 
 def test_frozen_layer_keeps_its_table_while_dense_layers_train(

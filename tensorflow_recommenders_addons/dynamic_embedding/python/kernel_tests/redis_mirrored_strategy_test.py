@@ -5,8 +5,8 @@ embedding gradients so each row (and slot row) gets one update per step
 (replica_rows.py). A model trained so must end with the same rows, slots and
 dense weights as the same seeded model trained without a strategy on the
 whole batches, up to float reassociation: in a custom loop (`strategy.run`
-in a `tf.function`) with SGD and with Adam, and in Keras `model.fit`, on a
-standalone Redis and on a Cluster. Both runs start from equal table rows
+in a `tf.function`) with SGD and with Adam, also with a lookup per id
+column, and in Keras `model.fit`, on a standalone Redis and on a Cluster. Both runs start from equal table rows
 (no new ids), since a new id's first row is random.
 """
 
@@ -89,6 +89,20 @@ def test_model_fit_replicas_end_like_one_process_on_whole_batches(
                                strategy=strategy))
   trainer.compile()
   trainer.model.fit(_global_batches(), epochs=1, shuffle=False, verbose=0)
+  _assert_close(trainer.snapshot(), reference)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_a_lookup_per_column_in_replicas_ends_like_one_lookup_in_one_process(
+    training_setup, unique_name, strategy, optimizer):
+  """Each replica looks the layer up once per id column (ids repeat across
+  the columns and the replicas): still one update per row per step."""
+  reference = _reference(training_setup, unique_name, optimizer)
+  keras.backend.clear_session()
+  trainer = _seeded(tu.Trainer(unique_name, training_setup.creator(),
+                               optimizer, strategy=strategy,
+                               lookup_per_column=True))
+  trainer.train(strategy.experimental_distribute_dataset(_global_batches()))
   _assert_close(trainer.snapshot(), reference)
 
 

@@ -70,19 +70,28 @@ def test_saver_given_only_a_table_saves_it(make_creator, unique_name,
     np.testing.assert_array_equal(session.run(var.lookup(tu.keys(5))), [[5.]])
 
 
-def test_a_saver_given_the_redis_table_reads_the_variables_entries(
-    standalone_setup, unique_name, tmp_path):
-  creator = standalone_setup.creator()
+def test_a_saver_given_the_table_reads_the_variables_entries(
+    make_creator, unique_name, tmp_path):
+  """Upstream's tests save with `Saver([var])` and restore with
+  `Saver([var._tables[0]])` (in-process and Redis tables), and back."""
+  creator = make_creator()
   graph, _, var = _graph_with(unique_name, creator)
   with graph.as_default(), tf.compat.v1.Session() as session:
     session.run(var.upsert(tu.keys(1, 2), [[1.], [2.]]))
     path = tf.compat.v1.train.Saver([var]).save(session,
                                                 str(tmp_path / "ckpt"))
-  graph, _, var = _graph_with(unique_name, creator)
-  with graph.as_default(), tf.compat.v1.Session() as session:
-    session.run(var.clear())
-    tf.compat.v1.train.Saver([var.tables[0]]).restore(session, path)
-    assert session.run(var.size()) == 2
+    table_path = tf.compat.v1.train.Saver([var.tables[0]]).save(
+        session, str(tmp_path / "table_ckpt"))
+  assert dict(tf.train.list_variables(path)) == dict(
+      tf.train.list_variables(table_path))
+  for saved in (path, table_path):
+    graph, _, var = _graph_with(unique_name, creator)
+    with graph.as_default(), tf.compat.v1.Session() as session:
+      session.run(var.clear())
+      session.run(var.upsert(tu.keys(7), [[7.]]))  # Replaced by the restore.
+      tf.compat.v1.train.Saver([var.tables[0]]).restore(session, saved)
+      np.testing.assert_array_equal(
+          session.run(var.lookup(tu.keys(1, 2, 7))), [[1.], [2.], [-1.]])
 
 
 def test_redis_dump_file_mode_restores_through_the_saver(standalone_setup,

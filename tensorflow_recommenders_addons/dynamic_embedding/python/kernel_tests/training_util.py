@@ -119,16 +119,25 @@ class Trainer:
     optimizer_name: a key of `OPTIMIZERS`.
     strategy: a `tf.distribute` strategy to build and train under (each
       step is `strategy.run`, the loss a mean over the global batch), or None.
+    lookup_per_column: the layer looks each id column up separately (several
+      lookups through one wrapper per step, as upstream's models do one per
+      feature); the model computes the same function either way.
   """
 
-  def __init__(self, name, kv_creator, optimizer_name="adam", strategy=None):
+  def __init__(self, name, kv_creator, optimizer_name="adam", strategy=None,
+               lookup_per_column=False):
     self.strategy = strategy
     with strategy.scope() if strategy else contextlib.nullcontext():
       ids = keras.Input(shape=(WIDTH,), dtype="int64")
       self.layer = de.keras.layers.Embedding(
           DIM, name=name, kv_creator=kv_creator,
           initializer=keras.initializers.RandomNormal(stddev=0.1, seed=7))
-      flat = keras.layers.Flatten()(self.layer(ids))
+      if lookup_per_column:
+        rows = keras.layers.Concatenate(axis=1)(
+            [self.layer(ids[:, i:i + 1]) for i in range(WIDTH)])
+      else:
+        rows = self.layer(ids)
+      flat = keras.layers.Flatten()(rows)
       out = keras.layers.Dense(
           1, name=name + "_dense",
           kernel_initializer=keras.initializers.GlorotUniform(seed=3))(flat)

@@ -16,16 +16,14 @@ Model mode: in `ModelMode.INFERENCE` lookups read the tables directly and never
 touch a wrapper (no writes, safe to serve concurrently).
 """
 
-import contextlib
-import weakref
-
 import keras
 import numpy as np
 import tensorflow as tf
-from tensorflow.python.ops import resource_variable_ops
 from tensorflow.python.saved_model import save_context
 
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import lookup_steps
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import replica_rows
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import rows_variable
 
 
 # Name scope of the lookups of `de.keras.layers` (their wrappers, hence their
@@ -72,11 +70,13 @@ class TrainableWrapper(keras.Variable):
   TensorFlow's "untracked resource" error naming the `ids` variable: trace it
   in `ModelMode.INFERENCE`.
 
-  One wrapper serves one lookup per training step: a second lookup through the
-  same wrapper before the optimizer step replaces the first one's rows (and
-  would misdirect the first one's gradients). Inside one `tf.function` graph a
-  second training lookup therefore raises; eagerly it cannot be detected. Use
-  a distinct name (or layer) per lookup, or concatenate the ids.
+  Several training lookups may go through one wrapper in one step (e.g. one
+  layer applied to several features, or upstream's `embedding_lookup` with
+  the same name per feature): the wrapper then holds the distinct ids of all
+  of them, each row once, and the optimizer step updates each row once with
+  the gradients of every lookup summed (lookup_steps.py says where a step
+  starts and ends). A wrapper listed several times in `var_list` is trained
+  once.
 
   Under a `tf.distribute` strategy a wrapper created in `strategy.scope()`
   has one set of buffers per replica, and each replica uses its own (see
@@ -105,8 +105,7 @@ class TrainableWrapper(keras.Variable):
     self._params = params
     self._dim = params.dim
     self.store_name = name
-    # {graph: replicas that traced a training lookup into it}.
-    self._lookups_in_graph = weakref.WeakKeyDictionary()
+    self._steps = lookup_steps.LookupSteps()
     safe_name = name.replace("/", "_")
     initial_rows = replica_rows.initial_rows()
     with tf.init_scope():
@@ -151,11 +150,9 @@ class TrainableWrapper(keras.Variable):
   def lookup(self, ids, max_norm=None):
     """Differentiable rows of `ids` (any shape): `ids.shape + [dim]`.
 
-    In TRAIN mode: unique ids, copy their rows into the wrapper, gather from
-    it. In INFERENCE mode: a direct table lookup.
-
-    Raises:
-      ValueError: a second TRAIN lookup in the same `tf.function` graph.
+    In TRAIN mode: unique ids, copy their rows into the wrapper (after the
+    rows of the step's earlier lookups, if any), gather from it. In
+    INFERENCE mode: a direct table lookup.
     """
     ids = _checked_ids(self._params, ids)
     if get_model_mode() == ModelMode.INFERENCE or (
@@ -167,9 +164,8 @@ class TrainableWrapper(keras.Variable):
       # model predicts the same.
       rows = self._params.lookup(ids, dynamic_defaults=False)
     else:
-      self._check_first_lookup_in_graph()
-      unique_ids, index = tf.unique(tf.reshape(ids, [-1]), out_idx=tf.int32)
-      with tf.control_dependencies([self.prefetch(unique_ids)]):
+      held, index = self._hold(tf.reshape(ids, [-1]))
+      with tf.control_dependencies([held]):
         rows = tf.gather(self._value, index)
       rows = tf.reshape(rows, tf.concat([tf.shape(ids), [self._dim]], 0))
     if max_norm is not None:
@@ -177,20 +173,42 @@ class TrainableWrapper(keras.Variable):
     rows.set_shape(ids.shape.concatenate([self._dim]))
     return rows
 
-  def _check_first_lookup_in_graph(self):
+  def _hold(self, flat_ids):
+    """Makes the wrapper hold the rows of `flat_ids` for this step.
+
+    Returns:
+      `(done, index)`: the op (or eager result) after which the rows are
+      held, and the row of each of `flat_ids` in the wrapper.
+    """
     replica_rows.check_created_under_strategy(self.store_name,
                                               self._row_buffer)
-    if tf.executing_eagerly():
-      return
-    replicas = self._lookups_in_graph.setdefault(
-        tf.compat.v1.get_default_graph(), set())
-    replica = replica_rows.replica_key()
-    if replica in replicas:
-      raise ValueError(
-          "%s: a second training lookup in one step would replace the rows "
-          "of the first; use one layer (or lookup name) per lookup, or "
-          "concatenate the ids into one lookup" % self.store_name)
-    replicas.add(replica)
+    previous = self._steps.previous()
+    if previous is None:
+      unique_ids, index = tf.unique(flat_ids, out_idx=tf.int32)
+      done = self.prefetch(unique_ids)
+    else:
+      # A TF1 graph orders nothing by itself: read what the step's earlier
+      # lookups wrote.
+      with tf.control_dependencies(lookup_steps.control_inputs(previous)):
+        done, index = self._add_ids(flat_ids)
+    self._steps.record(done, self.trainable)
+    return done, index
+
+  def _add_ids(self, flat_ids):
+    """Appends the rows of the ids of `flat_ids` not held yet (a later
+    lookup of an open step); returns `(done, index)` as `_hold`."""
+    all_ids, new_ids, index = lookup_steps.merge_ids(self.read_ids(),
+                                                     flat_ids)
+    writes = [replica_rows.local(self._ids).assign(all_ids, read_value=False)]
+    if self._exists is None:
+      new_rows = self._params.lookup(new_ids)
+    else:
+      new_rows, new_exists = self._params.lookup(new_ids, return_exists=True)
+      writes.append(replica_rows.local(self._exists).assign(
+          tf.concat([self.read_exists(), new_exists], 0), read_value=False))
+    writes.append(self._value.assign(
+        tf.concat([self.read_rows(), new_rows], 0), read_value=False))
+    return tf.group(writes), index
 
   # Each step below returns the op that completes it and orders its reads
   # after its writes explicitly: a TF1 graph run by a Session has no
@@ -252,6 +270,7 @@ class TrainableWrapper(keras.Variable):
     Returns:
       The write op (None eagerly).
     """
+    self._steps.close()
     ids = self.read_ids()
     rows = self._value.read_value()
     if self._exists is None:
@@ -281,8 +300,9 @@ class TrainableWrapper(keras.Variable):
                                 trainable=self.trainable,
                                 name=self.name)
       return
-    self._value = RowsVariable(self, value, self._dim, self._dtype,
-                               self.trainable, self.name)
+    self._value = rows_variable.RowsVariable(self, value, self._dim,
+                                             self._dtype, self.trainable,
+                                             self.name)
 
   def _validate_shape(self, shape):
     del shape  # The row count changes every batch; Keras sees none.
@@ -301,69 +321,11 @@ class TrainableWrapper(keras.Variable):
     return tf.no_op()
 
 
-class RowsVariable(resource_variable_ops.ResourceVariable):
-  """The `[None, dim]` resource variable holding a wrapper's rows.
-
-  Optimizers other than Keras 3's (`tf.compat.v1.train`, tf_keras current and
-  legacy) and tf_keras layers train this variable; `wrapper` leads back to the
-  `TrainableWrapper`, `params` to the `de.Variable`. Like the wrapper it holds
-  one step's scratch rows and writes nothing to checkpoints.
-  """
-
-  def __init__(self, wrapper, initial_value, dim, dtype, trainable, name):
-    self._wrapper = wrapper
-    self._one_row_shape = tf.TensorShape([1, dim])
-    self._report_one_row = False
-    super().__init__(initial_value, shape=tf.TensorShape([None, dim]),
-                     dtype=dtype, trainable=trainable, name=name)
-
-  @property
-  def wrapper(self):
-    """The `TrainableWrapper` whose rows this holds."""
-    return self._wrapper
-
-  @property
-  def params(self):
-    """The `de.Variable` the rows belong to."""
-    return self._wrapper.params
-
-  @property
-  def shape(self):
-    # See `one_row_shapes`.
-    return self._one_row_shape if self._report_one_row else self._shape
-
-  def _serialize_to_tensors(self):
-    return {}
-
-  def _restore_from_tensors(self, restored_tensors):
-    del restored_tensors
-    return tf.no_op()
-
-
-@contextlib.contextmanager
-def one_row_shapes(variables):
-  """Makes the `RowsVariable`s among `variables` report shape `[1, dim]`.
-
-  Optimizers compute some slots' initial values from the variable's static
-  shape (`tf.constant(0.1, shape=var.shape)` in TF1 Ftrl, tf_keras Adagrad),
-  which `[None, dim]` cannot fill. While they make slots, a rows variable
-  reports one row, and that row becomes the slot table's default row.
-  """
-  rows = [v for v in variables if isinstance(v, RowsVariable)]
-  for v in rows:
-    v._report_one_row = True  # pylint: disable=protected-access
-  try:
-    yield
-  finally:
-    for v in rows:
-      v._report_one_row = False  # pylint: disable=protected-access
-
-
 def wrapper_of(variable):
   """The `TrainableWrapper` `variable` is a face of, or None."""
   if isinstance(variable, TrainableWrapper):
     return variable
-  if isinstance(variable, RowsVariable):
+  if isinstance(variable, rows_variable.RowsVariable):
     return variable.wrapper
   return None
 

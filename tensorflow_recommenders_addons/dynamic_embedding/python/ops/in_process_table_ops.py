@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import kv_file_io
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import kv_table
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import table_saveables
 
 # TF's MutableHashTable has no kernels for these value types; rows are stored
 # widened (exactly representable) and narrowed again on the way out.
@@ -189,6 +190,12 @@ class InProcessHashTable(tf.lookup.experimental.MutableHashTable,
     """TF's entries, or none for a table made with `checkpoint=False` (a
     FileSystemSaver variable's: its files hold the rows)."""
     return super()._serialize_to_tensors() if self._checkpoint else {}
+
+  def _gather_saveables_for_checkpoint(self):
+    """What `tf.compat.v1.train.Saver(var_list=[table])` saves: the entry
+    the table's variable saves (TF's own, named after the table), not TF's
+    unnamed default (see table_saveables.py)."""
+    return table_saveables.tf1_saver_entries(self)
 
   def _restore_from_tensors(self, restored_tensors):
     if not restored_tensors:  # A table with checkpoint=False saved nothing.

@@ -8,7 +8,7 @@ Both train the wrappers' `RowsVariable`s and name slots as they call them
 `add_variable_from_reference` (current) and `add_slot` (OptimizerV2). Each
 family's own `apply_gradients` runs between filling the slots and writing the
 rows back; the optimizer is built first, with rows variables reporting one row
-(see `embedding_weights.one_row_shapes`).
+(see `rows_variable.one_row_shapes`).
 
 Nothing here imports tf_keras: these classes are mixed into optimizers the
 user made, whose modules are loaded already.
@@ -18,6 +18,7 @@ import sys
 
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import embedding_weights
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import optimizer_mixin_base
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import rows_variable
 
 # Modules defining OptimizerV2 (each with its own `_var_key`).
 _OPTIMIZER_V2_MODULES = ("tf_keras.src.optimizers.legacy.optimizer_v2",
@@ -48,7 +49,7 @@ class TfKerasMixin(optimizer_mixin_base.DynamicEmbeddingMixinBase):
   """Methods that let a tf_keras current optimizer train wrappers."""
 
   def build(self, var_list):
-    with embedding_weights.one_row_shapes(var_list):
+    with rows_variable.one_row_shapes(var_list):
       super().build(var_list)
 
   def add_variable_from_reference(self, model_variable, variable_name,
@@ -59,7 +60,8 @@ class TfKerasMixin(optimizer_mixin_base.DynamicEmbeddingMixinBase):
                                                  variable_name, shape,
                                                  initial_value)
     slot = self._de_add_slot(wrapper, variable_name, initial_value)
-    self._variables.append(slot.rows_variable)
+    if not any(v is slot.rows_variable for v in self._variables):
+      self._variables.append(slot.rows_variable)
     return slot.rows_variable
 
   def compute_gradients(self, loss, var_list, tape=None):
@@ -85,7 +87,7 @@ class OptimizerV2Mixin(optimizer_mixin_base.DynamicEmbeddingMixinBase):
   """Methods that let an OptimizerV2 train wrappers."""
 
   def _create_all_weights(self, var_list):
-    with embedding_weights.one_row_shapes(var_list):
+    with rows_variable.one_row_shapes(var_list):
       super()._create_all_weights(var_list)
 
   def add_slot(self, var, slot_name, initializer="zeros", shape=None):

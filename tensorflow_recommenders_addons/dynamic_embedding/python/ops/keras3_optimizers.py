@@ -61,7 +61,8 @@ class Keras3Mixin(optimizer_mixin_base.DynamicEmbeddingMixinBase):
     optimizer's (all-reduced) apply; a barrier ends the step after the
     write-backs."""
     pairs = []
-    for grad, var in zip(grads, trainable_variables):
+    for grad, var in slot_variables.drop_repeated_wrappers(
+        zip(grads, trainable_variables)):
       wrapper = embedding_weights.wrapper_of(var)
       if wrapper is not None and grad is not None and wrapper.params.trainable:
         grad = replica_rows.take_owned_rows(

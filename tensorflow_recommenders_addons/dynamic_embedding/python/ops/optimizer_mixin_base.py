@@ -39,8 +39,14 @@ class DynamicEmbeddingMixinBase:
     """Makes the slot `slot_name` of `wrapper`; returns its slot wrapper.
 
     The slot variable becomes a checkpoint dependency of the optimizer,
-    named by its full name.
+    named by its full name. Asked again (a wrapper listed once per lookup in
+    the variables an optimizer builds for), returns the slot made first.
     """
+    full_name = slot_variables.slot_full_name(
+        wrapper.params, scope or wrapper.store_name, slot_name)
+    made = self._de_slot_registry.find(wrapper, full_name)
+    if made is not None:
+      return made
     slot = slot_variables.make_slot(wrapper, slot_name, initial_value,
                                     self._de_bp_v2, scope=scope,
                                     former_name=former_name)

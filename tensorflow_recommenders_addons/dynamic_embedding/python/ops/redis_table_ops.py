@@ -363,8 +363,7 @@ class RedisTable(lookup_ops.LookupInterface, kv_table.KVTable):
     """What `tf.compat.v1.train.Saver(var_list=[table])` saves: the rows,
     named as upstream's (see table_saveables.py). TF2 checkpoints use
     `_serialize_to_tensors`."""
-    saveable = table_saveables.saveable_of(self)
-    return {} if saveable is None else {"table": saveable}
+    return table_saveables.tf1_saver_entries(self)
 
   def _restore_from_tensors(self, restored_tensors):
     """Checkpoint restore: afterwards the table holds exactly what was saved."""

@@ -188,7 +188,8 @@ class FrequencyRestrictPolicy(RestrictPolicy):
   """Keeps the most often trained keys (lowest count out first).
 
   The status (`<var>/frequency`) counts the training steps that wrote a key
-  back (a key repeated within one batch counts once, as upstream).
+  back (a key repeated within one batch counts once, as upstream; so does a
+  key held by several lookups of one step, see lookup_steps.py).
   """
 
   _STATUS_SUFFIX = "frequency"

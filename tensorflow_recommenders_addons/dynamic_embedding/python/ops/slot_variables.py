@@ -78,7 +78,7 @@ def default_row(initial_value, dim, dtype):
   Args:
     initial_value: None or "zeros"; a Keras or TF initializer (or its name);
       or a value whose rows are all equal (optimizers compute some from the
-      variable's shape, which `embedding_weights.one_row_shapes` makes one
+      variable's shape, which `rows_variable.one_row_shapes` makes one
       row).
     dim: row width.
     dtype: value dtype.
@@ -186,10 +186,38 @@ class SlotRegistry:
   def add(self, wrapper, slot):
     self._slots.setdefault(id(wrapper), (wrapper, []))[1].append(slot)
 
+  def find(self, wrapper, full_name):
+    """The slot wrapper of `wrapper` whose variable is `full_name`, or
+    None."""
+    for slot in self.of(wrapper):
+      if slot.params.name == full_name:
+        return slot
+    return None
+
   def of(self, wrapper):
     """Slot wrappers of `wrapper`, in creation order."""
     entry = self._slots.get(id(wrapper))
     return list(entry[1]) if entry else []
+
+
+def drop_repeated_wrappers(grads_and_vars):
+  """`grads_and_vars` without the later pairs of a wrapper listed again.
+
+  When several lookups of a step share one wrapper, upstream's models name
+  it in `var_list` once per lookup. Its gradient is that of the variable,
+  already the sum over every lookup through it (each listing gets the same
+  one), so it is applied once: applying it again would update its rows
+  twice in one step. A pair without a gradient does not count.
+  """
+  kept, seen = [], []
+  for grad, var in grads_and_vars:
+    wrapper = embedding_weights.wrapper_of(var)
+    if wrapper is not None and grad is not None:
+      if any(wrapper is w for w in seen):
+        continue
+      seen.append(wrapper)
+    kept.append((grad, var))
+  return kept
 
 
 class StepPlan:
@@ -198,7 +226,8 @@ class StepPlan:
   Splits `grads_and_vars`: a wrapper (either face) of a trainable variable
   gets its `RowsVariable` and a dense `[rows, dim]` gradient; wrappers of
   non-trainable variables are dropped (upstream leaves them alone); other
-  pairs pass through. `fill_slots` then fills the slot wrappers, and
+  pairs pass through. A wrapper listed again is dropped too
+  (`drop_repeated_wrappers`). `fill_slots` then fills the slot wrappers, and
   `write_back` writes every row back after the update. The ops are ordered
   by explicit control dependencies, as a TF1 `Session` needs.
   """
@@ -209,7 +238,7 @@ class StepPlan:
     self.grads_and_vars = []
     self.wrappers = []
     self._grads = []
-    for grad, var in grads_and_vars:
+    for grad, var in drop_repeated_wrappers(grads_and_vars):
       wrapper = embedding_weights.wrapper_of(var)
       if wrapper is None or grad is None:
         self.grads_and_vars.append((grad, var))

@@ -6,8 +6,10 @@ names it (`<table op name>-keys`, `<table op name>-values`), so TF1
 checkpoints read the same in both. The variable puts them in the graph's
 `SAVEABLE_OBJECTS` collection (a default `Saver()`, and
 `MonitoredTrainingSession`'s, save them) and hands them to a Saver that is
-given the variable itself (`Saver(var_list=[..., variable])`); a Redis
-table given to a Saver by itself hands over the same one.
+given the variable itself (`Saver(var_list=[..., variable])`); a table
+given to a Saver by itself (`Saver([var._tables[0]])`, as upstream's tests
+do) hands over the same one (`tf1_saver_entries`), so either Saver restores
+what the other saved.
 
 TF2 object-based checkpoints do not use these: they save each table through
 its own `_serialize_to_tensors` (see kv_table.py).
@@ -59,23 +61,45 @@ def saveable_of(table):
   return cached
 
 
+def _own_saveable(table, graph):
+  """The saveable a table put into `graph`'s SAVEABLE_OBJECTS itself (TF's
+  MutableHashTable, the in-process table, does), or None."""
+  for saveable in graph.get_collection(
+      tf.compat.v1.GraphKeys.SAVEABLE_OBJECTS):
+    if saveable.op is table:
+      return saveable
+  return None
+
+
+def tf1_saver_entries(table):
+  """What `tf.compat.v1.train.Saver(var_list=[table])` saves of a table (its
+  `_gather_saveables_for_checkpoint`): the entry its variable saves, named
+  as upstream's. Nothing eagerly, where TF2 checkpoints use the table's
+  `_serialize_to_tensors`."""
+  if tf.executing_eagerly():
+    return {}
+  saveable = _own_saveable(table, table.resource_handle.graph)
+  if saveable is None:
+    saveable = saveable_of(table)
+  return {} if saveable is None else {"table": saveable}
+
+
 def graph_saveables(tables, checkpoint):
   """The saveables of `tables` in a TF1 graph; none eagerly or without
   `checkpoint`. New TableSaveables go into the graph's SAVEABLE_OBJECTS
   collection; a table that put its own there keeps it."""
   if not checkpoint or tf.executing_eagerly():
     return []
-  collection = tf.compat.v1.GraphKeys.SAVEABLE_OBJECTS
-  # TF's MutableHashTable (the in-process table) adds its own saveable.
-  own = {id(s.op): s for s in tf.compat.v1.get_collection(collection)}
   saveables = []
   for table in tables:
-    if id(table) in own:
-      saveables.append(own[id(table)])
+    own = _own_saveable(table, tf.compat.v1.get_default_graph())
+    if own is not None:
+      saveables.append(own)
       continue
     saveable = saveable_of(table)
     if saveable is None:
       continue  # The table saves nothing (e.g. its own checkpoint=False).
-    tf.compat.v1.add_to_collection(collection, saveable)
+    tf.compat.v1.add_to_collection(tf.compat.v1.GraphKeys.SAVEABLE_OBJECTS,
+                                   saveable)
     saveables.append(saveable)
   return saveables

@@ -17,6 +17,7 @@ from tensorflow.python.training import optimizer as tf1_optimizer
 
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import embedding_weights
 from tensorflow_recommenders_addons.dynamic_embedding.python.ops import optimizer_mixin_base
+from tensorflow_recommenders_addons.dynamic_embedding.python.ops import rows_variable
 
 
 def is_tf1_optimizer(optimizer):
@@ -27,7 +28,7 @@ class Tf1Mixin(optimizer_mixin_base.DynamicEmbeddingMixinBase):
   """Methods that let a `tf.compat.v1.train.Optimizer` train wrappers."""
 
   def _create_slots(self, var_list):
-    with embedding_weights.one_row_shapes(var_list):
+    with rows_variable.one_row_shapes(var_list):
       super()._create_slots(var_list)
 
   def _zeros_slot(self, var, slot_name, op_name):
