@@ -87,6 +87,14 @@ void RequireOneReplica(ClientOptions* options) {
   options->cluster.max_backoff = milliseconds(500);
 }
 
+// One replica within `timeout`, on a deployment that has none.
+std::function<void(ClientOptions*)> OneReplicaWithin(milliseconds timeout) {
+  return [timeout](ClientOptions* options) {
+    options->durable_writes.replicas = 1;
+    options->durable_writes.timeout = timeout;
+  };
+}
+
 TEST_F(DurableWritesTest, SentinelAcknowledgedWritesAreOnThePromotedReplica) {
   ASSERT_NO_FATAL_FAILURE(Start({Mode::kSentinel}, RequireOneReplica));
   std::vector<std::string> keys;
@@ -125,10 +133,7 @@ TEST_F(DurableWritesTest, ClusterAcknowledgedWritesAreOnThePromotedReplica) {
 
 TEST_F(DurableWritesTest, TooFewReplicasFailTheWriteSayingItIsOnTheMaster) {
   ASSERT_NO_FATAL_FAILURE(
-      Start({Mode::kStandalone}, [](ClientOptions* options) {
-        options->durable_writes.replicas = 1;
-        options->durable_writes.timeout = milliseconds(200);
-      }));
+      Start({Mode::kStandalone}, OneReplicaWithin(milliseconds(200))));
   const std::string key = TestKey("lonely");
   const auto start = Clock::now();
   const Status written = Write(key, "v");
@@ -158,10 +163,7 @@ TEST_F(DurableWritesTest, TooFewReplicasFailTheWriteSayingItIsOnTheMaster) {
 // the failed WAIT outranked it as "applied on the master".
 TEST_F(DurableWritesTest, ARefusedWriteReportsTheRefusalNotAFailedWait) {
   ASSERT_NO_FATAL_FAILURE(
-      Start({Mode::kStandalone}, [](ClientOptions* options) {
-        options->durable_writes.replicas = 1;
-        options->durable_writes.timeout = milliseconds(100);
-      }));
+      Start({Mode::kStandalone}, OneReplicaWithin(milliseconds(100))));
   const std::string key = TestKey("refused");
   const std::string unknown_sha(40, '0');
   auto replies = client_->RunPipeline(
@@ -184,10 +186,7 @@ TEST_F(DurableWritesTest, ARefusedWriteReportsTheRefusalNotAFailedWait) {
 // because a watched key changed) waits for no replica and fails nothing.
 TEST_F(DurableWritesTest, ATransactionThatWroteNothingWaitsForNothing) {
   ASSERT_NO_FATAL_FAILURE(
-      Start({Mode::kStandalone}, [](ClientOptions* options) {
-        options->durable_writes.replicas = 1;
-        options->durable_writes.timeout = milliseconds(300);
-      }));
+      Start({Mode::kStandalone}, OneReplicaWithin(milliseconds(300))));
   const std::string key = TestKey("watched");
   const auto start = Clock::now();
   Status status = client_->WithMasterConnection(key, [&](Connection& c) {

@@ -5,16 +5,13 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/reply_test_util.h"
 
 namespace tfra {
 namespace redis_client {
 namespace {
 
-Reply Parsed(std::string_view bytes) {
-  Result<Reply> reply = ParseReply(bytes);
-  EXPECT_TRUE(reply.ok()) << reply.status().ToString();
-  return reply.ok() ? std::move(reply).value() : Reply();
-}
+using test_util::Parsed;
 
 class PipelineAckTest : public ::testing::Test {
  protected:

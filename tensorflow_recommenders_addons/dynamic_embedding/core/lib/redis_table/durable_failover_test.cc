@@ -27,10 +27,9 @@ namespace tfra {
 namespace redis_table {
 namespace {
 
-namespace client_util = redis_client::test_util;
-using redis_client::Mode;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+namespace client_util = redis_client::test_util;
 
 constexpr size_t kDim = 4;
 
@@ -38,7 +37,7 @@ class DurableFailoverTest : public ::testing::Test {
  protected:
   void SetUp() override {
     client_util::DeploymentSpec spec;
-    spec.mode = Mode::kSentinel;
+    spec.mode = redis_client::Mode::kSentinel;
     spec.options.modules = {redis_module::test_util::HmaccumModulePath()};
     servers_ = client_util::StartServers(spec);
     ASSERT_NE(servers_, nullptr);
@@ -142,7 +141,9 @@ TEST_F(DurableFailoverTest, ErrorsNameWhatHappenedAfterAFailover) {
   ExpectNotReplicated(Insert(20.0f));
   EXPECT_EQ(Stored(), 20.0f);
 
-  // The old master comes back as the new one's replica: writes succeed.
+  // The old master comes back as the new one's replica: writes succeed
+  // again. (One may still miss the 300 ms on a loaded machine; it then says
+  // not_replicated, which means applied: the sum counts it either way.)
   ASSERT_TRUE(servers_->Restart(old_master, &error)) << error;
   ASSERT_TRUE(client_util::WaitFor(
       [&] {
@@ -153,7 +154,7 @@ TEST_F(DurableFailoverTest, ErrorsNameWhatHappenedAfterAFailover) {
       << "writes still fail: " << last.ToString();
   for (RedisTableStore* store : {&script(), &transaction(), &module()}) {
     const Status added = Accum(*store, 1.0f);
-    EXPECT_TRUE(added.ok()) << added.ToString();
+    if (!added.ok()) ExpectNotReplicated(added);
   }
   EXPECT_EQ(Stored(), 23.0f);
 }
