@@ -222,6 +222,32 @@ TEST_F(ClusterRedirectionTest, StreamedRepliesAreFinalAndHandedOverOnce) {
   }
 }
 
+// Durable writes asking more replicas than any master has, so every WAIT
+// fails: a write answered MOVED did not run, so the failed WAIT after it is
+// moot and the write follows the redirection. It runs on the new owner and
+// only then fails as not replicated (before, the WAIT's failure ended the
+// call at the old owner with nothing written).
+TEST_F(ClusterRedirectionTest, AMovedWriteRunsOnTheNewOwnerBeforeWaitCounts) {
+  const std::string bucket = "{durable}:bucket";
+  ClientOptions options = test_util::OptionsFor(*servers_);
+  options.durable_writes.replicas = 5;
+  options.durable_writes.timeout = std::chrono::milliseconds(100);
+  options.connection.socket_timeout = std::chrono::milliseconds(2000);
+  ClusterClient durable(options);
+  // Loads its slot map while the slot is still on its first master.
+  ASSERT_TRUE(durable.Run(bucket, Command{"HGET", bucket, "f"}, Access::kWrite)
+                  .ok());
+  const Endpoint target = HandSlotToAnotherMaster(bucket);
+  Result<Reply> written =
+      durable.Run(bucket, Command{"HSET", bucket, "f", "v"}, Access::kWrite);
+  EXPECT_EQ(written.status().code(), ErrorCode::kNotReplicated)
+      << written.status().ToString();
+  EXPECT_NE(written.status().message().find(target.ToString()),
+            std::string::npos)
+      << written.status().ToString();
+  EXPECT_EQ(OnNode(target, Command{"HGET", bucket, "f"}).text(), "v");
+}
+
 }  // namespace
 }  // namespace redis_client
 }  // namespace tfra

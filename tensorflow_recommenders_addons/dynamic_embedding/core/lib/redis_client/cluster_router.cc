@@ -48,9 +48,7 @@ struct ClusterRouter::Group {
   std::vector<size_t> members;  // indexes into the pending entries
   Status failure;                // of the pipeline as a whole
   std::vector<uint8_t> answered;  // per member: a reply was read
-  bool waits = false;             // the pipeline ends with WAIT
-  bool wait_answered = false;
-  Status replicated;              // what WAIT's reply says
+  PipelineAck ack{nullptr};       // WAIT's verdict, when the pipeline has it
   // Replies that may be retried, by member position, for Settle.
   std::vector<std::pair<size_t, Reply>> to_settle;
 };
@@ -189,7 +187,7 @@ ClusterRouter::GroupPipeline ClusterRouter::PipelineOf(
   if (wait && writes) {
     pipeline.refs.push_back(&replica_ack_.command());
     pipeline.member_of.push_back(GroupPipeline::kWait);
-    group->waits = true;
+    group->ack = PipelineAck(&replica_ack_);
   }
   group->answered.assign(group->members.size(), 0);
   return pipeline;
@@ -205,11 +203,11 @@ ReplyFn ClusterRouter::GroupReplyFn(const GroupPipeline& pipeline,
     // A failed ASKING shows in the reply of the command after it.
     if (k == GroupPipeline::kAsking) return;
     if (k == GroupPipeline::kWait) {
-      group->wait_answered = true;
-      group->replicated = replica_ack_.Check(reply);
+      group->ack.OnWait(reply);
       return;
     }
     group->answered[k] = 1;
+    group->ack.OnReply(*pipeline.refs[ref], reply);
     if (MayBeRetried(reply)) {
       group->to_settle.emplace_back(k, std::move(reply));
     } else {
@@ -272,23 +270,12 @@ std::vector<ClusterRouter::Entry> ClusterRouter::Settle(
     }
     const Command& first =
         *commands[pending[group.members.front()].index].command;
-    if (!group.replicated.ok()) {
-      state->fatal = AtNode(group.replicated, group.node, first);
-      return {};
-    }
-    if (group.failure.ok()) continue;
-    Status error = AtNode(group.failure, group.node, first);
-    // Writes answered on a connection that died before WAIT did: they ran,
-    // and a WAIT on another connection cannot vouch for them.
-    const bool some_answered =
-        std::find(group.answered.begin(), group.answered.end(), 1) !=
-        group.answered.end();
-    if (group.waits && !group.wait_answered && some_answered &&
-        error.IsTransient()) {
-      error = Status(ErrorCode::kNotReplicated,
-                     "writes ran, but the connection failed before replicas "
-                     "acknowledged them: " + error.message());
-    }
+    // WAIT's verdict, when writes ran: fatal when it says too few replicas,
+    // or when the connection died after writes were answered and before
+    // WAIT was (a WAIT on another connection cannot vouch for them).
+    const Status outcome = group.ack.Outcome(group.failure);
+    if (outcome.ok()) continue;
+    Status error = AtNode(outcome, group.node, first);
     if (!error.IsTransient()) {
       state->fatal = error;
       return {};
@@ -367,9 +354,7 @@ Status ClusterRouter::WithMasterConnection(
       topology_.PoolFor(range->master, /*readonly=*/false);
   Result<PooledConnection> lease = pool->Acquire();
   if (!lease.ok()) return lease.status().WithContext(context);
-  Status status = fn(**lease);
-  if (status.ok()) status = replica_ack_.WaitOn(**lease);
-  return status.WithContext(context);
+  return replica_ack_.RunThenWait(**lease, fn).WithContext(context);
 }
 
 Status ClusterRouter::ForEachMaster(

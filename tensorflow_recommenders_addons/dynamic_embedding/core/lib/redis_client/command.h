@@ -55,6 +55,16 @@ class Command {
   }
   const ElementTarget& element_target() const { return element_target_; }
 
+  // Marks a command that either runs whole or, when it answers an error,
+  // writes nothing (a script or module command that checks everything
+  // before its first write), as plain Redis commands do by nature. A WAIT
+  // after it then need not vouch for it when it failed (repeat_rule.h).
+  Command& AllOrNothing() {
+    all_or_nothing_ = true;
+    return *this;
+  }
+  bool all_or_nothing() const { return all_or_nothing_; }
+
   // About how many bytes the reply will have, when that is large (HMGET of
   // many rows); pipelines count it with the arguments against their window,
   // so the server never queues more replies than the window for the client.
@@ -75,6 +85,7 @@ class Command {
   std::vector<std::string> owned_;
   ElementTarget element_target_;
   size_t expected_reply_bytes_ = 0;
+  bool all_or_nothing_ = false;
 };
 
 // Text for error messages: the command name, and its first argument (usually

@@ -204,7 +204,7 @@ Status Connection::Append(const Command& command) {
     return Status(ErrorCode::kInvalidArgument, "empty command");
   }
   AppendWireFormat(command, &out_);
-  ++pending_replies_;
+  pending_kinds_.push_back(WriteKindOf(command));
   ClientMetrics::Get().commands->Add();
   return out_.size() >= kOutputFlushBytes ? Flush() : Status::Ok();
 }
@@ -238,8 +238,12 @@ Result<Reply> Connection::ReadReply(const ElementTarget& elements) {
     if (raw != nullptr) break;
     TFRA_REDIS_RETURN_IF_ERROR(FeedReader());
   }
-  if (pending_replies_ > 0) --pending_replies_;
-  return Reply(static_cast<redisReply*>(raw));
+  Reply reply(static_cast<redisReply*>(raw));
+  if (!pending_kinds_.empty()) {
+    wrote_ = wrote_ || MayHaveWritten(pending_kinds_.front(), reply.view());
+    pending_kinds_.pop_front();
+  }
+  return reply;
 }
 
 Status Connection::FeedReader() {

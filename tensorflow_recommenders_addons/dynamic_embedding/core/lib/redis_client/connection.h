@@ -6,6 +6,7 @@
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_CONNECTION_H_
 
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command_support.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/element_sink.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/options.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/repeat_rule.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/reply.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/status.h"
 
@@ -79,7 +81,17 @@ class Connection {
   // Commands appended whose reply was not read yet. A connection returned to
   // a pool with unread replies would hand them to the next user, so the pool
   // drops it.
-  size_t pending_replies() const { return pending_replies_; }
+  size_t pending_replies() const { return pending_kinds_.size(); }
+
+  // Whether a reply read since the last call says its command may have
+  // changed stored data (repeat_rule.h: MayHaveWritten), i.e. whether a
+  // WAIT on this connection now has writes to vouch for (replica_ack.h).
+  // Clears the mark.
+  bool TakeWrites() {
+    const bool wrote = wrote_;
+    wrote_ = false;
+    return wrote;
+  }
 
   const Endpoint& endpoint() const { return endpoint_; }
   std::chrono::steady_clock::time_point created_at() const {
@@ -116,7 +128,10 @@ class Connection {
   std::chrono::steady_clock::time_point created_at_;
   bool broken_ = false;
   ErrorCode broken_by_ = ErrorCode::kOk;
-  size_t pending_replies_ = 0;
+  // Per command appended and not answered yet, in order: what its reply
+  // can tell about its writes.
+  std::deque<WriteKind> pending_kinds_;
+  bool wrote_ = false;  // see TakeWrites()
   // SupportOf's answers, by command name (a handful at most).
   std::vector<std::pair<std::string, CommandSupport>> known_commands_;
 

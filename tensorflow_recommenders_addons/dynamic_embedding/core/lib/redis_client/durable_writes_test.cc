@@ -11,6 +11,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/client_test_util.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/cluster_client.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/hash_slot.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/transaction.h"
 
 namespace tfra {
 namespace redis_client {
@@ -86,6 +87,14 @@ void RequireOneReplica(ClientOptions* options) {
   options->cluster.max_backoff = milliseconds(500);
 }
 
+// One replica within `timeout`, on a deployment that has none.
+std::function<void(ClientOptions*)> OneReplicaWithin(milliseconds timeout) {
+  return [timeout](ClientOptions* options) {
+    options->durable_writes.replicas = 1;
+    options->durable_writes.timeout = timeout;
+  };
+}
+
 TEST_F(DurableWritesTest, SentinelAcknowledgedWritesAreOnThePromotedReplica) {
   ASSERT_NO_FATAL_FAILURE(Start({Mode::kSentinel}, RequireOneReplica));
   std::vector<std::string> keys;
@@ -124,10 +133,7 @@ TEST_F(DurableWritesTest, ClusterAcknowledgedWritesAreOnThePromotedReplica) {
 
 TEST_F(DurableWritesTest, TooFewReplicasFailTheWriteSayingItIsOnTheMaster) {
   ASSERT_NO_FATAL_FAILURE(
-      Start({Mode::kStandalone}, [](ClientOptions* options) {
-        options->durable_writes.replicas = 1;
-        options->durable_writes.timeout = milliseconds(200);
-      }));
+      Start({Mode::kStandalone}, OneReplicaWithin(milliseconds(200))));
   const std::string key = TestKey("lonely");
   const auto start = Clock::now();
   const Status written = Write(key, "v");
@@ -149,6 +155,79 @@ TEST_F(DurableWritesTest, TooFewReplicasFailTheWriteSayingItIsOnTheMaster) {
       });
   EXPECT_EQ(transaction.code(), ErrorCode::kNotReplicated)
       << transaction.ToString();
+}
+
+// WAIT vouches for writes that ran. A pipeline whose writes were all refused
+// before running (here NOSCRIPT, as on a master a failover left without the
+// script) reports the refusal, so the caller can resend by EVAL; before,
+// the failed WAIT outranked it as "applied on the master".
+TEST_F(DurableWritesTest, ARefusedWriteReportsTheRefusalNotAFailedWait) {
+  ASSERT_NO_FATAL_FAILURE(
+      Start({Mode::kStandalone}, OneReplicaWithin(milliseconds(100))));
+  const std::string key = TestKey("refused");
+  const std::string unknown_sha(40, '0');
+  auto replies = client_->RunPipeline(
+      key, {Command{"EVALSHA", unknown_sha, "1", key}}, Access::kWrite);
+  ASSERT_TRUE(replies.ok()) << replies.status().ToString();
+  const Status refused = (*replies)[0].ToStatus();
+  EXPECT_EQ(refused.code(), ErrorCode::kReplyError) << refused.ToString();
+  EXPECT_EQ(refused.message().find("server replied NOSCRIPT"), 0u)
+      << refused.ToString();
+  // One write that ran makes the WAIT count again.
+  replies = client_->RunPipeline(
+      key,
+      {Command{"EVALSHA", unknown_sha, "1", key}, Hset(key, {"f"}, {"v"})},
+      Access::kWrite);
+  EXPECT_EQ(replies.status().code(), ErrorCode::kNotReplicated)
+      << replies.status().ToString();
+}
+
+// A transaction that wrote nothing (it only read, or EXEC was discarded
+// because a watched key changed) waits for no replica and fails nothing.
+TEST_F(DurableWritesTest, ATransactionThatWroteNothingWaitsForNothing) {
+  ASSERT_NO_FATAL_FAILURE(
+      Start({Mode::kStandalone}, OneReplicaWithin(milliseconds(300))));
+  const std::string key = TestKey("watched");
+  const auto start = Clock::now();
+  Status status = client_->WithMasterConnection(key, [&](Connection& c) {
+    auto reply = c.Run(Command{"HGET", key, "f"});
+    return reply.ok() ? reply->ToStatus() : reply.status();
+  });
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  EXPECT_LT(Clock::now() - start, milliseconds(250));
+  Result<CommitOutcome> outcome = Status::ResultWithoutValue();
+  status = client_->WithMasterConnection(key, [&](Connection& c) {
+    TFRA_REDIS_RETURN_IF_ERROR(
+        WatchAndRead(c, key, {}, [](size_t, Reply&&) {}));
+    // Another client changes the watched key: EXEC writes nothing.
+    EXPECT_EQ(Write(key, "other").code(), ErrorCode::kNotReplicated);
+    const Command hset = Hset(key, {"f"}, {"mine"});
+    outcome = CommitWatched(c, {&hset});
+    return outcome.status();
+  });
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(*outcome, CommitOutcome::kNotRun);
+  EXPECT_EQ(*Read(key), "other");
+}
+
+// A write sent to a master that was demoted (here: a client configured with
+// the replica's address) is refused with READONLY, and WAIT on a replica
+// fails. The refusal is the answer: nothing was applied.
+TEST_F(DurableWritesTest, AWriteToADemotedMasterIsRefusedNotUnreplicated) {
+  ASSERT_NO_FATAL_FAILURE(Start({Mode::kSentinel}, RequireOneReplica));
+  const std::vector<int> replicas = servers_->NodePorts("replica");
+  ASSERT_EQ(replicas.size(), 1u);
+  ClientOptions options = test_util::OptionsFor(*servers_);
+  RequireOneReplica(&options);
+  options.mode = Mode::kStandalone;
+  options.endpoints = {Endpoint{servers_->host(), replicas[0]}};
+  client_ = test_util::MakeClient(options);
+  ASSERT_NE(client_, nullptr);
+  const Status written = Write(TestKey("demoted"), "v");
+  EXPECT_EQ(written.code(), ErrorCode::kUnavailable) << written.ToString();
+  EXPECT_NE(written.message().find("READONLY"), std::string::npos)
+      << written.ToString();
 }
 
 TEST_F(DurableWritesTest, APausedReplicaFailsWritesUntilItCatchesUp) {

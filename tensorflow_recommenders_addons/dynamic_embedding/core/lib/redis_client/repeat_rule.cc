@@ -31,7 +31,7 @@ constexpr KnownCommand kKnown[] = {
     {"DUMP", Effect::kReads},       {"GET", Effect::kReads},
     {"TYPE", Effect::kReads},       {"INFO", Effect::kReads},
     {"PING", Effect::kReads},       {"ROLE", Effect::kReads},
-    {"CLUSTER", Effect::kReads},
+    {"CLUSTER", Effect::kReads},    {"COMMAND", Effect::kReads},
     // Only ever sent last in the pipeline of the writes it covers, and sent
     // again only with them, on their new connection (replica_ack.h; the
     // router fails a group whose writes were answered but its WAIT not).
@@ -65,6 +65,11 @@ bool HasReplaceOption(const Command& command) {
   return false;
 }
 
+// A write inside MULTI is only queued; EXEC's reply says whether it ran.
+bool IsQueued(const ReplyView& reply) {
+  return reply.type() == ReplyType::kStatus && reply.text() == "QUEUED";
+}
+
 }  // namespace
 
 bool SafeToRepeat(const Command& command) {
@@ -77,8 +82,57 @@ bool SafeToRepeat(const Command& command) {
 }
 
 bool WritesData(const Command& command) {
+  return WriteKindOf(command) != WriteKind::kNone;
+}
+
+WriteKind WriteKindOf(const Command& command) {
   const KnownCommand* known = Find(command);
-  return known == nullptr || known->effect == Effect::kSets;
+  if (known != nullptr) {
+    return known->effect == Effect::kSets ? WriteKind::kAllOrNothing
+                                          : WriteKind::kNone;
+  }
+  if (EqualsIgnoreCase(command.name(), "EXEC")) return WriteKind::kExec;
+  // RESTORE is a plain Redis write; the others are whatever the caller says.
+  if (EqualsIgnoreCase(command.name(), "RESTORE") || command.all_or_nothing()) {
+    return WriteKind::kAllOrNothing;
+  }
+  return WriteKind::kOther;
+}
+
+bool RefusedBeforeRunning(const ReplyView& reply) {
+  if (!reply.is_error()) return false;
+  switch (reply.ToStatus().code()) {
+    case ErrorCode::kMoved:
+    case ErrorCode::kAsk:
+    case ErrorCode::kUnavailable:
+    case ErrorCode::kAuth:
+      return true;
+    default:
+      break;
+  }
+  // OOM: the memory check comes before a command runs, and a script meets
+  // it at its first write only (Redis lets a script that wrote finish).
+  const std::string_view text = reply.text();
+  for (std::string_view prefix :
+       {"NOSCRIPT ", "EXECABORT ", "OOM ", "ERR unknown command"}) {
+    if (text.substr(0, prefix.size()) == prefix) return true;
+  }
+  return false;
+}
+
+bool MayHaveWritten(WriteKind kind, const ReplyView& reply) {
+  switch (kind) {
+    case WriteKind::kNone:
+      return false;
+    case WriteKind::kAllOrNothing:
+      return !reply.is_error() && !IsQueued(reply);
+    case WriteKind::kExec:
+      // Nil: a watched key changed; an error: EXECABORT or no MULTI.
+      return !reply.is_nil() && !reply.is_error();
+    case WriteKind::kOther:
+      return !RefusedBeforeRunning(reply) && !IsQueued(reply);
+  }
+  return true;
 }
 
 Status OutcomeUnknown(const Status& transport_failure,

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/client_metrics.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/repeat_rule.h"
 
 namespace tfra {
 namespace redis_client {
@@ -41,6 +42,40 @@ Status ReplicaAck::WaitOn(Connection& connection) const {
   // kNotReplicated too, so no caller takes the writes for undone.
   if (!reply.ok()) return Count(reply.status());
   return Check(*reply);
+}
+
+Status ReplicaAck::RunThenWait(
+    Connection& connection,
+    const std::function<Status(Connection&)>& fn) const {
+  // Writes of the connection's earlier users had a WAIT of their own.
+  connection.TakeWrites();
+  Status status = fn(connection);
+  if (status.ok() && connection.TakeWrites()) status = WaitOn(connection);
+  return status;
+}
+
+void PipelineAck::OnReply(const Command& command, const Reply& reply) {
+  wrote_ = wrote_ || MayHaveWritten(command, reply.view());
+}
+
+void PipelineAck::OnWait(const Reply& reply) {
+  wait_answered_ = true;
+  // Nothing ran that WAIT must vouch for: its answer is moot.
+  if (wrote_) replicated_ = ack_->Check(reply);
+}
+
+Status PipelineAck::Outcome(const Status& failure) const {
+  if (!failure.ok()) {
+    if (waits() && wrote_ && !wait_answered_ && failure.IsTransient()) {
+      ClientMetrics::Get().errors(ErrorCode::kNotReplicated)->Add();
+      return Status(ErrorCode::kNotReplicated,
+                    "writes ran, but the connection failed before replicas "
+                    "acknowledged them: " +
+                        failure.message());
+    }
+    return failure;
+  }
+  return replicated_;
 }
 
 }  // namespace redis_client

@@ -3,40 +3,37 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/reply_test_util.h"
 
 namespace tfra {
 namespace redis_client {
 namespace {
 
-Reply Parse(const std::string& bytes) {
-  Result<Reply> reply = ParseReply(bytes);
-  EXPECT_TRUE(reply.ok()) << reply.status().ToString();
-  return reply.ok() ? std::move(reply).value() : Reply();
-}
+using test_util::Parsed;
 
 TEST(ReplyTest, ReadsEachReplyType) {
-  EXPECT_EQ(*Parse("+OK\r\n").AsString(), "OK");
-  EXPECT_EQ(*Parse(":-42\r\n").AsInteger(), -42);
-  EXPECT_TRUE(Parse("$-1\r\n").is_nil());
-  EXPECT_EQ(*Parse(std::string("$3\r\na\0b\r\n", 9)).AsString(),
+  EXPECT_EQ(*Parsed("+OK\r\n").AsString(), "OK");
+  EXPECT_EQ(*Parsed(":-42\r\n").AsInteger(), -42);
+  EXPECT_TRUE(Parsed("$-1\r\n").is_nil());
+  EXPECT_EQ(*Parsed(std::string("$3\r\na\0b\r\n", 9)).AsString(),
             std::string("a\0b", 3));
-  Reply array = Parse("*2\r\n$1\r\nx\r\n:5\r\n");
+  Reply array = Parsed("*2\r\n$1\r\nx\r\n:5\r\n");
   ASSERT_EQ(*array.ArraySize(), 2u);
   EXPECT_EQ(*array.element(0).AsString(), "x");
   EXPECT_EQ(*array.element(1).AsInteger(), 5);
 }
 
 TEST(ReplyTest, TypeMismatchIsAProtocolError) {
-  Result<int64_t> integer = Parse("$1\r\nx\r\n").AsInteger();
+  Result<int64_t> integer = Parsed("$1\r\nx\r\n").AsInteger();
   EXPECT_EQ(integer.status().code(), ErrorCode::kProtocol);
   EXPECT_NE(
       integer.status().message().find("expected a integer reply, got string"),
       std::string::npos);
-  EXPECT_EQ(Parse(":1\r\n").ArraySize().status().code(), ErrorCode::kProtocol);
+  EXPECT_EQ(Parsed(":1\r\n").ArraySize().status().code(), ErrorCode::kProtocol);
 }
 
 TEST(ReplyTest, ReadingAnErrorReplyYieldsItsStatus) {
-  Result<std::string_view> text = Parse("-WRONGTYPE wrong kind\r\n").AsString();
+  Result<std::string_view> text = Parsed("-WRONGTYPE wrong kind\r\n").AsString();
   EXPECT_EQ(text.status().code(), ErrorCode::kReplyError);
   EXPECT_NE(text.status().message().find("WRONGTYPE wrong kind"),
             std::string::npos);
@@ -69,8 +66,8 @@ TEST(ReplyTest, ClassifiesErrorReplies) {
 }
 
 TEST(ReplyTest, NonErrorRepliesHaveOkStatus) {
-  EXPECT_TRUE(Parse("+OK\r\n").ToStatus().ok());
-  EXPECT_TRUE(Parse("$-1\r\n").ToStatus().ok());
+  EXPECT_TRUE(Parsed("+OK\r\n").ToStatus().ok());
+  EXPECT_TRUE(Parsed("$-1\r\n").ToStatus().ok());
 }
 
 TEST(ParseReplyTest, RejectsTruncatedAndMalformedInput) {
@@ -79,7 +76,7 @@ TEST(ParseReplyTest, RejectsTruncatedAndMalformedInput) {
 }
 
 TEST(ReplyTest, MovingAReplyTransfersOwnership) {
-  Reply reply = Parse("+OK\r\n");
+  Reply reply = Parsed("+OK\r\n");
   Reply moved = std::move(reply);
   EXPECT_FALSE(reply.has_value());  // NOLINT: checking the moved-from state
   EXPECT_TRUE(moved.has_value());

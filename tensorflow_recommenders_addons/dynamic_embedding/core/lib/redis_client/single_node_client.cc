@@ -61,28 +61,30 @@ Status SingleNodeClient::Send(Access access, const CommandRefs& commands,
                               const ReplyFn& on_reply) {
   if (commands.empty()) return Status::Ok();
   ConnectionPool& pool = PoolFor(access);
-  CommandRefs with_wait;
-  if (access == Access::kWrite && replica_ack_.enabled() &&
+  const bool waits =
+      access == Access::kWrite && replica_ack_.enabled() &&
       std::any_of(commands.begin(), commands.end(),
-                  [](const Command* command) { return WritesData(*command); })) {
+                  [](const Command* command) { return WritesData(*command); });
+  CommandRefs with_wait;
+  if (waits) {
     with_wait = commands;
     with_wait.push_back(&replica_ack_.command());
   }
-  const CommandRefs& sent = with_wait.empty() ? commands : with_wait;
+  const CommandRefs& sent = waits ? with_wait : commands;
   bool demoted = false;
-  Status replicated;
+  PipelineAck ack(waits ? &replica_ack_ : nullptr);
   Status status =
       RunPipelineOnPool(pool, sent, [&](size_t index, Reply&& reply) {
         if (index == commands.size()) {
-          replicated = replica_ack_.Check(reply);
+          ack.OnWait(reply);
           return;
         }
+        ack.OnReply(*commands[index], reply);
         demoted = demoted || IsDemotedMasterError(reply);
         on_reply(index, std::move(reply));
       });
   if (access == Access::kWrite && demoted) pool.DiscardAll();
-  if (status.ok()) status = replicated;
-  return status.WithContext(ModeName(mode_));
+  return ack.Outcome(status).WithContext(ModeName(mode_));
 }
 
 Result<std::vector<Reply>> SingleNodeClient::RunPipeline(
@@ -117,9 +119,7 @@ Status SingleNodeClient::WithMasterConnection(
       std::string(ModeName(mode_)) + " " + write_pool_->Describe();
   Result<PooledConnection> lease = write_pool_->Acquire();
   if (!lease.ok()) return lease.status().WithContext(context);
-  Status status = fn(**lease);
-  if (status.ok()) status = replica_ack_.WaitOn(**lease);
-  return status.WithContext(context);
+  return replica_ack_.RunThenWait(**lease, fn).WithContext(context);
 }
 
 }  // namespace redis_client

@@ -2,29 +2,13 @@
 
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/client_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/pipeline.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/repeat_rule.h"
 
 namespace tfra {
 namespace redis_table {
 namespace {
 
-using redis_client::ErrorCode;
-
 constexpr std::string_view kHmaccum = "HMACCUM";
-
-// An error reply after which the command is known not to have run.
-bool DidNotRun(const redis_client::Reply& reply) {
-  switch (reply.ToStatus().code()) {
-    case ErrorCode::kMoved:
-    case ErrorCode::kAsk:
-    case ErrorCode::kUnavailable:
-    case ErrorCode::kAuth:
-      return true;
-    case ErrorCode::kReplyError:
-      return reply.text().rfind("ERR unknown command", 0) == 0;
-    default:
-      return false;
-  }
-}
 
 }  // namespace
 
@@ -42,6 +26,8 @@ redis_client::Command HmaccumCommand(std::string_view bucket,
     exists.push_back((*request.exists)[k] ? '\x01' : '\x00');
   }
   command.AddCopy(exists);
+  // HMACCUM checks every row before it writes one (accum_module.h).
+  command.AllOrNothing();
   return command;
 }
 
@@ -76,7 +62,7 @@ Status AccumChunksByModule(redis_client::Connection& connection,
   redis_client::Status sent = redis_client::RunPipeline(
       connection, redis_client::RefsOf(commands),
       [&](size_t index, redis_client::Reply&& reply) {
-        const bool not_run = DidNotRun(reply);
+        const bool not_run = redis_client::RefusedBeforeRunning(reply.view());
         if (first_error == commands.size()) {
           if (!reply.is_error()) return;
           first_error = index;

@@ -188,6 +188,10 @@ redis_client::Command AccumCommand(bool by_sha, std::string_view bucket,
   for (size_t i = begin; i < end; ++i) {
     command.Add(fields[order[i]]).Add(deltas[order[i]]);
   }
+  // The script reads and checks every row before it writes one, so an
+  // error reply means it wrote nothing (a WAIT after it has nothing to
+  // vouch for).
+  command.AllOrNothing();
   return command;
 }
 
