@@ -61,12 +61,6 @@ Command& Command::AddInt(int64_t value) {
   return AddCopy(std::to_string(value));
 }
 
-std::string_view Command::arg(size_t i) const {
-  assert(i < args_.size());
-  const Arg& a = args_[i];
-  return a.owned < 0 ? a.borrowed : std::string_view(owned_[a.owned]);
-}
-
 std::string EscapeBytes(std::string_view bytes, size_t max_bytes) {
   std::string text;
   const size_t n = std::min(bytes.size(), max_bytes);
@@ -130,6 +124,7 @@ Command Hset(std::string_view key, const std::vector<std::string_view>& fields,
              const std::vector<std::string_view>& values) {
   assert(fields.size() == values.size());
   Command command{"HSET", key};
+  command.Reserve(2 + 2 * std::min(fields.size(), values.size()));
   for (size_t i = 0; i < fields.size() && i < values.size(); ++i) {
     command.Add(fields[i]).Add(values[i]);
   }

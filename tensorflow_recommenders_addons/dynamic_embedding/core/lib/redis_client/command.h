@@ -35,10 +35,19 @@ class Command {
   Command& AddCopy(std::string_view bytes);
   // Appends the decimal text of `value`, owned by the command.
   Command& AddInt(int64_t value);
+  // Makes room for `args` arguments in all (a long command built by Add).
+  Command& Reserve(size_t args) {
+    args_.reserve(args);
+    return *this;
+  }
 
   size_t size() const { return args_.size(); }
   bool empty() const { return args_.empty(); }
-  std::string_view arg(size_t i) const;
+  // Inline: sending a command reads every argument once.
+  std::string_view arg(size_t i) const {
+    const Arg& a = args_[i];
+    return a.owned < 0 ? a.borrowed : std::string_view(owned_[a.owned]);
+  }
   // The command name (argv[0]); empty for an empty command.
   std::string_view name() const {
     return empty() ? std::string_view() : arg(0);

@@ -80,22 +80,6 @@ std::vector<redis_client::RoutedCommands> LaneCommands(
   return lane;
 }
 
-// Most lanes (parallel pipelines) of one op, in all and per bucket: one lane
-// per bucket lets cluster masters work at once, and two connections to one
-// node reached its raw limit on a 2-core host (four were slower: measured
-// 0.82 vs 1.01 of raw HMGET at 16k keys); more lanes only add scheduling.
-constexpr size_t kMaxLanes = 4;
-constexpr size_t kMaxLanesPerBucket = 2;
-
-// Batches of at most this many keys run on the calling thread, as one lane:
-// handing lanes to pool threads costs more than it saves here, and a
-// cluster client without an executor keeps every node's pipeline window
-// full from this thread, so the nodes still work at once. Measured with
-// store_bench against one lane per bucket on the pool: cluster find at 1k
-// keys 2.7 -> 3.2 M keys/s (dim 8) and 1.09 -> 1.28 (dim 256); standalone
-// find at 4k keys, dim 256, 0.58 -> 0.79; at 16k keys the pool was faster.
-constexpr size_t kInlineMaxKeys = 4096;
-
 }  // namespace
 
 RedisTableStore::RedisTableStore(
