@@ -39,11 +39,6 @@ Command::Command(std::initializer_list<std::string_view> args) {
   for (std::string_view arg : args) Add(arg);
 }
 
-Command& Command::Add(std::string_view arg) {
-  args_.push_back(Arg{arg, -1});
-  return *this;
-}
-
 Command& Command::AddAll(const std::vector<std::string_view>& args) {
   args_.reserve(args_.size() + args.size());
   for (std::string_view arg : args) Add(arg);
@@ -52,6 +47,7 @@ Command& Command::AddAll(const std::vector<std::string_view>& args) {
 
 Command& Command::AddCopy(std::string_view bytes) {
   owned_.emplace_back(bytes);
+  arg_bytes_ += bytes.size();
   args_.push_back(
       Arg{std::string_view(), static_cast<int32_t>(owned_.size() - 1)});
   return *this;

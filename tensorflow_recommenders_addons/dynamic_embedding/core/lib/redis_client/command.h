@@ -27,8 +27,12 @@ class Command {
   // All arguments borrowed.
   Command(std::initializer_list<std::string_view> args);
 
-  // Appends a borrowed argument.
-  Command& Add(std::string_view arg);
+  // Appends a borrowed argument (inline: long commands add thousands).
+  Command& Add(std::string_view arg) {
+    args_.push_back(Arg{arg, -1});
+    arg_bytes_ += arg.size();
+    return *this;
+  }
   // Appends borrowed arguments.
   Command& AddAll(const std::vector<std::string_view>& args);
   // Appends a copy of `bytes`, owned by the command.
@@ -42,6 +46,8 @@ class Command {
   }
 
   size_t size() const { return args_.size(); }
+  // The arguments' bytes in all.
+  size_t arg_bytes() const { return arg_bytes_; }
   bool empty() const { return args_.empty(); }
   // Inline: sending a command reads every argument once.
   std::string_view arg(size_t i) const {
@@ -82,6 +88,7 @@ class Command {
   };
   std::vector<Arg> args_;
   std::vector<std::string> owned_;
+  size_t arg_bytes_ = 0;
   ElementTarget element_target_;
   size_t expected_reply_bytes_ = 0;
 };
