@@ -61,13 +61,13 @@ constexpr size_t kReadBytes = size_t{64} << 10;
 // buffer of two slices avoids that, at up to 128 KB per connection.
 constexpr size_t kKeptInputBytes = 2 * kReadBytes;
 
-// Appends "<prefix><value>\r\n" (a RESP header line).
 // `command` in RESP, the wire format hiredis' redisFormatCommandArgv writes:
 // an array header, then each argument as a bulk string. Headers and short
 // arguments are gathered in a local block appended to `out` when full: one
 // std::string::append per piece (five per argument) was a tenth of the
 // client's time in accum at dim 8.
 void AppendWireFormat(const Command& command, std::string* out) {
+  constexpr size_t kGatheredArgBytes = 128;
   char block[1024];
   size_t used = 0;
   auto flush = [&] {
@@ -86,14 +86,15 @@ void AppendWireFormat(const Command& command, std::string* out) {
   for (size_t i = 0; i < command.size(); ++i) {
     const std::string_view arg = command.arg(i);
     header('$', arg.size());
-    if (arg.size() + 2 > sizeof(block) - used) {
+    // Longer arguments (rows of dim 64 and up) go straight to `out`: a
+    // second copy would cost more than the append calls it saves.
+    if (arg.size() > kGatheredArgBytes) {
       flush();
-      if (arg.size() + 2 > sizeof(block)) {
-        out->append(arg.data(), arg.size());
-        out->append("\r\n", 2);
-        continue;
-      }
+      out->append(arg.data(), arg.size());
+      out->append("\r\n", 2);
+      continue;
     }
+    if (arg.size() + 2 > sizeof(block) - used) flush();
     std::memcpy(block + used, arg.data(), arg.size());
     used += arg.size();
     block[used++] = '\r';
