@@ -39,11 +39,6 @@ Command::Command(std::initializer_list<std::string_view> args) {
   for (std::string_view arg : args) Add(arg);
 }
 
-Command& Command::Add(std::string_view arg) {
-  args_.push_back(Arg{arg, -1});
-  return *this;
-}
-
 Command& Command::AddAll(const std::vector<std::string_view>& args) {
   args_.reserve(args_.size() + args.size());
   for (std::string_view arg : args) Add(arg);
@@ -52,6 +47,7 @@ Command& Command::AddAll(const std::vector<std::string_view>& args) {
 
 Command& Command::AddCopy(std::string_view bytes) {
   owned_.emplace_back(bytes);
+  arg_bytes_ += bytes.size();
   args_.push_back(
       Arg{std::string_view(), static_cast<int32_t>(owned_.size() - 1)});
   return *this;
@@ -59,12 +55,6 @@ Command& Command::AddCopy(std::string_view bytes) {
 
 Command& Command::AddInt(int64_t value) {
   return AddCopy(std::to_string(value));
-}
-
-std::string_view Command::arg(size_t i) const {
-  assert(i < args_.size());
-  const Arg& a = args_[i];
-  return a.owned < 0 ? a.borrowed : std::string_view(owned_[a.owned]);
 }
 
 std::string EscapeBytes(std::string_view bytes, size_t max_bytes) {
@@ -130,6 +120,7 @@ Command Hset(std::string_view key, const std::vector<std::string_view>& fields,
              const std::vector<std::string_view>& values) {
   assert(fields.size() == values.size());
   Command command{"HSET", key};
+  command.Reserve(2 + 2 * std::min(fields.size(), values.size()));
   for (size_t i = 0; i < fields.size() && i < values.size(); ++i) {
     command.Add(fields[i]).Add(values[i]);
   }

@@ -27,18 +27,33 @@ class Command {
   // All arguments borrowed.
   Command(std::initializer_list<std::string_view> args);
 
-  // Appends a borrowed argument.
-  Command& Add(std::string_view arg);
+  // Appends a borrowed argument (inline: long commands add thousands).
+  Command& Add(std::string_view arg) {
+    args_.push_back(Arg{arg, -1});
+    arg_bytes_ += arg.size();
+    return *this;
+  }
   // Appends borrowed arguments.
   Command& AddAll(const std::vector<std::string_view>& args);
   // Appends a copy of `bytes`, owned by the command.
   Command& AddCopy(std::string_view bytes);
   // Appends the decimal text of `value`, owned by the command.
   Command& AddInt(int64_t value);
+  // Makes room for `args` arguments in all (a long command built by Add).
+  Command& Reserve(size_t args) {
+    args_.reserve(args);
+    return *this;
+  }
 
   size_t size() const { return args_.size(); }
+  // The arguments' bytes in all.
+  size_t arg_bytes() const { return arg_bytes_; }
   bool empty() const { return args_.empty(); }
-  std::string_view arg(size_t i) const;
+  // Inline: sending a command reads every argument once.
+  std::string_view arg(size_t i) const {
+    const Arg& a = args_[i];
+    return a.owned < 0 ? a.borrowed : std::string_view(owned_[a.owned]);
+  }
   // The command name (argv[0]); empty for an empty command.
   std::string_view name() const {
     return empty() ? std::string_view() : arg(0);
@@ -83,6 +98,7 @@ class Command {
   };
   std::vector<Arg> args_;
   std::vector<std::string> owned_;
+  size_t arg_bytes_ = 0;
   ElementTarget element_target_;
   size_t expected_reply_bytes_ = 0;
   bool all_or_nothing_ = false;

@@ -13,10 +13,8 @@ namespace {
 
 // What a command weighs against the pipeline window.
 size_t WindowBytes(const Command& command) {
-  size_t bytes = command.expected_reply_bytes();
-  for (size_t i = 0; i < command.size(); ++i)
-    bytes += command.arg(i).size() + 16;
-  return bytes;
+  return command.expected_reply_bytes() + command.arg_bytes() +
+         16 * command.size();
 }
 
 Status BatchContext(const Status& status, const CommandRefs& commands) {

@@ -42,21 +42,30 @@ Result<CommitOutcome> ExecOutcome(const Reply& exec, const CommandRefs& writes) 
 }  // namespace
 
 Status WatchAndRead(Connection& connection, std::string_view key,
-                    const CommandRefs& reads, const ReplyFn& on_reply) {
+                    const CommandRefs& reads, const ReplyFn& on_reply,
+                    const std::function<void()>& while_sent) {
   const Command watch{"WATCH", key};
   CommandRefs refs;
   refs.reserve(reads.size() + 1);
   refs.push_back(&watch);
   refs.insert(refs.end(), reads.begin(), reads.end());
   Status watched;
-  Status sent = RunPipeline(connection, refs, [&](size_t i, Reply&& reply) {
+  auto on_any_reply = [&](size_t i, Reply&& reply) {
     if (i == 0) {
       watched = reply.ToStatus().WithContext("WATCH");
     } else {
       on_reply(i - 1, std::move(reply));
     }
-  });
-  return sent.ok() ? watched : sent;
+  };
+  // RunPipeline's loop, with `while_sent` after the first window.
+  PipelineWindow window(&connection, &refs);
+  TFRA_REDIS_RETURN_IF_ERROR(window.TopUp());
+  if (while_sent) while_sent();
+  while (!window.done()) {
+    TFRA_REDIS_RETURN_IF_ERROR(window.ReadNext(on_any_reply));
+    TFRA_REDIS_RETURN_IF_ERROR(window.TopUp());
+  }
+  return watched;
 }
 
 Result<CommitOutcome> CommitWatched(Connection& connection,

@@ -11,6 +11,7 @@
 #ifndef TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_TRANSACTION_H_
 #define TFRA_DYNAMIC_EMBEDDING_CORE_LIB_REDIS_CLIENT_TRANSACTION_H_
 
+#include <functional>
 #include <string_view>
 
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/connection.h"
@@ -22,10 +23,13 @@ namespace redis_client {
 
 // Sends WATCH `key` and `reads` as one pipeline and hands each read's reply
 // (error replies included) to `on_reply`, indexed into `reads`, as it is
-// read. A WATCH that failed (e.g. MOVED in a cluster) is the returned
-// status, after every reply was read; the watch is then not in place.
+// read. `while_sent` (if any) runs once the first window of commands is out
+// and before any reply is read: client work that overlaps the server's.
+// A WATCH that failed (e.g. MOVED in a cluster) is the returned status,
+// after every reply was read; the watch is then not in place.
 Status WatchAndRead(Connection& connection, std::string_view key,
-                    const CommandRefs& reads, const ReplyFn& on_reply);
+                    const CommandRefs& reads, const ReplyFn& on_reply,
+                    const std::function<void()>& while_sent = nullptr);
 
 enum class CommitOutcome {
   kCommitted,  // every write ran

@@ -130,6 +130,40 @@ class AccumSuite : public test_util::StoreTest {
     }
   }
 
+  // A call of more keys than run inline, with an executor, on one bucket:
+  // with the module its keys go out in parts on connections of their own
+  // (accum_transaction.h), without it in one bucket's transactions. Either
+  // way each delta is added once, and repeated keys in input order.
+  void BigCallsAddEachDeltaOnce() {
+    constexpr size_t kKeys = 5000;
+    Int64Keys keys;
+    auto store = Filled(1, kKeys, &keys, /*chunk=*/512);
+    Int64Keys twice;  // every key twice; odd keys a third time, set-if-absent
+    for (int repeat = 0; repeat < 2; ++repeat) {
+      twice.keys.insert(twice.keys.end(), keys.keys.begin(), keys.keys.end());
+    }
+    std::vector<uint8_t> exists(twice.keys.size(), 1);
+    for (size_t k = 1; k < kKeys; k += 2) {
+      twice.keys.push_back(keys.keys[k]);
+      exists.push_back(0);  // the caller saw no row: left alone
+    }
+    for (const int64_t& key : twice.keys) {
+      twice.batch.fields.push_back(KeyBytes(key));
+      twice.batch.buckets.push_back(0);
+    }
+    const Deltas deltas(twice.keys.size(), {1, 2});
+    redis_client::ThreadPerTaskExecutor executor;
+    const Status status = store->Accum(twice.batch, deltas.views, exists,
+                                       AccumElement::kFloat, &executor);
+    ASSERT_TRUE(status.ok()) << status.ToString();
+    auto rows = test_util::StoredRows<float>(*store, keys.batch, 2);
+    ASSERT_EQ(rows.size(), kKeys);
+    for (const auto& [i, row] : rows) {
+      const float key = static_cast<float>(keys.keys[i]);
+      ASSERT_EQ(row, (std::vector<float>{key + 2, key + 4.5f})) << i;
+    }
+  }
+
   // Every path reads the stored row before writing: one of the wrong size
   // fails the op with InvalidArgument naming the field, and its command
   // writes nothing.
@@ -178,6 +212,7 @@ using AccumWithModuleTest = AccumSuite<true>;
 TFRA_ACCUM_TEST_BOTH_WAYS(AddsOnlyWhereTheCallerSawTheKey)
 TFRA_ACCUM_TEST_BOTH_WAYS(RepeatedKeysApplyInOrder)
 TFRA_ACCUM_TEST_BOTH_WAYS(ConcurrentAccumsLoseNoUpdate)
+TFRA_ACCUM_TEST_BOTH_WAYS(BigCallsAddEachDeltaOnce)
 TFRA_ACCUM_TEST_BOTH_WAYS(ARowOfTheWrongSizeFailsNamingTheField)
 TFRA_ACCUM_TEST_BOTH_WAYS(TakesTheFastestPathTheServersOffer)
 

@@ -1,12 +1,10 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_transaction.h"
 
 #include <algorithm>
-#include <cstring>
-#include <unordered_map>
 #include <utility>
 
-#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_element.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_module.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/accum_unit_rows.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/client_status.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_chunks.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/command.h"
@@ -41,112 +39,26 @@ struct Unit {
   size_t bytes = 0;  // of the deltas
 };
 
-// The rows of one unit as read and as the deltas change them, distinct
-// fields in first-seen order, bytes in one arena.
-class UnitRows {
- public:
-  UnitRows(const AccumRequest& request, size_t keys, size_t bytes)
-      : request_(request) {
-    index_.reserve(keys);
-    rows_.reserve(keys);
-    arena_.reserve(bytes);
-  }
-
-  // Applies key k's delta given the row HMGET read for it (`is_nil`: none).
-  // False when the unit cannot commit: the stored row's size is not the
-  // delta's.
-  bool ApplyKey(size_t k, bool is_nil, std::string_view stored);
-
-  // The changed rows as HSET arguments; views into this object.
-  void Changed(std::vector<std::string_view>* fields,
-               std::vector<std::string_view>* values) const;
-
- private:
-  struct Row {
-    std::string_view field;
-    size_t offset = 0;  // into arena_
-    size_t size = 0;
-    bool present = false;
-    bool changed = false;
-  };
-
-  const AccumRequest& request_;
-  std::unordered_map<std::string_view, size_t> index_;  // field -> rows_
-  std::vector<Row> rows_;
-  std::string arena_;
-};
-
-bool UnitRows::ApplyKey(size_t k, bool is_nil, std::string_view stored) {
-  const std::string_view delta = (*request_.deltas)[k];
-  auto [slot, fresh] =
-      index_.try_emplace(request_.keys->fields[k], rows_.size());
-  if (fresh) {
-    // A repeated field keeps the row as earlier keys of the call left it.
-    Row row{request_.keys->fields[k], arena_.size(), delta.size()};
-    if (is_nil) {
-      arena_.append(delta.size(), '\0');
-    } else {
-      row.present = true;
-      row.size = stored.size();
-      arena_.append(stored);
+// Units of chunks [first, last) of one bucket, in chunk order.
+std::vector<Unit> PlanUnits(const KeyChunks& chunked,
+                            const AccumRequest& request, size_t first,
+                            size_t last) {
+  std::vector<Unit> units;
+  for (size_t c = first; c < last; ++c) {
+    const KeyChunk& chunk = chunked.chunks[c];
+    const size_t keys = chunk.end - chunk.begin;
+    const size_t bytes =
+        keys * (*request.deltas)[chunked.order[chunk.begin]].size();
+    if (units.empty() || units.back().bytes >= kUnitBytes ||
+        units.back().keys + keys > kUnitKeys) {
+      units.push_back(Unit{c, c});
     }
-    rows_.push_back(row);
+    Unit& unit = units.back();
+    unit.last = c + 1;
+    unit.keys += keys;
+    unit.bytes += bytes;
   }
-  Row& row = rows_[slot->second];
-  // Add where the caller saw the row, set where it saw none.
-  if (row.present != ((*request_.exists)[k] != 0)) return true;
-  if (row.size != delta.size()) return false;
-  if (row.present) {
-    char* stored_row = &arena_[row.offset];
-    AddRows(request_.element, stored_row, delta.data(), stored_row,
-            delta.size());
-  } else {
-    std::memcpy(&arena_[row.offset], delta.data(), delta.size());
-    row.present = true;
-  }
-  row.changed = true;
-  return true;
-}
-
-// Feeds the rows of a unit's HMGETs (one per chunk, tagged with the chunk's
-// index) to UnitRows as they are parsed; one connection, so in key order.
-class UnitReadSink : public redis_client::ElementSink {
- public:
-  UnitReadSink(const KeyChunks& chunked, UnitRows* rows)
-      : chunked_(chunked), rows_(rows) {}
-
-  void OnElement(size_t chunk, size_t index, bool is_nil,
-                 std::string_view stored) override {
-    const KeyChunk& keys = chunked_.chunks[chunk];
-    if (!usable_) return;
-    usable_ = keys.begin + index < keys.end &&
-              rows_->ApplyKey(chunked_.order[keys.begin + index], is_nil,
-                              stored);
-  }
-
-  // The replies to the reads, once each is read whole.
-  void CheckReply(const Reply& reply, const KeyChunk& keys) {
-    usable_ = usable_ &&
-              redis_client::StreamedWhole(reply, keys.end - keys.begin);
-  }
-
-  // False when the unit cannot commit: an error reply, a malformed reply, or
-  // a stored row whose size is not its delta's.
-  bool usable() const { return usable_; }
-
- private:
-  const KeyChunks& chunked_;
-  UnitRows* const rows_;
-  bool usable_ = true;
-};
-
-void UnitRows::Changed(std::vector<std::string_view>* fields,
-                       std::vector<std::string_view>* values) const {
-  for (const Row& row : rows_) {
-    if (!row.changed) continue;
-    fields->push_back(row.field);
-    values->push_back(std::string_view(arena_).substr(row.offset, row.size));
-  }
+  return units;
 }
 
 enum class UnitResult { kCommitted, kConflict, kLeftToScript };
@@ -158,15 +70,16 @@ class BucketRun {
             const KeyChunks& chunked)
       : target_(target), request_(request), chunked_(chunked) {}
 
-  // Runs `units` until one is left to the script; marks committed keys.
-  Status Run(const std::vector<Unit>& units, std::vector<uint8_t>* committed);
+  // Runs chunks [first, last) (of one bucket) by HMACCUM, else in
+  // transactions until one is left to the script; marks committed keys.
+  Status Run(size_t first, size_t last, std::vector<uint8_t>* committed);
 
  private:
-  // Runs every unit by HMACCUM when the bucket's master has our module;
-  // false (nothing sent) when it has not. Marks the chunks that ran; the
-  // rest is left to the script.
-  bool RunByModule(const std::vector<Unit>& units,
-                   std::vector<uint8_t>* committed, Status* status);
+  // Runs chunks [first, last) by HMACCUM when the bucket's master has our
+  // module; false (nothing sent) when it has not. Marks the chunks that ran;
+  // the rest is left to the script.
+  bool RunByModule(size_t first, size_t last, std::vector<uint8_t>* committed,
+                   Status* status);
   void MarkCommitted(size_t first_chunk, size_t last_chunk,
                      std::vector<uint8_t>* committed) const;
   // One attempt of `unit` on `connection`; a failed commit is the status.
@@ -184,7 +97,8 @@ redis_client::Status BucketRun::Attempt(Connection& connection,
   *result = UnitResult::kLeftToScript;
   const std::string& bucket =
       (*target_.bucket_keys)[chunked_.chunks[unit.first].bucket];
-  UnitRows rows(request_, unit.keys, unit.bytes);
+  UnitRows rows(request_, chunked_, chunked_.chunks[unit.first].begin,
+                chunked_.chunks[unit.last - 1].end, unit.bytes);
   UnitReadSink sink(chunked_, &rows);
   std::vector<Command> reads;
   for (size_t c = unit.first; c < unit.last; ++c) {
@@ -198,25 +112,19 @@ redis_client::Status BucketRun::Attempt(Connection& connection,
       connection, bucket, redis_client::RefsOf(reads),
       [&](size_t index, Reply&& reply) {
         sink.CheckReply(reply, chunked_.chunks[unit.first + index]);
-      });
+      },
+      [&rows] { rows.Index(); });
   const bool usable = sink.usable();
   // Nothing was written yet: whatever went wrong, the script path retries
   // the unit and reports its errors.
   if (!watched.ok()) return redis_client::Status::Ok();
-  std::vector<std::string_view> fields, values;
-  if (usable) rows.Changed(&fields, &values);
-  if (!usable || fields.empty()) {
+  const std::vector<Command> writes =
+      usable ? rows.Writes(bucket, target_.keys_per_command)
+             : std::vector<Command>();
+  if (!usable || writes.empty()) {
     if (!redis_client::Unwatch(connection).ok()) connection.MarkBroken();
     if (usable) *result = UnitResult::kCommitted;  // nothing to change
     return redis_client::Status::Ok();
-  }
-  std::vector<Command> writes;
-  for (size_t first = 0; first < fields.size();
-       first += target_.keys_per_command) {
-    const size_t last = std::min(fields.size(), first + target_.keys_per_command);
-    writes.push_back(redis_client::Hset(
-        bucket, {fields.begin() + first, fields.begin() + last},
-        {values.begin() + first, values.begin() + last}));
   }
   auto outcome =
       redis_client::CommitWatched(connection, redis_client::RefsOf(writes));
@@ -236,9 +144,8 @@ void BucketRun::MarkCommitted(size_t first_chunk, size_t last_chunk,
   }
 }
 
-bool BucketRun::RunByModule(const std::vector<Unit>& units,
+bool BucketRun::RunByModule(size_t first, size_t last,
                             std::vector<uint8_t>* committed, Status* status) {
-  const size_t first = units.front().first;
   const std::string& bucket =
       (*target_.bucket_keys)[chunked_.chunks[first].bucket];
   bool used = false;
@@ -250,8 +157,7 @@ bool BucketRun::RunByModule(const std::vector<Unit>& units,
         used = HasReplicatedHmaccum(connection);
         if (used) {
           *status = AccumChunksByModule(connection, target_, request_,
-                                        chunked_, first, units.back().last,
-                                        &done);
+                                        chunked_, first, last, &done);
         }
         return redis_client::Status::Ok();
       });
@@ -267,13 +173,14 @@ bool BucketRun::RunByModule(const std::vector<Unit>& units,
   return true;
 }
 
-Status BucketRun::Run(const std::vector<Unit>& units,
+Status BucketRun::Run(size_t first, size_t last,
                       std::vector<uint8_t>* committed) {
   Status module_status;
-  if (target_.use_module && RunByModule(units, committed, &module_status)) {
+  if (target_.use_module &&
+      RunByModule(first, last, committed, &module_status)) {
     return module_status;
   }
-  for (const Unit& unit : units) {
+  for (const Unit& unit : PlanUnits(chunked_, request_, first, last)) {
     const std::string& bucket =
         (*target_.bucket_keys)[chunked_.chunks[unit.first].bucket];
     UnitResult result = UnitResult::kConflict;
@@ -301,28 +208,49 @@ Status BucketRun::Run(const std::vector<Unit>& units,
   return Status::Ok();
 }
 
-// Units of each bucket that has keys, in chunk order.
-std::vector<std::vector<Unit>> PlanUnits(const KeyChunks& chunked,
-                                         const AccumRequest& request) {
-  std::vector<std::vector<Unit>> buckets;
-  for (size_t c = 0; c < chunked.chunks.size(); ++c) {
-    const KeyChunk& chunk = chunked.chunks[c];
-    const size_t keys = chunk.end - chunk.begin;
-    const size_t bytes =
-        keys * (*request.deltas)[chunked.order[chunk.begin]].size();
-    const bool new_bucket =
-        c == 0 || chunked.chunks[c - 1].bucket != chunk.bucket;
-    if (new_bucket) buckets.emplace_back();
-    if (new_bucket || buckets.back().back().bytes >= kUnitBytes ||
-        buckets.back().back().keys + keys > kUnitKeys) {
-      buckets.back().push_back(Unit{c, c});
+// Chunks [first, last) of one bucket, run by one worker: the whole bucket,
+// or one of its parts (field-disjoint, key_chunks.h) where the bucket's
+// master has HMACCUM, so that the parts' commands go out on connections of
+// their own at once, as an insert's lanes do. Transactions take a bucket
+// whole: two of them on one bucket at once would abort each other's EXEC.
+struct Job {
+  size_t first = 0;
+  size_t last = 0;
+};
+
+bool MasterHasModule(const AccumTarget& target, const std::string& bucket) {
+  bool has = false;
+  // A failed lease counts as absent: the job's own lease reports it.
+  (void)target.client->WithMasterConnection(bucket, [&](Connection& connection) {
+    has = HasReplicatedHmaccum(connection);
+    return redis_client::Status::Ok();
+  });
+  return has;
+}
+
+std::vector<Job> PlanJobs(const AccumTarget& target, const KeyChunks& chunked) {
+  const std::vector<KeyChunk>& chunks = chunked.chunks;
+  std::vector<Job> jobs;
+  for (size_t first = 0, last = 0; first < chunks.size(); first = last) {
+    last = first;
+    while (last < chunks.size() && chunks[last].bucket == chunks[first].bucket) {
+      ++last;
     }
-    Unit& unit = buckets.back().back();
-    unit.last = c + 1;
-    unit.keys += keys;
-    unit.bytes += bytes;
+    const bool split = chunks[last - 1].part != chunks[first].part;
+    if (!split || !target.use_module ||
+        !MasterHasModule(target,
+                         (*target.bucket_keys)[chunks[first].bucket])) {
+      jobs.push_back(Job{first, last});
+      continue;
+    }
+    for (size_t c = first; c < last; ++c) {
+      if (c == first || chunks[c].part != chunks[c - 1].part) {
+        jobs.push_back(Job{c, c});
+      }
+      jobs.back().last = c + 1;
+    }
   }
-  return buckets;
+  return jobs;
 }
 
 }  // namespace
@@ -331,21 +259,27 @@ Status AccumByModuleOrTransactions(const AccumTarget& target,
                                    const AccumRequest& request,
                                    redis_client::Executor* executor,
                                    std::vector<uint8_t>* committed) {
-  if (request.keys->size() == 0) return Status::Ok();
-  const KeyChunks chunked = ChunkKeysByBucket(
-      request.keys->buckets,
-      static_cast<uint32_t>(target.bucket_keys->size()),
-      target.keys_per_command);
-  const std::vector<std::vector<Unit>> buckets =
-      PlanUnits(chunked, request);
-  std::vector<Status> results(buckets.size());
-  auto run_bucket = [&](size_t b) {
-    results[b] = BucketRun(target, request, chunked).Run(buckets[b], committed);
+  const KeyBatch& keys = *request.keys;
+  if (keys.size() == 0) return Status::Ok();
+  // Lanes as an insert plans them; only their split of big buckets into
+  // parts is used (PlanJobs).
+  const bool lanes = executor != nullptr && keys.size() > kInlineMaxKeys;
+  const KeyChunks chunked =
+      PlanLanes(keys.fields, keys.buckets,
+                static_cast<uint32_t>(target.bucket_keys->size()),
+                target.keys_per_command, lanes ? kMaxLanes : 1,
+                kMaxLanesPerBucket)
+          .chunked;
+  const std::vector<Job> jobs = PlanJobs(target, chunked);
+  std::vector<Status> results(jobs.size());
+  auto run_job = [&](size_t j) {
+    results[j] = BucketRun(target, request, chunked)
+                     .Run(jobs[j].first, jobs[j].last, committed);
   };
-  if (executor == nullptr || buckets.size() == 1) {
-    for (size_t b = 0; b < buckets.size(); ++b) run_bucket(b);
+  if (executor == nullptr || jobs.size() == 1) {
+    for (size_t j = 0; j < jobs.size(); ++j) run_job(j);
   } else {
-    executor->ParallelFor(buckets.size(), run_bucket);
+    executor->ParallelFor(jobs.size(), run_job);
   }
   for (Status& status : results) {
     if (!status.ok()) return status;

@@ -32,9 +32,13 @@ namespace redis_table {
 
 // Runs the buckets in parallel on `executor` (null: in turn), each bucket's
 // keys in input order: by HMACCUM where the master has our module (when
-// target.use_module), else by transactions in units of a few MB. Sets
-// committed[i] for each key whose update is done. Everything else is left at
-// 0 for the script path, in order: a bucket stops at its first unit (or
+// target.use_module), else by transactions in units of a few MB. A big call
+// (more keys than an insert runs inline) on a bucket with the module splits
+// the bucket's keys into parts by a hash of the field, as an insert's lanes
+// do, and runs the parts' HMACCUMs on connections of their own at once;
+// every copy of a key is in one part, in input order. Sets committed[i] for
+// each key whose update is done. Everything else is left at 0 for the
+// script path, in order: a bucket (or part) stops at its first unit (or
 // HMACCUM chunk) that does not commit, so a later one never overtakes an
 // earlier update of the same key. A transaction unit stops there after two
 // conflicts, a redirection, a stored row of another size than its delta, an

@@ -113,7 +113,10 @@ LanePlan PlanLanes(const std::vector<std::string_view>& fields,
         plan.chunked.chunks[c + 1].bucket != chunk.bucket;
     if (last_of_group) group_end.push_back(c + 1);
   }
-  for (KeyChunk& chunk : plan.chunked.chunks) chunk.bucket /= splits;
+  for (KeyChunk& chunk : plan.chunked.chunks) {
+    chunk.part = chunk.bucket % splits;
+    chunk.bucket /= splits;
+  }
   plan.lanes = LaneRanges(group_end, max_lanes);
   return plan;
 }

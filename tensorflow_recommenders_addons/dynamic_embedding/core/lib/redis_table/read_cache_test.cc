@@ -97,7 +97,7 @@ TEST_P(ReadCacheTest, HotRowsComeFromMemoryAfterTheFirstRead) {
   EXPECT_EQ(test_util::CommandCalls(*client_, "hmget"), 0);
 }
 
-// Past RedisTableStore::kInlineMaxKeys keys a find copies its hits on one
+// Past kInlineMaxKeys (key_chunks.h) keys a find copies its hits on one
 // thread while another reads its misses.
 TEST_P(ReadCacheTest, ALargeBatchCopiesHitsWhileItReadsMisses) {
   test_util::MakeKeys(5000, 1, 2, &keys_);

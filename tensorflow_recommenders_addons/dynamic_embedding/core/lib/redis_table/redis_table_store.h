@@ -134,17 +134,6 @@ class RedisTableStore {
   void ForgetCachedRows() const;
 
  private:
-  // Batches of at most this many keys run on the calling thread, as one
-  // lane (and a find through the read cache copies its hits on it after
-  // reading its misses): handing work to pool threads costs more than it
-  // saves here, and a cluster client without an executor keeps every node's
-  // pipeline window full from this thread, so the nodes still work at once.
-  // Measured with store_bench against one lane per bucket on the pool:
-  // cluster find at 1k keys 2.7 -> 3.2 M keys/s (dim 8) and 1.09 -> 1.28
-  // (dim 256); standalone find at 4k keys, dim 256, 0.58 -> 0.79; at 16k
-  // keys the pool was faster.
-  static constexpr size_t kInlineMaxKeys = 4096;
-
   using CommandBuilder = std::function<redis_client::Command(
       std::string_view bucket_key, const std::vector<size_t>& key_order,
       size_t begin, size_t end)>;

@@ -2,6 +2,8 @@
 // and writes dropping what they wrote from it.
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_store.h"
 
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_chunks.h"
+
 namespace tfra {
 namespace redis_table {
 
