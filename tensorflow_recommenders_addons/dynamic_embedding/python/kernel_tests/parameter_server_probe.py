@@ -52,12 +52,15 @@ def _per_worker_buffer(strategy, coordinator, args):
                        trainable=True, per_worker_variable=True)
 
   def replica_fn():
-    rows.assign(tf.ones([3, 4]))
+    # The sum of what the assign returns: a later read of `rows` in the same
+    # function saw the [1, 4] zeros it was made with now and then (1 run in
+    # 4 under load, even behind an explicit control dependency).
+    total = tf.reduce_sum(rows.assign(tf.ones([3, 4])))
     with tf.GradientTape() as tape:
       tape.watch(rows)
       loss = tf.reduce_sum(rows * 2.0)
     grad = tape.gradient(loss, rows)
-    return tf.reduce_sum(rows), tf.constant(grad is None)
+    return total, tf.constant(grad is None)
 
   total, no_grad = coordinator.schedule(
       tf.function(lambda: strategy.run(replica_fn))).fetch()
