@@ -74,13 +74,23 @@ void AppendWireFormat(const Command& command, std::string* out) {
     out->append(block, used);
     used = 0;
   };
-  // At most 1 + 20 digits + 2 bytes.
+  // At most 1 + 20 digits + 2 bytes. Lengths under 100 (keys, small rows)
+  // skip to_chars: a 1k-key HMGET spent ~60 instructions per argument here.
   auto header = [&](char prefix, size_t value) {
     if (used + 24 > sizeof(block)) flush();
-    block[used++] = prefix;
-    used = std::to_chars(block + used, block + sizeof(block), value).ptr - block;
-    block[used++] = '\r';
-    block[used++] = '\n';
+    char* at = block + used;
+    *at++ = prefix;
+    if (value < 10) {
+      *at++ = static_cast<char>('0' + value);
+    } else if (value < 100) {
+      *at++ = static_cast<char>('0' + value / 10);
+      *at++ = static_cast<char>('0' + value % 10);
+    } else {
+      at = std::to_chars(at, block + sizeof(block), value).ptr;
+    }
+    *at++ = '\r';
+    *at++ = '\n';
+    used = static_cast<size_t>(at - block);
   };
   header('*', command.size());
   for (size_t i = 0; i < command.size(); ++i) {

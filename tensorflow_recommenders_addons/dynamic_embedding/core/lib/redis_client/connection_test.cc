@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/client_test_util.h"
@@ -42,6 +43,35 @@ TEST_F(ConnectionTest, RoundTripsBinaryKeysAndValues) {
   ASSERT_TRUE(get.ok());
   EXPECT_EQ(*get->AsString(), value);
   EXPECT_FALSE(connection->broken());
+}
+
+// Argument lengths are written with one digit, two digits, or to_chars: every
+// length around those boundaries (and the 128-byte gather limit) arrives
+// whole, in a command of many arguments as a lookup sends.
+TEST_F(ConnectionTest, ArgumentsOfEveryLengthClassRoundTrip) {
+  std::unique_ptr<Connection> connection = Open();
+  ASSERT_NE(connection, nullptr);
+  const std::string key = TestKey("lengths");
+  std::vector<std::string> fields, values;  // a field and value per size
+  Command hset{"HSET", key};
+  Command hmget{"HMGET", key};
+  for (size_t size : {0, 1, 8, 9, 10, 11, 99, 100, 101, 127, 128, 129, 1000}) {
+    fields.push_back("f" + std::to_string(size));
+    values.push_back(std::string(size, static_cast<char>('a' + size % 26)));
+  }
+  for (size_t i = 0; i < fields.size(); ++i) {
+    hset.Add(fields[i]).Add(values[i]);
+    hmget.Add(fields[i]);
+  }
+  Result<Reply> set = connection->Run(hset);
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  ASSERT_TRUE(set->ToStatus().ok()) << set->ToStatus().ToString();
+  Result<Reply> got = connection->Run(hmget);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(*got->ArraySize(), values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    EXPECT_EQ(*got->element(i).AsString(), values[i]) << fields[i];
+  }
 }
 
 // Commands are buffered and written by the connection itself: a value just

@@ -136,10 +136,14 @@ Reply::Reply(redisReply* raw) : raw_(raw) {}
 void Reply::Deleter::operator()(redisReply* raw) const { freeReplyObject(raw); }
 
 bool StreamedWhole(const Reply& reply, size_t size) {
-  Result<size_t> count = reply.ArraySize();
-  if (!count.ok() || *count != size) return false;
+  // On the raw nodes: through ReplyView (two calls per element) this loop
+  // was ~50 instructions per key of a 1k-key find (callgrind, store_bench).
+  const redisReply* raw = reply.raw_.get();
+  if (raw == nullptr || raw->type != REDIS_REPLY_ARRAY || raw->elements != size)
+    return false;
   for (size_t i = 0; i < size; ++i) {
-    if (!reply.element(i).is_nil()) return false;
+    const redisReply* element = raw->element[i];
+    if (element != nullptr && element->type != REDIS_REPLY_NIL) return false;
   }
   return true;
 }

@@ -77,6 +77,7 @@ class Reply {
   Status ToStatus() const { return view().ToStatus(); }
 
  private:
+  friend bool StreamedWhole(const Reply& reply, size_t size);
   struct Deleter {
     void operator()(redisReply* raw) const;
   };

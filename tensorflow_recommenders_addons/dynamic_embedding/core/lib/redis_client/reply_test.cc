@@ -75,6 +75,18 @@ TEST(ParseReplyTest, RejectsTruncatedAndMalformedInput) {
   EXPECT_EQ(ParseReply("?what\r\n").status().code(), ErrorCode::kProtocol);
 }
 
+// A streamed reply holds only nils (streamed strings leave empty slots,
+// which read as nil): anything else, or another size, is not whole.
+TEST(ReplyTest, StreamedWholeAcceptsOnlyAnArrayOfNilsOfTheSize) {
+  EXPECT_TRUE(StreamedWhole(Parsed("*2\r\n$-1\r\n$-1\r\n"), 2));
+  EXPECT_TRUE(StreamedWhole(Parsed("*0\r\n"), 0));
+  EXPECT_FALSE(StreamedWhole(Parsed("*2\r\n$-1\r\n$-1\r\n"), 3));
+  EXPECT_FALSE(StreamedWhole(Parsed("*2\r\n$-1\r\n$1\r\nx\r\n"), 2));
+  EXPECT_FALSE(StreamedWhole(Parsed("*2\r\n:1\r\n$-1\r\n"), 2));
+  EXPECT_FALSE(StreamedWhole(Parsed("-ERR no\r\n"), 0));
+  EXPECT_FALSE(StreamedWhole(Reply(), 0));
+}
+
 TEST(ReplyTest, MovingAReplyTransfersOwnership) {
   Reply reply = Parsed("+OK\r\n");
   Reply moved = std::move(reply);

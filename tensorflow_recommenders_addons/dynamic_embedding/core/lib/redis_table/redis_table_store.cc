@@ -77,6 +77,24 @@ class ChunkElementSink : public redis_client::ElementSink {
   std::vector<size_t> handed_over_;  // per chunk
 };
 
+// `name` `bucket` then, per key order[begin, end), its field (and its value
+// when `values` is given): the chunk's HMGET, HDEL or HSET, built in place.
+// (Through ChunkViews and redis_client::Hmget the views were copied twice:
+// ~35 instructions per key of a 1k-key find, callgrind.)
+Command ChunkCommand(const char* name, std::string_view bucket,
+                     const std::vector<std::string_view>& fields,
+                     const std::vector<std::string_view>* values,
+                     const std::vector<size_t>& order, size_t begin,
+                     size_t end) {
+  Command command{name, bucket};
+  command.Reserve(2 + (values != nullptr ? 2 : 1) * (end - begin));
+  for (size_t i = begin; i < end; ++i) {
+    command.Add(fields[order[i]]);
+    if (values != nullptr) command.Add((*values)[order[i]]);
+  }
+  return command;
+}
+
 // One command per chunk [first, last) of `chunked`, made by `build`; with a
 // sink, each command streams its reply's elements to it.
 template <class Builder>
@@ -199,8 +217,8 @@ Status RedisTableStore::RunFind(const KeyBatch& keys,
       (settings_.value_bytes > 0 ? settings_.value_bytes : 64) + 16;
   auto build = [&](std::string_view bucket, const std::vector<size_t>& order,
                    size_t begin, size_t end) {
-    redis_client::Command hmget =
-        redis_client::Hmget(bucket, ChunkViews(keys.fields, order, begin, end));
+    Command hmget =
+        ChunkCommand("HMGET", bucket, keys.fields, nullptr, order, begin, end);
     hmget.ExpectReplyBytes((end - begin) * reply_bytes_per_key);
     return hmget;
   };
@@ -238,8 +256,8 @@ Status RedisTableStore::Insert(const KeyBatch& keys,
                                redis_client::Executor* executor) const {
   auto build = [&](std::string_view bucket, const std::vector<size_t>& order,
                    size_t begin, size_t end) {
-    return redis_client::Hset(bucket, ChunkViews(keys.fields, order, begin, end),
-                              ChunkViews(values, order, begin, end));
+    return ChunkCommand("HSET", bucket, keys.fields, &values, order, begin,
+                        end);
   };
   auto ignore = [](const Reply&, const std::vector<size_t>&, size_t, size_t) {
     return Status::Ok();
@@ -256,7 +274,8 @@ Status RedisTableStore::Remove(const KeyBatch& keys,
                                redis_client::Executor* executor) const {
   auto build = [&](std::string_view bucket, const std::vector<size_t>& order,
                    size_t begin, size_t end) {
-    return redis_client::Hdel(bucket, ChunkViews(keys.fields, order, begin, end));
+    return ChunkCommand("HDEL", bucket, keys.fields, nullptr, order, begin,
+                        end);
   };
   auto ignore = [](const Reply&, const std::vector<size_t>&, size_t, size_t) {
     return Status::Ok();
