@@ -86,7 +86,7 @@ void AppendWireFormat(const Command& command, std::string* out) {
       *at++ = static_cast<char>('0' + value / 10);
       *at++ = static_cast<char>('0' + value % 10);
     } else {
-      at = std::to_chars(at, block + sizeof(block), value).ptr;
+      at = std::to_chars(at, at + 20, value).ptr;  // size_t: <= 20 digits
     }
     *at++ = '\r';
     *at++ = '\n';
