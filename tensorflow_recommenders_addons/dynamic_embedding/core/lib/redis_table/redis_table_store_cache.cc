@@ -2,6 +2,9 @@
 // and writes dropping what they wrote from it.
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/redis_table_store.h"
 
+#include <cstring>
+#include <memory>
+
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_chunks.h"
 
 namespace tfra {
@@ -18,13 +21,16 @@ Status RedisTableStore::FindThroughCache(
                  &hits, &misses);
   // Keys dropped from the cache between Classify and CopyHits.
   std::vector<RowCache::Miss> dropped;
+  MissedRows missed;
   Status copied;
   Status fetched;
   auto copy = [&] {
     copied = cache.CopyHits(cache_bucket_ids_, keys.buckets, keys.fields,
                             hits, staleness, on_found, &dropped);
   };
-  auto fetch = [&] { fetched = FindMisses(keys, misses, on_found, executor); };
+  auto fetch = [&] {
+    fetched = FindMisses(keys, misses, on_found, executor, &missed);
+  };
   if (misses.empty()) {
     copy();
   } else if (executor == nullptr || hits.index.empty() ||
@@ -38,35 +44,65 @@ Status RedisTableStore::FindThroughCache(
     // CPU per hit); a quiet host has a core for it.
     executor->ParallelFor(2, [&](size_t unit) { unit == 0 ? fetch() : copy(); });
   }
+  // Cached only now: inserting while CopyHits ran would have evicted
+  // entries it was about to read, sending it back to the index.
+  CacheMissed(missed);
   TFRA_TABLE_RETURN_IF_ERROR(fetched);
   TFRA_TABLE_RETURN_IF_ERROR(copied);
-  return dropped.empty() ? Status::Ok()
-                         : FindMisses(keys, dropped, on_found, executor);
+  if (dropped.empty()) return Status::Ok();
+  MissedRows again;
+  Status status = FindMisses(keys, dropped, on_found, executor, &again);
+  CacheMissed(again);
+  return status;
 }
 
 Status RedisTableStore::FindMisses(const KeyBatch& keys,
                                    const std::vector<RowCache::Miss>& misses,
                                    const FoundValueFn& on_found,
-                                   redis_client::Executor* executor) const {
+                                   redis_client::Executor* executor,
+                                   MissedRows* missed) const {
   RowCache& cache = *settings_.read_cache;
-  KeyBatch missed;
-  missed.fields.reserve(misses.size());
-  missed.buckets.reserve(misses.size());
+  KeyBatch keys_missed;
+  keys_missed.fields.reserve(misses.size());
+  keys_missed.buckets.reserve(misses.size());
   for (const RowCache::Miss& miss : misses) {
-    missed.fields.push_back(keys.fields[miss.index]);
-    missed.buckets.push_back(keys.buckets[miss.index]);
+    keys_missed.fields.push_back(keys.fields[miss.index]);
+    keys_missed.buckets.push_back(keys.buckets[miss.index]);
   }
+  const size_t row_bytes = settings_.value_bytes;
+  missed->bytes.reset(new char[misses.size() * row_bytes]);
+  missed->rows.assign(misses.size(), RowCache::Fetched{});
   // Taken before the read is sent: an entry is never younger than it says.
-  const RowCache::Clock::time_point read_at = RowCache::Clock::now();
+  missed->read_at = RowCache::Clock::now();
+  // Called from several threads at once (one per lane), each j once.
   return RunFind(
-      missed,
+      keys_missed,
       [&](size_t j, std::string_view stored) -> Status {
         TFRA_TABLE_RETURN_IF_ERROR(on_found(misses[j].index, stored));
-        cache.Insert(cache_bucket_ids_[missed.buckets[j]], missed.fields[j],
-                     stored, misses[j].ticket, read_at);
+        const uint32_t bucket_id = cache_bucket_ids_[keys_missed.buckets[j]];
+        if (stored.size() != row_bytes || row_bytes == 0) {
+          cache.Insert(bucket_id, keys_missed.fields[j], stored,
+                       misses[j].ticket, missed->read_at);
+          return Status::Ok();
+        }
+        char* copy = missed->bytes.get() + j * row_bytes;
+        std::memcpy(copy, stored.data(), row_bytes);
+        missed->rows[j] =
+            RowCache::Fetched{bucket_id, keys_missed.fields[j],
+                              std::string_view(copy, row_bytes),
+                              misses[j].ticket};
         return Status::Ok();
       },
       executor);
+}
+
+void RedisTableStore::CacheMissed(const MissedRows& missed) const {
+  std::vector<RowCache::Fetched> rows;
+  rows.reserve(missed.rows.size());
+  for (const RowCache::Fetched& row : missed.rows) {
+    if (row.stored.data() != nullptr) rows.push_back(row);
+  }
+  if (!rows.empty()) settings_.read_cache->Insert(rows, missed.read_at);
 }
 
 void RedisTableStore::ForgetCached(const KeyBatch& keys) const {

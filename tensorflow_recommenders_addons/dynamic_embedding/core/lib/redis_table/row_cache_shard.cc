@@ -33,9 +33,15 @@ struct RowCacheShard::Entry {
     return id;
   }
   bool Holds(const RowKey& key) const {
-    return key_size == key.size() && bucket_id() == key.bucket_id &&
-           std::memcmp(bytes() + sizeof(uint32_t), key.field.data(),
-                       key.field.size()) == 0;
+    if (key_size != key.size() || bucket_id() != key.bucket_id) return false;
+    const char* field = bytes() + sizeof(uint32_t);
+    if (key.field.size() == sizeof(uint64_t)) {  // an int64 key: one load
+      uint64_t stored, wanted;
+      std::memcpy(&stored, field, sizeof(stored));
+      std::memcpy(&wanted, key.field.data(), sizeof(wanted));
+      return stored == wanted;
+    }
+    return std::memcmp(field, key.field.data(), key.field.size()) == 0;
   }
 
   static Entry* Make(uint64_t hash, const RowKey& key, std::string_view value,
@@ -115,6 +121,28 @@ bool RowCacheShard::Find(uint64_t hash, const RowKey& key, Found* found) {
   return true;
 }
 
+const RowCacheShard::Entry* RowCacheShard::FindEntry(uint64_t hash,
+                                                     const RowKey& key) {
+  const size_t slot = Locate(hash, key);
+  if (slot == slots_.size()) return nullptr;
+  Entry* entry = slots_[slot].entry;
+  entry->referenced = true;
+  return entry;
+}
+
+RowCacheShard::Found RowCacheShard::Read(const Entry* entry) {
+  return Found{entry->value(), entry->read_at_ns};
+}
+
+void RowCacheShard::PrefetchEntryAt(const Entry* entry) const {
+  // The latest entry's size stands for this one's (reading the entry's own
+  // would wait for the line being prefetched).
+  const char* bytes = reinterpret_cast<const char*>(entry);
+  for (size_t line = 0; line < prefetch_bytes_; line += kCacheLine) {
+    __builtin_prefetch(bytes + line);
+  }
+}
+
 bool RowCacheShard::Insert(uint64_t hash, const RowKey& key,
                            std::string_view value, int64_t read_at_ns,
                            int64_t* evicted) {
@@ -176,6 +204,7 @@ void RowCacheShard::EraseWithPrefixes(const std::vector<uint32_t>& prefixes) {
 // between), so no tombstones are needed.
 void RowCacheShard::RemoveAt(size_t slot) {
   Entry* entry = slots_[slot].entry;
+  ++removals_;
   ring_[entry->ring_pos] = nullptr;
   ++holes_;
   --entries_;
