@@ -102,6 +102,8 @@ class RowCacheShard {
   size_t Locate(uint64_t hash, const RowKey& key) const;
   size_t LocateEntry(const Entry* entry) const;
   void RemoveAt(size_t slot);
+  // Flags the entry as used (the hand gives it a second chance).
+  void MarkUsed(const Entry* entry);
   void Grow();
   void EvictOne();
   void CompactRing();
@@ -109,9 +111,11 @@ class RowCacheShard {
   const size_t capacity_;
   size_t prefetch_bytes_ = 64;  // the bytes of the latest entry stored
   std::vector<Slot> slots_;    // power-of-two size, at most half full
-  std::vector<Entry*> ring_;   // CLOCK order; nullptr where removed
+  // CLOCK order: entry addresses with a used bit (row_cache_shard.cc); 0
+  // where removed.
+  std::vector<uintptr_t> ring_;
   size_t hand_ = 0;
-  size_t holes_ = 0;           // nullptrs in ring_
+  size_t holes_ = 0;           // zeros in ring_
   size_t entries_ = 0;
   size_t bytes_ = 0;
   uint64_t writes_ = 0;
