@@ -4,6 +4,9 @@
 
 #include <cstring>
 #include <memory>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_chunks.h"
 
@@ -62,33 +65,54 @@ Status RedisTableStore::FindMisses(const KeyBatch& keys,
                                    redis_client::Executor* executor,
                                    MissedRows* missed) const {
   RowCache& cache = *settings_.read_cache;
+  // A key repeated in the batch is read once (a hot key that expired misses
+  // at every copy of it): `unique` holds the first miss of each key,
+  // `next_same` chains the later ones to it.
+  constexpr size_t kNone = ~size_t{0};
+  std::unordered_map<std::string_view, size_t> first_of;
+  first_of.reserve(misses.size());
+  std::vector<size_t> next_same(misses.size(), kNone);
+  std::vector<size_t> unique;
+  unique.reserve(misses.size());
   KeyBatch keys_missed;
   keys_missed.fields.reserve(misses.size());
   keys_missed.buckets.reserve(misses.size());
-  for (const RowCache::Miss& miss : misses) {
-    keys_missed.fields.push_back(keys.fields[miss.index]);
-    keys_missed.buckets.push_back(keys.buckets[miss.index]);
+  for (size_t j = 0; j < misses.size(); ++j) {
+    const size_t i = misses[j].index;
+    auto [it, fresh] = first_of.try_emplace(keys.fields[i], j);
+    const size_t first = it->second;
+    if (!fresh && keys.buckets[misses[first].index] == keys.buckets[i]) {
+      next_same[j] = next_same[first];
+      next_same[first] = j;
+      continue;
+    }
+    unique.push_back(j);
+    keys_missed.fields.push_back(keys.fields[i]);
+    keys_missed.buckets.push_back(keys.buckets[i]);
   }
   const size_t row_bytes = settings_.value_bytes;
-  missed->bytes.reset(new char[misses.size() * row_bytes]);
-  missed->rows.assign(misses.size(), RowCache::Fetched{});
+  missed->bytes.reset(new char[unique.size() * row_bytes]);
+  missed->rows.assign(unique.size(), RowCache::Fetched{});
   // Taken before the read is sent: an entry is never younger than it says.
   missed->read_at = RowCache::Clock::now();
-  // Called from several threads at once (one per lane), each j once.
+  // Called from several threads at once (one per lane), each u once.
   return RunFind(
       keys_missed,
-      [&](size_t j, std::string_view stored) -> Status {
-        TFRA_TABLE_RETURN_IF_ERROR(on_found(misses[j].index, stored));
-        const uint32_t bucket_id = cache_bucket_ids_[keys_missed.buckets[j]];
+      [&](size_t u, std::string_view stored) -> Status {
+        const size_t j = unique[u];
+        for (size_t same = j; same != kNone; same = next_same[same]) {
+          TFRA_TABLE_RETURN_IF_ERROR(on_found(misses[same].index, stored));
+        }
+        const uint32_t bucket_id = cache_bucket_ids_[keys_missed.buckets[u]];
         if (stored.size() != row_bytes || row_bytes == 0) {
-          cache.Insert(bucket_id, keys_missed.fields[j], stored,
+          cache.Insert(bucket_id, keys_missed.fields[u], stored,
                        misses[j].ticket, missed->read_at);
           return Status::Ok();
         }
-        char* copy = missed->bytes.get() + j * row_bytes;
+        char* copy = missed->bytes.get() + u * row_bytes;
         std::memcpy(copy, stored.data(), row_bytes);
-        missed->rows[j] =
-            RowCache::Fetched{bucket_id, keys_missed.fields[j],
+        missed->rows[u] =
+            RowCache::Fetched{bucket_id, keys_missed.fields[u],
                               std::string_view(copy, row_bytes),
                               misses[j].ticket};
         return Status::Ok();
