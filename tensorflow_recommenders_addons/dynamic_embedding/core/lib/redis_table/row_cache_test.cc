@@ -77,6 +77,23 @@ TEST(RowCacheTest, HitsAfterAMissIsFilledAndCountsBoth) {
             static_cast<int64_t>(4 + 8 + 5 + RowCache::kEntryOverheadBytes));
 }
 
+// CopyHits of `hits` (keys `fields` of bucket 0): the values copied (by key
+// index, "" where none) and the keys dropped since Classify.
+void CopyAll(RowCache& cache, uint32_t id,
+             const std::vector<std::string_view>& fields,
+             const RowCache::Hits& hits, std::vector<std::string>* copied,
+             std::vector<RowCache::Miss>* dropped) {
+  copied->assign(fields.size(), "");
+  const Status status = cache.CopyHits(
+      {id}, std::vector<uint32_t>(fields.size(), 0), fields, hits, kLong,
+      [&](size_t i, std::string_view value) {
+        (*copied)[i] = std::string(value);
+        return Status::Ok();
+      },
+      dropped);
+  EXPECT_TRUE(status.ok());
+}
+
 TEST(RowCacheTest, ClassifyThenCopyHitsServesWhatLookupServes) {
   RowCache cache(1 << 20);
   const uint32_t id = cache.BucketId("d", "b");
@@ -94,16 +111,9 @@ TEST(RowCacheTest, ClassifyThenCopyHitsServesWhatLookupServes) {
   EXPECT_EQ(misses[0].index, 1u);
   // Key 2 is written (dropped) between the two halves: it becomes a miss.
   cache.Invalidate({id}, {0}, {Field(2)});
-  std::vector<std::string> copied(keys.size());
+  std::vector<std::string> copied;
   std::vector<RowCache::Miss> dropped;
-  ASSERT_TRUE(cache
-                  .CopyHits({id}, buckets, fields, hits, kLong,
-                            [&](size_t i, std::string_view value) {
-                              copied[i] = std::string(value);
-                              return Status::Ok();
-                            },
-                            &dropped)
-                  .ok());
+  CopyAll(cache, id, fields, hits, &copied, &dropped);
   EXPECT_EQ(copied, (std::vector<std::string>{"row-" + Field(1), "", "",
                                               "row-" + Field(3),
                                               "row-" + Field(1)}));
@@ -135,16 +145,9 @@ TEST(RowCacheTest, AShardThatEvictedSinceClassifyIsSearchedAgain) {
   // just stored instead.
   Fill(cache, id, Field(4), row(4));
   ASSERT_EQ(cache.stats().evictions, 1);
-  std::vector<std::string> copied(keys.size());
+  std::vector<std::string> copied;
   std::vector<RowCache::Miss> dropped;
-  ASSERT_TRUE(cache
-                  .CopyHits({id}, buckets, fields, hits, kLong,
-                            [&](size_t i, std::string_view value) {
-                              copied[i] = std::string(value);
-                              return Status::Ok();
-                            },
-                            &dropped)
-                  .ok());
+  CopyAll(cache, id, fields, hits, &copied, &dropped);
   EXPECT_EQ(copied, (std::vector<std::string>{row(1), row(2), "", row(3)}));
   EXPECT_TRUE(dropped.empty());
 }
