@@ -5,13 +5,61 @@
 #include <cstring>
 #include <memory>
 #include <string_view>
-#include <unordered_map>
+#include <functional>
 #include <vector>
 
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_table/key_chunks.h"
 
 namespace tfra {
 namespace redis_table {
+namespace {
+
+// The first of a find's misses with each key: an open-addressed table of
+// miss positions (one allocation, not one per key; a hash map's nodes cost
+// more than the repeated reads they save).
+class FirstOfKey {
+ public:
+  explicit FirstOfKey(size_t misses) {
+    size_t size = 16;
+    while (size < 2 * misses) size *= 2;
+    slots_.assign(size, 0);
+  }
+
+  // The first miss before j with miss j's key (bucket and field), else j
+  // (remembered as the first).
+  size_t Find(const KeyBatch& keys, const std::vector<RowCache::Miss>& misses,
+              size_t j) {
+    const size_t i = misses[j].index;
+    const std::string_view field = keys.fields[i];
+    const size_t mask = slots_.size() - 1;
+    for (size_t s = Hash(field) & mask;; s = (s + 1) & mask) {
+      if (slots_[s] == 0) {
+        slots_[s] = j + 1;
+        return j;
+      }
+      const size_t other = misses[slots_[s] - 1].index;
+      if (keys.fields[other] == field &&
+          keys.buckets[other] == keys.buckets[i]) {
+        return slots_[s] - 1;
+      }
+    }
+  }
+
+ private:
+  static size_t Hash(std::string_view field) {
+    if (field.size() != sizeof(uint64_t)) {
+      return std::hash<std::string_view>()(field);
+    }
+    uint64_t h;  // an int64 key: its bytes, mixed so the low bits vary
+    std::memcpy(&h, field.data(), sizeof(h));
+    h *= 0x9E3779B97F4A7C15ull;
+    return static_cast<size_t>(h ^ (h >> 29));
+  }
+
+  std::vector<size_t> slots_;  // miss position + 1; 0: empty
+};
+
+}  // namespace
 
 Status RedisTableStore::FindThroughCache(
     const KeyBatch& keys, const FoundValueFn& on_found,
@@ -69,8 +117,7 @@ Status RedisTableStore::FindMisses(const KeyBatch& keys,
   // at every copy of it): `unique` holds the first miss of each key,
   // `next_same` chains the later ones to it.
   constexpr size_t kNone = ~size_t{0};
-  std::unordered_map<std::string_view, size_t> first_of;
-  first_of.reserve(misses.size());
+  FirstOfKey first_of(misses.size());
   std::vector<size_t> next_same(misses.size(), kNone);
   std::vector<size_t> unique;
   unique.reserve(misses.size());
@@ -79,9 +126,8 @@ Status RedisTableStore::FindMisses(const KeyBatch& keys,
   keys_missed.buckets.reserve(misses.size());
   for (size_t j = 0; j < misses.size(); ++j) {
     const size_t i = misses[j].index;
-    auto [it, fresh] = first_of.try_emplace(keys.fields[i], j);
-    const size_t first = it->second;
-    if (!fresh && keys.buckets[misses[first].index] == keys.buckets[i]) {
+    const size_t first = first_of.Find(keys, misses, j);
+    if (first != j) {
       next_same[j] = next_same[first];
       next_same[first] = j;
       continue;
