@@ -183,8 +183,12 @@ Status RowCache::CopyRun(const std::vector<uint32_t>& bucket_ids,
       }
       entry = hits.entry[p];
     } else {
-      if (p + kSlotAhead < run.end) rows.PrefetchSlot(hits.hash[p + kSlotAhead]);
-      if (p + kEntryAhead < run.end) rows.PrefetchEntry(hits.hash[p + kEntryAhead]);
+      if (p + kSlotAhead < run.end) {
+        rows.PrefetchSlot(hits.hash[p + kSlotAhead]);
+      }
+      if (p + kEntryAhead < run.end) {
+        rows.PrefetchEntry(hits.hash[p + kEntryAhead]);
+      }
       entry = rows.FindEntry(hits.hash[p],
                              RowKey{bucket_ids[buckets[i]], fields[i]});
     }

@@ -193,9 +193,9 @@ class RowCache {
   // Visits the keys visit.order[begin, end), all of shard `shard_index`,
   // holding its lock.
   Status RunInShard(Pass pass, size_t shard_index, const Visit& visit,
-                    size_t begin,
-                    size_t end, int64_t oldest_ns, const HitFn* on_hit,
-                    Hits* hits, std::vector<Miss>* misses, int64_t* expired);
+                    size_t begin, size_t end, int64_t oldest_ns,
+                    const HitFn* on_hit, Hits* hits, std::vector<Miss>* misses,
+                    int64_t* expired);
   // Adds a pass's outcome to the stats.
   void Count(size_t looked_up, size_t missed, int64_t expired);
 
