@@ -9,7 +9,10 @@ a cache, and to one whose config gives the process a read cache of a tenth
 of the rows (redis_read_cache_bytes = rows x the bytes each cached row is
 charged). The cached table is warmed with one pass over twice the cache's
 rows first; the hit rate is that of the timed lookups. Target: the cached
-table at >= 5x the raw limit's keys/s.
+table at >= 5x the raw limit's keys/s. Each row also gives the ceiling the
+misses set: raw HMGET of the keys a cache of the most frequent tenth misses
+(T keys/s) holds a cached table with hit rate h near or below T / (1 - h)
+keys/s.
 
 Runs last in a benchmark run: the read cache is one per process, and once it
 exists every table's writes drop their keys from it.
@@ -32,14 +35,21 @@ _STREAM_KEYS = 1 << 22  # lookups in the stream; batches cycle through it
 _STALENESS_MS = 1000
 
 
-def zipf_stream(n_keys, length, seed=16):
+def zipf_stream(n_keys, length, seed=16, tail_from=None):
   """`length` keys of 0..n_keys-1, key of rank r drawn with weight
-  r^-ZIPF_EXPONENT; ranks mapped to keys by a random permutation."""
+  r^-ZIPF_EXPONENT; ranks mapped to keys by a random permutation. With
+  `tail_from`, also the stream's keys of rank >= tail_from (those a cache of
+  the tail_from most frequent keys would miss), repeated to `length`."""
   rng = np.random.default_rng(seed)
   weights = np.arange(1, n_keys + 1, dtype=np.float64) ** -ZIPF_EXPONENT
   cumulative = np.cumsum(weights)
   ranks = np.searchsorted(cumulative, rng.random(length) * cumulative[-1])
-  return rng.permutation(n_keys)[ranks].astype(np.int64)
+  keys = rng.permutation(n_keys)
+  stream = keys[ranks].astype(np.int64)
+  if tail_from is None:
+    return stream
+  return stream, np.resize(keys[ranks[ranks >= tail_from]], length).astype(
+      np.int64)
 
 
 def _windows(stream, batch):
@@ -88,11 +98,14 @@ def measure(args, budget, sink):
   dim, n_keys = args.cache_dim, args.cache_keys
   capacity_rows = int(n_keys * CACHE_SHARE)
   capacity = capacity_rows * (8 + 4 * dim + _ENTRY_OVERHEAD)
-  stream = zipf_stream(n_keys, min(_STREAM_KEYS, 4 * n_keys))
+  stream, tail = zipf_stream(n_keys, min(_STREAM_KEYS, 4 * n_keys),
+                             tail_from=capacity_rows)
   with tempfile.TemporaryDirectory(prefix="cache-bench-") as directory, \
       redis_servers.standalone() as deployment:
     keys_file = os.path.join(directory, "zipf.keys")
     stream.tofile(keys_file)
+    tail_file = os.path.join(directory, "tail.keys")
+    tail.tofile(tail_file)
     plain = bench_setup.write_config(directory, deployment, "plain")
     cached = bench_setup.write_config(
         directory, deployment, "cached", redis_read_cache_bytes=capacity,
@@ -107,7 +120,13 @@ def measure(args, budget, sink):
       raw = bench_setup.run_raw(args.raw_bench, len(stream), bucket_list,
                                 "hmget", dim, batch, budget,
                                 [f"--keys_file={keys_file}"])
+      # The misses' floor: raw HMGET of keys a cache misses (cold in
+      # Redis' own caches too, so slower per key than the Zipf stream's).
+      raw_tail = bench_setup.run_raw(args.raw_bench, len(tail), bucket_list,
+                                     "hmget", dim, batch, budget,
+                                     [f"--keys_file={tail_file}"])
       sink(bench_report.cache_row(
           dim, batch, n_keys, raw, _time_lookups(plain_table, windows, budget),
-          _cached_run(cached_table, windows, budget, capacity_rows)))
+          _cached_run(cached_table, windows, budget, capacity_rows),
+          raw_tail))
 

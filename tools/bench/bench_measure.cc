@@ -32,8 +32,10 @@ std::string Measure(const BenchOptions& options, const BatchRunner& run,
   using Clock = std::chrono::steady_clock;
   int64_t index = 0;
   int64_t warmup_misses = 0;
-  std::string warmup_error = run(index++, &warmup_misses);
-  if (!warmup_error.empty()) return warmup_error;
+  for (; index < options.warm_batches; ++index) {
+    std::string warmup_error = run(index, &warmup_misses);
+    if (!warmup_error.empty()) return warmup_error;
+  }
   const Clock::time_point start = Clock::now();
   const double cpu_start = ProcessCpuSeconds();
   while (true) {

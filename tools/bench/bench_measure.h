@@ -23,7 +23,7 @@ struct Measurement {
   int64_t misses = 0;                // absent keys seen by the timed batches
 };
 
-// One untimed warm-up batch, then timed batches until the stop rule of
+// options.warm_batches untimed batches, then timed batches until the stop rule of
 // BenchOptions says enough. Stops at the first error and returns it.
 std::string Measure(const BenchOptions& options, const BatchRunner& run,
                     Measurement* out);

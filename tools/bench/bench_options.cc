@@ -1,5 +1,6 @@
 #include "tools/bench/bench_options.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <utility>
@@ -76,9 +77,10 @@ std::string ValidateTool(BenchTool tool, const BenchOptions& o) {
 std::string Validate(BenchTool tool, const BenchOptions& o) {
   if (o.keys <= 0 || o.dim <= 0 || o.batch <= 0 || o.keys_per_command <= 0 ||
       o.min_batches <= 0 || o.max_batches < o.min_batches ||
+      o.warm_batches < 0 ||
       o.min_seconds < 0 || o.max_seconds < o.min_seconds) {
     return "--keys, --dim, --batch, --keys_per_command and --min_batches must "
-           "be > 0, --max_batches >= --min_batches, "
+           "be > 0, --warm_batches >= 0, --max_batches >= --min_batches, "
            "--max_seconds >= --min_seconds >= 0";
   }
   if (o.batch > o.keys) return "--batch exceeds --keys";
@@ -94,7 +96,8 @@ std::string SetFlag(const std::string& name, const std::string& value,
       {"keys", &o->keys}, {"dim", &o->dim}, {"batch", &o->batch},
       {"keys_per_command", &o->keys_per_command},
       {"value_bytes", &o->value_bytes},
-      {"min_batches", &o->min_batches}, {"max_batches", &o->max_batches}};
+      {"min_batches", &o->min_batches}, {"max_batches", &o->max_batches},
+      {"warm_batches", &o->warm_batches}};
   const std::map<std::string, double*> numbers = {
       {"min_seconds", &o->min_seconds}, {"max_seconds", &o->max_seconds}};
   const std::map<std::string, std::string*> texts = {
@@ -138,6 +141,25 @@ std::string ParseBenchOptions(BenchTool tool, int argc, const char* const* argv,
     if (!error.empty()) return "--" + name + ": " + error;
   }
   return Validate(tool, *o);
+}
+
+std::string LoadBenchKeys(const BenchOptions& options,
+                          std::vector<int64_t>* keys) {
+  keys->resize(options.keys);
+  if (options.keys_file.empty()) {
+    for (int64_t k = 0; k < options.keys; ++k) (*keys)[k] = k;
+    return "";
+  }
+  std::FILE* file = std::fopen(options.keys_file.c_str(), "rb");
+  if (file == nullptr) return "cannot open --keys_file " + options.keys_file;
+  const size_t read =
+      std::fread(keys->data(), sizeof(int64_t), keys->size(), file);
+  const bool more = std::fgetc(file) != EOF;
+  std::fclose(file);
+  if (read != keys->size() || more) {
+    return "--keys_file must hold exactly --keys int64 keys";
+  }
+  return "";
 }
 
 int64_t FirstKeyOfBatch(const BenchOptions& options, int64_t index) {

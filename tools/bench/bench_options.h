@@ -35,15 +35,17 @@ struct BenchOptions {
   // server); store: "find" | "insert" | "accum".
   std::string op;
   int64_t keys_per_command = 1024;
-  // raw: batches take their keys from this file of int64 keys (--keys of
-  // them) instead of 0, 1, 2, ...; and a stored row has value_bytes bytes
-  // (0: dim x 4).
+  // Batches take their keys from this file of int64 keys (--keys of them)
+  // instead of 0, 1, 2, ...; raw: a stored row has value_bytes bytes (0:
+  // dim x 4).
   std::string keys_file;
   int64_t value_bytes = 0;
   // A measurement stops after min_batches batches and min_seconds, or
   // after 3 batches once max_seconds have passed, or after max_batches.
   double min_seconds = 2.0;
   int64_t min_batches = 20;
+  // Untimed batches before the timed ones (a read cache fills during them).
+  int64_t warm_batches = 1;
   double max_seconds = 8.0;
   int64_t max_batches = 100000;
   // raw: any of "serial", "pipelined", "two_clients"; store: "store".
@@ -54,6 +56,11 @@ struct BenchOptions {
 // the first error (unknown flag, bad value, missing or inconsistent values).
 std::string ParseBenchOptions(BenchTool tool, int argc, const char* const* argv,
                               BenchOptions* options);
+
+// The key at each position: 0 .. keys-1, or the keys file's; "" or an
+// error.
+std::string LoadBenchKeys(const BenchOptions& options,
+                          std::vector<int64_t>* keys);
 
 // First key of batch `index`: batches walk the windows [w*B, (w+1)*B),
 // w = index mod (keys / B), as redis_table_bench.py does for the table.

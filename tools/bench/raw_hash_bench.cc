@@ -215,26 +215,6 @@ class Workload {
   const std::string exists_;  // keys_per_command exists bytes of 1
 };
 
-// The key at each position: 0 .. keys-1, or the keys file's.
-std::string LoadKeys(const Options& options, std::vector<int64_t>* keys) {
-  if (options.keys_file.empty()) {
-    keys->resize(options.keys);
-    for (int64_t k = 0; k < options.keys; ++k) (*keys)[k] = k;
-    return "";
-  }
-  std::FILE* file = std::fopen(options.keys_file.c_str(), "rb");
-  if (file == nullptr) return "cannot open --keys_file " + options.keys_file;
-  keys->resize(options.keys);
-  const size_t read =
-      std::fread(keys->data(), sizeof(int64_t), keys->size(), file);
-  const bool more = std::fgetc(file) != EOF;
-  std::fclose(file);
-  if (read != keys->size() || more) {
-    return "--keys_file must hold exactly --keys int64 keys";
-  }
-  return "";
-}
-
 // Reads the next reply of `context` and checks it against `command`.
 std::string ReadReply(redisContext* context, const Command& command,
                       const Workload& workload, int64_t* nils) {
@@ -363,7 +343,7 @@ int Main(int argc, char** argv) {
     error = clients[c].Connect(options.host, ports);
   }
   std::vector<int64_t> keys;
-  if (error.empty()) error = LoadKeys(options, &keys);
+  if (error.empty()) error = LoadBenchKeys(options, &keys);
   const Workload workload(options, bucket_node, std::move(keys));
   if (error.empty() && options.strategies.size() > 1 &&
       OneCommandPerBatch(options, workload)) {

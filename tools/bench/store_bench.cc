@@ -10,6 +10,7 @@
 //   store_bench --config=/tmp/bench.json --embedding_name=emb8 --keys=1048576
 //       --dim=8 --batch=1024 --op=find|insert|accum [--min_seconds=2]
 //       [--min_batches=20] [--max_seconds=8] [--max_batches=100000]
+//       [--keys_file=PATH] [--warm_batches=1]
 //
 // The executor is a pool of persistent helper threads, like TF's worker pool
 // the kernel hands to the store (one thread per CPU, at least two).
@@ -36,13 +37,25 @@ namespace {
 namespace rt = ::tfra::redis_table;
 
 // ParallelFor over the caller and persistent helper threads. Calls are
-// serialized by a mutex (the interface requires thread-safety).
+// serialized by a mutex (the interface requires thread-safety); a call made
+// from inside another one (the read cache's find fetches its misses in one
+// unit) runs its units on the calling thread.
 class HelperPoolExecutor : public redis_client::Executor {
  public:
   explicit HelperPoolExecutor(size_t helpers) : helpers_(helpers) {}
 
   void ParallelFor(size_t n, const std::function<void(size_t)>& fn) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    static thread_local bool inside = false;
+    if (inside || helpers_.empty()) {
+      for (size_t i = 0; i < n; ++i) fn(i);
+      return;
+    }
+    std::unique_lock<std::mutex> lock(mu_, std::try_to_lock);
+    if (!lock.owns_lock()) {  // a helper's unit calling back in
+      for (size_t i = 0; i < n; ++i) fn(i);
+      return;
+    }
+    inside = true;
     const size_t workers = std::min(n, helpers_.size() + 1);
     auto share = [&fn, n, workers](size_t worker) {
       for (size_t i = worker; i < n; i += workers) fn(i);
@@ -53,6 +66,7 @@ class HelperPoolExecutor : public redis_client::Executor {
     }
     share(0);
     for (size_t w = 1; w < workers; ++w) helpers_[w - 1].Wait();
+    inside = false;
   }
 
  private:
@@ -66,10 +80,10 @@ class StoreRunner {
   StoreRunner(const BenchOptions& options, const rt::OpenedTable& table,
               redis_client::Executor* executor)
       : options_(options), table_(table), executor_(executor),
-        keys_(options.keys), rows_(options.batch * options.dim, 0.25f),
-        out_(options.batch * options.dim), exists_(options.batch, 1) {
-    for (int64_t k = 0; k < options.keys; ++k) keys_[k] = k;
-  }
+        rows_(options.batch * options.dim, 0.25f),
+        out_(options.batch * options.dim), exists_(options.batch, 1) {}
+
+  std::string LoadKeys() { return LoadBenchKeys(options_, &keys_); }
 
   std::string Run(int64_t index, int64_t* misses) {
     const int64_t first = FirstKeyOfBatch(options_, index);
@@ -129,6 +143,21 @@ class StoreRunner {
   const std::vector<uint8_t> exists_;
 };
 
+// The read cache's counts (all batches, warm-up included), on stderr.
+void PrintCacheStats(const rt::RowCache* cache) {
+  if (cache == nullptr) return;
+  const rt::RowCacheStats s = cache->stats();
+  std::fprintf(stderr,
+               "store_bench: read cache hits %lld misses %lld expired %lld "
+               "evictions %lld entries %lld bytes %lld of %lld\n",
+               static_cast<long long>(s.hits), static_cast<long long>(s.misses),
+               static_cast<long long>(s.expired),
+               static_cast<long long>(s.evictions),
+               static_cast<long long>(s.entries),
+               static_cast<long long>(s.bytes),
+               static_cast<long long>(s.capacity_bytes));
+}
+
 int Main(int argc, char** argv) {
   BenchOptions options;
   std::string error =
@@ -153,6 +182,11 @@ int Main(int argc, char** argv) {
     return 1;
   }
   StoreRunner runner(options, *table.value(), &executor);
+  error = runner.LoadKeys();
+  if (!error.empty()) {
+    std::fprintf(stderr, "store_bench: %s\n", error.c_str());
+    return 1;
+  }
   Measurement measurement;
   auto run = [&runner](int64_t index, int64_t* misses) {
     return runner.Run(index, misses);
@@ -163,6 +197,7 @@ int Main(int argc, char** argv) {
     return 1;
   }
   PrintMeasurement("store_bench", options, "store", std::move(measurement));
+  PrintCacheStats(table.value()->store->settings().read_cache.get());
   return 0;
 }
 

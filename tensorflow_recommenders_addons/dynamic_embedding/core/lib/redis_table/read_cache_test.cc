@@ -39,7 +39,7 @@ class ReadCacheTest : public test_util::StoreTest {
   // A table of 2 buckets reading through cache_ (a second one is another
   // table object over the same Redis rows).
   std::unique_ptr<RedisTableStore> CachedStore(
-      milliseconds staleness = kStaleness) {
+      milliseconds staleness = kStaleness, size_t keys_sending_size = 1024) {
     auto layout = TableKeyLayout::Create(test_util::LayoutConfig(2, tag_),
                                          "emb", {});
     EXPECT_TRUE(layout.ok());
@@ -48,6 +48,8 @@ class ReadCacheTest : public test_util::StoreTest {
     settings.bucket_keys = layout->runtime_buckets();
     settings.read_cache = cache_;
     settings.read_cache_staleness = staleness;
+    settings.value_bytes = sizeof(float);  // as the kernels set it
+    settings.keys_sending_size = keys_sending_size;
     settings.deployment = redis_client::ModeName(GetParam());
     return std::make_unique<RedisTableStore>(client_, settings);
   }
@@ -120,6 +122,52 @@ TEST_P(ReadCacheTest, ALargeBatchCopiesHitsWhileItReadsMisses) {
   std::fill(expected.begin(), expected.begin() + 100, 2.0f);
   EXPECT_EQ(Read(*store, &from_redis), expected);
   EXPECT_EQ(from_redis, 100);
+}
+
+// A key repeated in a batch that missed (a hot key whose entry expired) is
+// read from Redis once, and every copy of it gets the row.
+TEST_P(ReadCacheTest, ARepeatedKeyThatMissedIsReadOnce) {
+  // 10 keys per HMGET: the 30 copies of 10 keys would need 3 or more.
+  auto store = CachedStore(kStaleness, 10);
+  std::vector<float> values(keys_.batch.size());
+  std::vector<std::string_view> rows;
+  for (size_t k = 0; k < values.size(); ++k) {
+    values[k] = static_cast<float>(k);
+    rows.push_back(PodRowBytes(&values[k], 1));
+  }
+  ASSERT_TRUE(store->Insert(keys_.batch, rows, nullptr).ok());
+  KeyBatch repeated;  // keys 0..9, each three times, interleaved
+  std::vector<float> expected;
+  for (int copy = 0; copy < 3; ++copy) {
+    for (size_t k = 0; k < 10; ++k) {
+      repeated.fields.push_back(keys_.batch.fields[k]);
+      repeated.buckets.push_back(keys_.batch.buckets[k]);
+      expected.push_back(values[k]);
+    }
+  }
+  std::vector<uint32_t> buckets(repeated.buckets.begin(),
+                                repeated.buckets.end());
+  std::sort(buckets.begin(), buckets.end());
+  const int64_t bucket_count =
+      std::unique(buckets.begin(), buckets.end()) - buckets.begin();
+  test_util::ResetCommandStats(*client_);
+  for (int round = 0; round < 2; ++round) {  // all misses, then all hits
+    std::vector<float> found(repeated.size(), std::nanf(""));
+    redis_client::ThreadPerTaskExecutor executor;
+    ASSERT_TRUE(store
+                    ->Find(repeated,
+                           [&](size_t i, std::string_view stored) {
+                             return DecodePodRow(stored, 1, &found[i]);
+                           },
+                           &executor)
+                    .ok());
+    EXPECT_EQ(found, expected) << "round " << round;
+    EXPECT_EQ(cache_->stats().entries, 10);
+  }
+  // One HMGET per bucket, in the first round only.
+  EXPECT_EQ(test_util::CommandCalls(*client_, "hmget"), bucket_count);
+  EXPECT_EQ(cache_->stats().misses, 30);
+  EXPECT_EQ(cache_->stats().hits, 30);
 }
 
 TEST_P(ReadCacheTest, ARowRewrittenElsewhereIsServedAtMostTheBoundLonger) {

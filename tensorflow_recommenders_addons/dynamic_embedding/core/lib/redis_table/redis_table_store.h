@@ -167,11 +167,22 @@ class RedisTableStore {
   // read from Redis (on two units of `executor`, if any).
   Status FindThroughCache(const KeyBatch& keys, const FoundValueFn& on_found,
                           redis_client::Executor* executor) const;
-  // Reads the keys `misses` from Redis, caching what it finds.
+  // Rows that FindMisses read, to be cached once the hits are copied (the
+  // cache's shards then stay as Classify saw them while CopyHits runs).
+  struct MissedRows {
+    RowCache::Clock::time_point read_at;
+    std::unique_ptr<char[]> bytes;  // value_bytes per miss
+    std::vector<RowCache::Fetched> rows;  // per miss; stored.data() null:
+                                          // absent, or cached already
+  };
+  // Reads the keys `misses` from Redis into *missed (rows of value_bytes)
+  // or the cache (other sizes).
   Status FindMisses(const KeyBatch& keys,
                     const std::vector<RowCache::Miss>& misses,
                     const FoundValueFn& on_found,
-                    redis_client::Executor* executor) const;
+                    redis_client::Executor* executor, MissedRows* missed) const;
+  // Caches what FindMisses left in `missed`.
+  void CacheMissed(const MissedRows& missed) const;
   // Drops `keys` from the read cache, if any: after every write.
   void ForgetCached(const KeyBatch& keys) const;
 

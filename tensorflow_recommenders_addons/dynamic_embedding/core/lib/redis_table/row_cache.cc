@@ -80,10 +80,11 @@ struct RowCache::Visit {
   }
 };
 
-Status RowCache::RunInShard(Pass pass, Shard& shard, const Visit& visit,
+Status RowCache::RunInShard(Pass pass, size_t shard_index, const Visit& visit,
                             size_t begin, size_t end, int64_t oldest_ns,
                             const HitFn* on_hit, Hits* hits,
                             std::vector<Miss>* misses, int64_t* expired) {
+  Shard& shard = *shards_[shard_index];
   std::lock_guard<std::mutex> lock(shard.mu);
   RowCacheShard& rows = shard.rows;
   for (size_t p = begin; p < end; ++p) {
@@ -98,58 +99,110 @@ Status RowCache::RunInShard(Pass pass, Shard& shard, const Visit& visit,
       }
     }
     const uint64_t hash = visit.hashes[p];
-    RowCacheShard::Found found;
-    const bool cached = rows.Find(hash, visit.KeyAt(p), &found);
+    const RowCacheShard::Entry* entry = rows.FindEntry(hash, visit.KeyAt(p));
     const size_t i = visit.order[p];
-    if (cached && found.read_at_ns >= oldest_ns) {
-      if (pass == Pass::kClassify) {
-        hits->index.push_back(i);
-        hits->hash.push_back(hash);
-      } else {
-        TFRA_TABLE_RETURN_IF_ERROR((*on_hit)(i, found.value));
+    if (entry != nullptr) {
+      const RowCacheShard::Found found = RowCacheShard::Read(entry);
+      if (found.read_at_ns >= oldest_ns) {
+        if (pass == Pass::kClassify) {
+          hits->index.push_back(i);
+          hits->hash.push_back(hash);
+          hits->entry.push_back(entry);
+        } else {
+          TFRA_TABLE_RETURN_IF_ERROR((*on_hit)(i, found.value));
+        }
+        continue;
       }
-      continue;
+      ++*expired;
     }
-    if (cached) ++*expired;
     misses->push_back(Miss{i, rows.writes()});
   }
+  if (pass == Pass::kClassify) {
+    hits->runs.push_back(
+        Hits::Run{shard_index, hits->index.size(), rows.removals()});
+  }
   return Status::Ok();
+}
+
+void RowCache::GroupByShard(const std::vector<uint64_t>& hashes,
+                            std::vector<size_t>* order,
+                            std::vector<size_t>* starts) const {
+  starts->assign(shards_.size() + 1, 0);
+  for (uint64_t hash : hashes) ++(*starts)[ShardIndex(hash) + 1];
+  for (size_t s = 1; s < starts->size(); ++s) (*starts)[s] += (*starts)[s - 1];
+  std::vector<size_t> next(starts->begin(), starts->end() - 1);
+  order->resize(hashes.size());
+  for (size_t k = 0; k < hashes.size(); ++k) {
+    (*order)[next[ShardIndex(hashes[k])]++] = k;
+  }
 }
 
 Status RowCache::Run(Pass pass, const std::vector<uint32_t>& bucket_ids,
                      const std::vector<uint32_t>& buckets,
                      const std::vector<std::string_view>& fields,
-                     const Hits* subset, Clock::duration staleness,
-                     const HitFn* on_hit, Hits* hits,
-                     std::vector<Miss>* misses, int64_t* expired) {
+                     Clock::duration staleness, const HitFn* on_hit,
+                     Hits* hits, std::vector<Miss>* misses, int64_t* expired) {
   const int64_t oldest_ns = Nanos(Clock::now() - staleness);
-  const size_t n = subset != nullptr ? subset->index.size() : fields.size();
-  auto index = [subset](size_t k) { return subset ? subset->index[k] : k; };
-  // Keys grouped by shard (a counting sort), so each lock is taken once.
+  const size_t n = fields.size();
   std::vector<uint64_t> key_hashes(n);
-  std::vector<size_t> starts(shards_.size() + 1, 0);
-  for (size_t k = 0; k < n; ++k) {
-    const size_t i = index(k);
-    key_hashes[k] = subset != nullptr ? subset->hash[k]
-                                      : KeyHash(bucket_ids[buckets[i]], fields[i]);
-    ++starts[ShardIndex(key_hashes[k]) + 1];
+  for (size_t i = 0; i < n; ++i) {
+    key_hashes[i] = KeyHash(bucket_ids[buckets[i]], fields[i]);
   }
-  for (size_t s = 1; s < starts.size(); ++s) starts[s] += starts[s - 1];
-  Visit visit{bucket_ids, buckets, fields, std::vector<size_t>(n),
-              std::vector<uint64_t>(n)};
-  std::vector<size_t> next(starts.begin(), starts.end() - 1);
-  for (size_t k = 0; k < n; ++k) {
-    const size_t p = next[ShardIndex(key_hashes[k])]++;
-    visit.order[p] = index(k);
-    visit.hashes[p] = key_hashes[k];
-  }
+  // Keys grouped by shard, so each lock is taken once.
+  Visit visit{bucket_ids, buckets, fields, {}, {}};
+  std::vector<size_t> starts;
+  GroupByShard(key_hashes, &visit.order, &starts);
+  visit.hashes.resize(n);
+  for (size_t p = 0; p < n; ++p) visit.hashes[p] = key_hashes[visit.order[p]];
   Status status;
   for (size_t s = 0; s < shards_.size() && status.ok(); ++s) {
     if (starts[s] == starts[s + 1]) continue;
-    status = RunInShard(pass, *shards_[s], visit, starts[s], starts[s + 1],
+    status = RunInShard(pass, s, visit, starts[s], starts[s + 1],
                         oldest_ns, on_hit, hits, misses, expired);
   }
   return status;
+}
+
+Status RowCache::CopyRun(const std::vector<uint32_t>& bucket_ids,
+                         const std::vector<uint32_t>& buckets,
+                         const std::vector<std::string_view>& fields,
+                         const Hits& hits, size_t begin, const Hits::Run& run,
+                         int64_t oldest_ns, const HitFn& on_hit,
+                         std::vector<Miss>* misses, int64_t* expired) {
+  Shard& shard = *shards_[run.shard];
+  std::lock_guard<std::mutex> lock(shard.mu);
+  RowCacheShard& rows = shard.rows;
+  // Entries still where Classify found them, unless the shard removed some.
+  const bool kept = rows.removals() == run.removals;
+  for (size_t p = begin; p < run.end; ++p) {
+    const size_t i = hits.index[p];
+    const RowCacheShard::Entry* entry;
+    if (kept) {
+      if (p + kEntryAhead < run.end) {
+        rows.PrefetchEntryAt(hits.entry[p + kEntryAhead]);
+      }
+      entry = hits.entry[p];
+    } else {
+      if (p + kSlotAhead < run.end) {
+        rows.PrefetchSlot(hits.hash[p + kSlotAhead]);
+      }
+      if (p + kEntryAhead < run.end) {
+        rows.PrefetchEntry(hits.hash[p + kEntryAhead]);
+      }
+      entry = rows.FindEntry(hits.hash[p],
+                             RowKey{bucket_ids[buckets[i]], fields[i]});
+    }
+    if (entry != nullptr) {
+      const RowCacheShard::Found found = RowCacheShard::Read(entry);
+      if (found.read_at_ns >= oldest_ns) {
+        TFRA_TABLE_RETURN_IF_ERROR(on_hit(i, found.value));
+        continue;
+      }
+      ++*expired;
+    }
+    misses->push_back(Miss{i, rows.writes()});
+  }
+  return Status::Ok();
 }
 
 void RowCache::Count(size_t looked_up, size_t missed, int64_t expired) {
@@ -167,8 +220,8 @@ Status RowCache::Lookup(const std::vector<uint32_t>& bucket_ids,
                         std::vector<Miss>* misses) {
   const size_t missed_before = misses->size();
   int64_t expired = 0;
-  Status status = Run(Pass::kLookup, bucket_ids, buckets, fields, nullptr,
-                      staleness, &on_hit, nullptr, misses, &expired);
+  Status status = Run(Pass::kLookup, bucket_ids, buckets, fields, staleness,
+                      &on_hit, nullptr, misses, &expired);
   Count(fields.size(), misses->size() - missed_before, expired);
   return status;
 }
@@ -181,7 +234,7 @@ void RowCache::Classify(const std::vector<uint32_t>& bucket_ids,
   const size_t missed_before = misses->size();
   int64_t expired = 0;
   // Nothing fails without a hit callback.
-  static_cast<void>(Run(Pass::kClassify, bucket_ids, buckets, fields, nullptr,
+  static_cast<void>(Run(Pass::kClassify, bucket_ids, buckets, fields,
                         staleness, nullptr, hits, misses, &expired));
   Count(fields.size(), misses->size() - missed_before, expired);
 }
@@ -194,8 +247,15 @@ Status RowCache::CopyHits(const std::vector<uint32_t>& bucket_ids,
                           std::vector<Miss>* misses) {
   const size_t missed_before = misses->size();
   int64_t expired = 0;
-  Status status = Run(Pass::kCopy, bucket_ids, buckets, fields, &hits,
-                      staleness, &on_hit, nullptr, misses, &expired);
+  const int64_t oldest_ns = Nanos(Clock::now() - staleness);
+  Status status;
+  size_t begin = 0;
+  for (const Hits::Run& run : hits.runs) {
+    status = CopyRun(bucket_ids, buckets, fields, hits, begin, run, oldest_ns,
+                     on_hit, misses, &expired);
+    if (!status.ok()) break;
+    begin = run.end;
+  }
   // Counted as hits by Classify: move the keys dropped since to the misses.
   const int64_t late = static_cast<int64_t>(misses->size() - missed_before);
   if (late > 0) {
@@ -219,6 +279,35 @@ void RowCache::Insert(uint32_t bucket_id, std::string_view field,
     if (shard.rows.writes() != ticket) return;
     shard.rows.Insert(hash, RowKey{bucket_id, field}, stored, Nanos(read_at),
                       &evicted);
+  }
+  if (evicted > 0) evictions_.fetch_add(evicted, std::memory_order_relaxed);
+}
+
+void RowCache::Insert(const std::vector<Fetched>& rows,
+                      Clock::time_point read_at) {
+  std::vector<uint64_t> hashes(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    hashes[r] = KeyHash(rows[r].bucket_id, rows[r].field);
+  }
+  std::vector<size_t> order;
+  std::vector<size_t> starts;
+  GroupByShard(hashes, &order, &starts);
+  const int64_t read_at_ns = Nanos(read_at);
+  int64_t evicted = 0;
+  for (size_t s = 0; s < shards_.size(); ++s) {
+    if (starts[s] == starts[s + 1]) continue;
+    Shard& shard = *shards_[s];
+    std::lock_guard<std::mutex> lock(shard.mu);
+    for (size_t p = starts[s]; p < starts[s + 1]; ++p) {
+      if (p + kSlotAhead < starts[s + 1]) {
+        shard.rows.PrefetchSlot(hashes[order[p + kSlotAhead]]);
+      }
+      const Fetched& row = rows[order[p]];
+      // As the one-row Insert: a write since the miss keeps the read out.
+      if (shard.rows.writes() != row.ticket) continue;
+      shard.rows.Insert(hashes[order[p]], RowKey{row.bucket_id, row.field},
+                        row.stored, read_at_ns, &evicted);
+    }
   }
   if (evicted > 0) evictions_.fetch_add(evicted, std::memory_order_relaxed);
 }

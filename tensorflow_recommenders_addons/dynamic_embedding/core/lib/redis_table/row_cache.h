@@ -90,18 +90,29 @@ class RowCache {
                 Clock::duration staleness, const HitFn& on_hit,
                 std::vector<Miss>* misses);
 
-  // The keys Classify found: their indices and hashes.
+  // The keys Classify found: their indices, hashes and entries, grouped by
+  // shard (runs: hits [previous run's end, end) lie in shard `shard`, which
+  // had had `removals` removals when Classify saw them; while that count
+  // holds, the entries are still there).
   struct Hits {
+    struct Run {
+      size_t shard;
+      size_t end;
+      uint64_t removals;
+    };
     std::vector<size_t> index;
     std::vector<uint64_t> hash;
+    std::vector<const RowCacheShard::Entry*> entry;
+    std::vector<Run> runs;
   };
 
   // Lookup in two halves, so that a caller can read the misses from Redis
   // while it copies the hits. Classify counts every key as Lookup does and
-  // appends the cached ones to *hits, the others to *misses, touching only
-  // the first line of each entry. CopyHits then calls on_hit for the keys
-  // `hits` that are still cached; those dropped since (by a write or an
-  // eviction) are appended to *misses and counted as misses.
+  // appends the cached ones to *hits (empty before), the others to
+  // *misses, touching only the first line of each entry. CopyHits then
+  // calls on_hit for the keys `hits` that are still cached (straight from
+  // the entries Classify found, in shards that removed none since); those
+  // dropped or expired since are appended to *misses and counted as misses.
   void Classify(const std::vector<uint32_t>& bucket_ids,
                 const std::vector<uint32_t>& buckets,
                 const std::vector<std::string_view>& fields,
@@ -118,6 +129,16 @@ class RowCache {
   // the miss or the entry cannot fit a shard.
   void Insert(uint32_t bucket_id, std::string_view field,
               std::string_view stored, uint64_t ticket, Clock::time_point read_at);
+
+  // A missed key's row as read from Redis, for Insert.
+  struct Fetched {
+    uint32_t bucket_id;
+    std::string_view field;
+    std::string_view stored;
+    uint64_t ticket;
+  };
+  // Insert of many rows read at `read_at`, one lock per shard.
+  void Insert(const std::vector<Fetched>& rows, Clock::time_point read_at);
 
   // Drops the keys (a write of them ended, or is about to).
   void Invalidate(const std::vector<uint32_t>& bucket_ids,
@@ -144,24 +165,37 @@ class RowCache {
   }
   Shard& ShardOf(uint64_t hash) { return *shards_[ShardIndex(hash)]; }
 
-  // One pass over keys: which of Lookup, Classify and CopyHits it serves.
-  enum class Pass { kLookup, kClassify, kCopy };
-  // Keys of one pass: their indices (all keys, or a subset), hashes and
-  // the order that groups them by shard.
+  // One pass over keys: which of Lookup and Classify it serves.
+  enum class Pass { kLookup, kClassify };
+  // Keys of one pass: their indices, hashes and the order that groups them
+  // by shard.
   struct Visit;
-  // Visits the keys `subset` (all when null; their hashes known) shard by
-  // shard; the keys missed go to *misses, and with kClassify the keys found
-  // to *hits. Returns the expired entries met through *expired.
+  // Positions 0..hashes.size()-1 grouped by shard (a counting sort) into
+  // *order; shard s's are order[(*starts)[s], (*starts)[s + 1]).
+  void GroupByShard(const std::vector<uint64_t>& hashes,
+                    std::vector<size_t>* order,
+                    std::vector<size_t>* starts) const;
+  // Visits all keys shard by shard; the keys missed go to *misses, and with
+  // kClassify the keys found to *hits. Returns the expired entries met
+  // through *expired.
   Status Run(Pass pass, const std::vector<uint32_t>& bucket_ids,
              const std::vector<uint32_t>& buckets,
-             const std::vector<std::string_view>& fields, const Hits* subset,
+             const std::vector<std::string_view>& fields,
              Clock::duration staleness, const HitFn* on_hit, Hits* hits,
              std::vector<Miss>* misses, int64_t* expired);
-  // Visits the keys visit.order[begin, end), all of `shard`, holding its
-  // lock.
-  Status RunInShard(Pass pass, Shard& shard, const Visit& visit, size_t begin,
-                    size_t end, int64_t oldest_ns, const HitFn* on_hit,
-                    Hits* hits, std::vector<Miss>* misses, int64_t* expired);
+  // CopyHits of the hits [begin, run.end) of one run.
+  Status CopyRun(const std::vector<uint32_t>& bucket_ids,
+                 const std::vector<uint32_t>& buckets,
+                 const std::vector<std::string_view>& fields, const Hits& hits,
+                 size_t begin, const Hits::Run& run, int64_t oldest_ns,
+                 const HitFn& on_hit, std::vector<Miss>* misses,
+                 int64_t* expired);
+  // Visits the keys visit.order[begin, end), all of shard `shard_index`,
+  // holding its lock.
+  Status RunInShard(Pass pass, size_t shard_index, const Visit& visit,
+                    size_t begin, size_t end, int64_t oldest_ns,
+                    const HitFn* on_hit, Hits* hits, std::vector<Miss>* misses,
+                    int64_t* expired);
   // Adds a pass's outcome to the stats.
   void Count(size_t looked_up, size_t missed, int64_t expired);
 

@@ -16,7 +16,6 @@ struct RowCacheShard::Entry {
   uint32_t key_size;
   uint32_t value_size;
   size_t ring_pos;
-  bool referenced;
 
   const char* bytes() const { return reinterpret_cast<const char*>(this + 1); }
   std::string_view value() const {
@@ -33,9 +32,15 @@ struct RowCacheShard::Entry {
     return id;
   }
   bool Holds(const RowKey& key) const {
-    return key_size == key.size() && bucket_id() == key.bucket_id &&
-           std::memcmp(bytes() + sizeof(uint32_t), key.field.data(),
-                       key.field.size()) == 0;
+    if (key_size != key.size() || bucket_id() != key.bucket_id) return false;
+    const char* field = bytes() + sizeof(uint32_t);
+    if (key.field.size() == sizeof(uint64_t)) {  // an int64 key: one load
+      uint64_t stored, wanted;
+      std::memcpy(&stored, field, sizeof(stored));
+      std::memcpy(&wanted, key.field.data(), sizeof(wanted));
+      return stored == wanted;
+    }
+    return std::memcmp(field, key.field.data(), key.field.size()) == 0;
   }
 
   static Entry* Make(uint64_t hash, const RowKey& key, std::string_view value,
@@ -44,7 +49,7 @@ struct RowCacheShard::Entry {
     if (memory == nullptr) throw std::bad_alloc();
     Entry* entry = new (memory)
         Entry{hash, read_at_ns, static_cast<uint32_t>(key.size()),
-              static_cast<uint32_t>(value.size()), 0, false};
+              static_cast<uint32_t>(value.size()), 0};
     char* bytes = reinterpret_cast<char*>(entry + 1);
     std::memcpy(bytes, &key.bucket_id, sizeof(key.bucket_id));
     std::memcpy(bytes + sizeof(key.bucket_id), key.field.data(),
@@ -56,6 +61,17 @@ struct RowCacheShard::Entry {
 };
 
 namespace {
+// A ring position: the entry's address, its lowest bit set while the entry
+// was used since the hand last passed (entries are malloc-aligned, so the
+// bit is free). The flag lives here, not in the entry, so that the hand
+// passes used entries without loading them.
+constexpr uintptr_t kUsedBit = 1;
+static_assert(alignof(RowCacheShard::Entry) > kUsedBit);
+
+RowCacheShard::Entry* RingEntry(uintptr_t position) {
+  return reinterpret_cast<RowCacheShard::Entry*>(position & ~kUsedBit);
+}
+
 constexpr size_t kFirstSlots = 16;
 constexpr size_t kCacheLine = 64;
 // Prefetched lines of one entry at most (a row of 128 floats and more is
@@ -67,8 +83,8 @@ RowCacheShard::RowCacheShard(size_t capacity_bytes)
     : capacity_(capacity_bytes), slots_(kFirstSlots) {}
 
 RowCacheShard::~RowCacheShard() {
-  for (Entry* entry : ring_) {
-    if (entry != nullptr) Entry::Free(entry);
+  for (uintptr_t position : ring_) {
+    if (position != 0) Entry::Free(RingEntry(position));
   }
 }
 
@@ -106,13 +122,41 @@ size_t RowCacheShard::LocateEntry(const Entry* entry) const {
   return i;
 }
 
+void RowCacheShard::MarkUsed(const Entry* entry) {
+  uintptr_t& position = ring_[entry->ring_pos];
+  // Written only when it changes: a hot entry's line stays clean.
+  if ((position & kUsedBit) == 0) position |= kUsedBit;
+}
+
 bool RowCacheShard::Find(uint64_t hash, const RowKey& key, Found* found) {
   const size_t slot = Locate(hash, key);
   if (slot == slots_.size()) return false;
   Entry* entry = slots_[slot].entry;
-  entry->referenced = true;
+  MarkUsed(entry);
   *found = Found{entry->value(), entry->read_at_ns};
   return true;
+}
+
+const RowCacheShard::Entry* RowCacheShard::FindEntry(uint64_t hash,
+                                                     const RowKey& key) {
+  const size_t slot = Locate(hash, key);
+  if (slot == slots_.size()) return nullptr;
+  Entry* entry = slots_[slot].entry;
+  MarkUsed(entry);
+  return entry;
+}
+
+RowCacheShard::Found RowCacheShard::Read(const Entry* entry) {
+  return Found{entry->value(), entry->read_at_ns};
+}
+
+void RowCacheShard::PrefetchEntryAt(const Entry* entry) const {
+  // The latest entry's size stands for this one's (reading the entry's own
+  // would wait for the line being prefetched).
+  const char* bytes = reinterpret_cast<const char*>(entry);
+  for (size_t line = 0; line < prefetch_bytes_; line += kCacheLine) {
+    __builtin_prefetch(bytes + line);
+  }
 }
 
 bool RowCacheShard::Insert(uint64_t hash, const RowKey& key,
@@ -138,7 +182,7 @@ bool RowCacheShard::Insert(uint64_t hash, const RowKey& key,
   while (slots_[i].hash != 0) i = (i + 1) & mask;
   slots_[i] = Slot{hash, entry};
   entry->ring_pos = ring_.size();
-  ring_.push_back(entry);
+  ring_.push_back(reinterpret_cast<uintptr_t>(entry));
   ++entries_;
   bytes_ += entry->charge();
   prefetch_bytes_ = std::min(entry->size(), kMaxPrefetchBytes);
@@ -158,8 +202,8 @@ void RowCacheShard::Erase(uint64_t hash, const RowKey& key) {
 
 void RowCacheShard::EraseWithPrefixes(const std::vector<uint32_t>& prefixes) {
   for (size_t r = 0; r < ring_.size(); ++r) {
-    Entry* entry = ring_[r];
-    if (entry == nullptr) continue;
+    if (ring_[r] == 0) continue;
+    Entry* entry = RingEntry(ring_[r]);
     const uint32_t prefix = entry->bucket_id();
     for (uint32_t wanted : prefixes) {
       if (prefix == wanted) {
@@ -176,7 +220,8 @@ void RowCacheShard::EraseWithPrefixes(const std::vector<uint32_t>& prefixes) {
 // between), so no tombstones are needed.
 void RowCacheShard::RemoveAt(size_t slot) {
   Entry* entry = slots_[slot].entry;
-  ring_[entry->ring_pos] = nullptr;
+  ++removals_;
+  ring_[entry->ring_pos] = 0;
   ++holes_;
   --entries_;
   bytes_ -= entry->charge();
@@ -212,25 +257,25 @@ void RowCacheShard::Grow() {
 void RowCacheShard::EvictOne() {
   while (entries_ > 0) {
     if (hand_ >= ring_.size()) hand_ = 0;
-    Entry* entry = ring_[hand_++];
-    if (entry == nullptr) continue;
-    if (entry->referenced) {
-      entry->referenced = false;
+    uintptr_t& position = ring_[hand_++];
+    if (position == 0) continue;
+    if ((position & kUsedBit) != 0) {
+      position &= ~kUsedBit;
       continue;
     }
-    RemoveAt(LocateEntry(entry));
+    RemoveAt(LocateEntry(RingEntry(position)));
     return;
   }
 }
 
 void RowCacheShard::CompactRing() {
-  std::vector<Entry*> kept;
+  std::vector<uintptr_t> kept;
   kept.reserve(entries_);
   size_t hand = 0;
   for (size_t r = 0; r < ring_.size(); ++r) {
     if (r == hand_) hand = kept.size();
-    if (ring_[r] == nullptr) continue;
-    ring_[r]->ring_pos = kept.size();
+    if (ring_[r] == 0) continue;
+    RingEntry(ring_[r])->ring_pos = kept.size();
     kept.push_back(ring_[r]);
   }
   ring_.swap(kept);

@@ -46,6 +46,10 @@ class RowCacheShard {
     std::string_view value;
     int64_t read_at_ns;
   };
+  // A stored entry. A pointer to one stays valid while removals() stays
+  // the same (only a removal frees an entry; a refresh rewrites its value
+  // in place).
+  struct Entry;
 
   // Hints the CPU to load the index slot of `hash`, and, once that slot is
   // in cache, the entry it names (all of its lines): a batch's probes then
@@ -57,6 +61,12 @@ class RowCacheShard {
 
   // The entry for (hash, key), marked as used; false when absent.
   bool Find(uint64_t hash, const RowKey& key, Found* found);
+  // The same, as the entry itself (null when absent), for Read later.
+  const Entry* FindEntry(uint64_t hash, const RowKey& key);
+  // What `entry` holds (valid as said at Entry).
+  static Found Read(const Entry* entry);
+  // Hints the CPU to load the entry's lines (as many as PrefetchEntry).
+  void PrefetchEntryAt(const Entry* entry) const;
 
   // Stores `value` for (hash, key), replacing an entry of the key; evicts
   // until the charges fit. False (nothing stored) when one entry alone
@@ -78,9 +88,10 @@ class RowCacheShard {
   // A write touched the shard: reads that missed before may be older.
   uint64_t writes() const { return writes_; }
   void CountWrite() { ++writes_; }
+  // Entries removed (erased, evicted or replaced) so far.
+  uint64_t removals() const { return removals_; }
 
  private:
-  struct Entry;
   struct Slot {
     uint64_t hash = 0;  // 0: empty (real hashes are made non-zero)
     Entry* entry = nullptr;
@@ -91,6 +102,8 @@ class RowCacheShard {
   size_t Locate(uint64_t hash, const RowKey& key) const;
   size_t LocateEntry(const Entry* entry) const;
   void RemoveAt(size_t slot);
+  // Flags the entry as used (the hand gives it a second chance).
+  void MarkUsed(const Entry* entry);
   void Grow();
   void EvictOne();
   void CompactRing();
@@ -98,12 +111,15 @@ class RowCacheShard {
   const size_t capacity_;
   size_t prefetch_bytes_ = 64;  // the bytes of the latest entry stored
   std::vector<Slot> slots_;    // power-of-two size, at most half full
-  std::vector<Entry*> ring_;   // CLOCK order; nullptr where removed
+  // CLOCK order: entry addresses with a used bit (row_cache_shard.cc); 0
+  // where removed.
+  std::vector<uintptr_t> ring_;
   size_t hand_ = 0;
-  size_t holes_ = 0;           // nullptrs in ring_
+  size_t holes_ = 0;           // zeros in ring_
   size_t entries_ = 0;
   size_t bytes_ = 0;
   uint64_t writes_ = 0;
+  uint64_t removals_ = 0;
 };
 
 }  // namespace redis_table

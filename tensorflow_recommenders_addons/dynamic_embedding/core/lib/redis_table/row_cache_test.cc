@@ -77,6 +77,23 @@ TEST(RowCacheTest, HitsAfterAMissIsFilledAndCountsBoth) {
             static_cast<int64_t>(4 + 8 + 5 + RowCache::kEntryOverheadBytes));
 }
 
+// CopyHits of `hits` (keys `fields` of bucket 0): the values copied (by key
+// index, "" where none) and the keys dropped since Classify.
+void CopyAll(RowCache& cache, uint32_t id,
+             const std::vector<std::string_view>& fields,
+             const RowCache::Hits& hits, std::vector<std::string>* copied,
+             std::vector<RowCache::Miss>* dropped) {
+  copied->assign(fields.size(), "");
+  const Status status = cache.CopyHits(
+      {id}, std::vector<uint32_t>(fields.size(), 0), fields, hits, kLong,
+      [&](size_t i, std::string_view value) {
+        (*copied)[i] = std::string(value);
+        return Status::Ok();
+      },
+      dropped);
+  EXPECT_TRUE(status.ok());
+}
+
 TEST(RowCacheTest, ClassifyThenCopyHitsServesWhatLookupServes) {
   RowCache cache(1 << 20);
   const uint32_t id = cache.BucketId("d", "b");
@@ -94,16 +111,9 @@ TEST(RowCacheTest, ClassifyThenCopyHitsServesWhatLookupServes) {
   EXPECT_EQ(misses[0].index, 1u);
   // Key 2 is written (dropped) between the two halves: it becomes a miss.
   cache.Invalidate({id}, {0}, {Field(2)});
-  std::vector<std::string> copied(keys.size());
+  std::vector<std::string> copied;
   std::vector<RowCache::Miss> dropped;
-  ASSERT_TRUE(cache
-                  .CopyHits({id}, buckets, fields, hits, kLong,
-                            [&](size_t i, std::string_view value) {
-                              copied[i] = std::string(value);
-                              return Status::Ok();
-                            },
-                            &dropped)
-                  .ok());
+  CopyAll(cache, id, fields, hits, &copied, &dropped);
   EXPECT_EQ(copied, (std::vector<std::string>{"row-" + Field(1), "", "",
                                               "row-" + Field(3),
                                               "row-" + Field(1)}));
@@ -112,6 +122,68 @@ TEST(RowCacheTest, ClassifyThenCopyHitsServesWhatLookupServes) {
   const RowCacheStats after = cache.stats();
   EXPECT_EQ(after.hits - before.hits, 3);
   EXPECT_EQ(after.misses - before.misses, 2);
+}
+
+// CopyHits reads the entries Classify found only while their shard removed
+// none; after a removal (here an eviction) it searches the index again.
+TEST(RowCacheTest, AShardThatEvictedSinceClassifyIsSearchedAgain) {
+  // One shard (the smallest cache) holding 3 entries.
+  const size_t charge = 4 + 8 + 100 + RowCache::kEntryOverheadBytes;
+  RowCache cache(static_cast<int64_t>(3 * charge + charge / 2));
+  const uint32_t id = cache.BucketId("d", "b");
+  auto row = [](int64_t k) { return std::string(100, '0' + k); };
+  for (int64_t k : {1, 2, 3}) Fill(cache, id, Field(k), row(k));
+  const std::vector<std::string> keys = {Field(1), Field(2), Field(9),
+                                         Field(3)};
+  const std::vector<std::string_view> fields(keys.begin(), keys.end());
+  const std::vector<uint32_t> buckets(keys.size(), 0);
+  RowCache::Hits hits;
+  std::vector<RowCache::Miss> misses;
+  cache.Classify({id}, buckets, fields, kLong, &hits, &misses);
+  ASSERT_EQ(hits.index.size(), 3u);
+  // All three are used: the clock clears their flags and evicts the row
+  // just stored instead.
+  Fill(cache, id, Field(4), row(4));
+  ASSERT_EQ(cache.stats().evictions, 1);
+  std::vector<std::string> copied;
+  std::vector<RowCache::Miss> dropped;
+  CopyAll(cache, id, fields, hits, &copied, &dropped);
+  EXPECT_EQ(copied, (std::vector<std::string>{row(1), row(2), "", row(3)}));
+  EXPECT_TRUE(dropped.empty());
+}
+
+// The many-row Insert caches every row read, except those whose shard saw a
+// write since their miss.
+TEST(RowCacheTest, ManyRowsInsertAtOnceSkippingThoseWrittenSince) {
+  RowCache cache(4 << 20);  // several shards
+  const uint32_t id = cache.BucketId("d", "b");
+  std::vector<std::string> keys;
+  for (int64_t k = 0; k < 200; ++k) keys.push_back(Field(k));
+  Probe probe = Look(cache, id, keys);
+  ASSERT_EQ(probe.misses.size(), keys.size());
+  const RowCache::Clock::time_point read_at = RowCache::Clock::now();
+  cache.Invalidate({id}, {0}, {Field(7)});  // written while the read was out
+  std::vector<std::string> values;
+  for (int64_t k = 0; k < 200; ++k) values.push_back("row-" + Field(k));
+  std::vector<RowCache::Fetched> rows;
+  for (const RowCache::Miss& miss : probe.misses) {
+    rows.push_back(RowCache::Fetched{id, keys[miss.index],
+                                     values[miss.index], miss.ticket});
+  }
+  cache.Insert(rows, read_at);
+  Probe again = Look(cache, id, keys);
+  ASSERT_GE(again.misses.size(), 1u);
+  bool seven_missed = false;
+  for (const RowCache::Miss& miss : again.misses) {
+    seven_missed |= miss.index == 7;
+  }
+  EXPECT_TRUE(seven_missed);
+  // Keys sharing key 7's shard are refused too (the shard's write count
+  // moved); every other key is served what was inserted.
+  EXPECT_LT(again.misses.size(), keys.size() / 2);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (!again.hits[i].empty()) EXPECT_EQ(again.hits[i], values[i]) << i;
+  }
 }
 
 TEST(RowCacheTest, AnEntryOlderThanTheStalenessIsAMiss) {
