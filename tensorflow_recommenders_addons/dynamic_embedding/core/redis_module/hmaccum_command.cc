@@ -170,8 +170,10 @@ class Accumulation {
       if (sum_ != nullptr) api.FreeString(ctx_, sum_);
       sum_ = api.CreateString(ctx_, any_bytes, bytes);
       sum_bytes_ = bytes;
+      // Looked up once per string, not per row: HashSet only reads sum_.
+      sum_bytes_ptr_ = const_cast<char*>(api.StringPtrLen(sum_, nullptr));
     }
-    return const_cast<char*>(api.StringPtrLen(sum_, nullptr));
+    return sum_bytes_ptr_;
   }
 
   // The accum script's message (accum_script.cc), so that both paths of
@@ -199,6 +201,7 @@ class Accumulation {
   size_t count_ = 0;
   ModuleString* sum_ = nullptr;
   size_t sum_bytes_ = 0;
+  char* sum_bytes_ptr_ = nullptr;  // sum_'s bytes
   char error_[192] = {0};
 };
 

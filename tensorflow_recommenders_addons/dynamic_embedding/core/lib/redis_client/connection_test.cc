@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/client_test_util.h"
@@ -42,6 +43,36 @@ TEST_F(ConnectionTest, RoundTripsBinaryKeysAndValues) {
   ASSERT_TRUE(get.ok());
   EXPECT_EQ(*get->AsString(), value);
   EXPECT_FALSE(connection->broken());
+}
+
+// The wire format writes each length in decimal: arguments (and argument
+// counts) on both sides of every change in digit count arrive whole.
+TEST_F(ConnectionTest, ArgumentsOfEveryLengthDigitCountRoundTrip) {
+  std::unique_ptr<Connection> connection = Open();
+  ASSERT_NE(connection, nullptr);
+  const std::string key = TestKey("digits");
+  const size_t sizes[] = {0,   1,    9,    10,    11,    99,     100,
+                          101, 999,  1000, 9999,  10000, 99999, 100000};
+  Command hset{"HSET", key};
+  std::vector<std::string> fields, values;
+  for (size_t i = 0; i < 60; ++i) {  // 122 arguments: a 3-digit count
+    const size_t size = sizes[i % (sizeof(sizes) / sizeof(sizes[0]))];
+    fields.push_back("f" + std::to_string(i));
+    values.emplace_back(size, static_cast<char>('a' + i % 26));
+  }
+  for (size_t i = 0; i < fields.size(); ++i) hset.Add(fields[i]).Add(values[i]);
+  Result<Reply> set = connection->Run(hset);
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(*set->AsInteger(), 60);
+  Command hmget{"HMGET", key};
+  for (const std::string& field : fields) hmget.Add(field);
+  Result<Reply> got = connection->Run(hmget);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(*got->ArraySize(), values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    EXPECT_EQ(*got->element(i).AsString(), values[i]) << i;
+  }
+  ASSERT_TRUE(connection->Run(Command{"DEL", key}).ok());
 }
 
 // Commands are buffered and written by the connection itself: a value just
