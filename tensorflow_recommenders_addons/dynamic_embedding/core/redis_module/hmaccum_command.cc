@@ -20,55 +20,75 @@ constexpr char kWrongType[] =
 constexpr char kUnsupportedType[] = "Not supported valueType";
 constexpr char kBadExistsLength[] = "Invalid exists length";
 
-// The bytes of the rows one call replaced, back to back, for Undo(). Each
-// row is copied here and the server's copy of it (HashGet's string) freed
-// at once: holding those strings until the call ended cost HMACCUM 0.2-0.4
-// of HSET's server CPU (allocator refills, cold memory), a copy into one
-// block costs a memcpy.
+// The bytes of the rows one call replaced, for Undo(). Each row is copied
+// here and the server's copy of it (HashGet's string) freed at once:
+// holding those strings until the call ended cost HMACCUM 0.2-0.4 of HSET's
+// server CPU (allocator refills, cold memory); a copy costs a memcpy.
+//
+// Rows go into blocks that never move (a row's copy stays where it was
+// put), each sized for the rows left in the call at the size of the row
+// that opens it, but at most kBlockBytes (or one row, if larger): a call of
+// uniform rows (a table's) allocates once up to that size, and a guess made
+// from one big row can never ask for more than one block's worth of memory
+// the rest of the call may not need.
 class UndoArena {
  public:
   UndoArena() = default;
   ~UndoArena() {
-    if (bytes_ != nullptr) Api().Free(bytes_);
+    while (last_ != nullptr) {
+      Block* previous = last_->previous;
+      Api().Free(last_);
+      last_ = previous;
+    }
   }
   UndoArena(const UndoArena&) = delete;
   UndoArena& operator=(const UndoArena&) = delete;
 
-  // Copies `row` in; returns its offset. Room is made for `rows_left` rows
-  // of this size at once, so rows of one size (a table's) allocate once.
-  size_t Append(const char* row, size_t bytes, size_t rows_left) {
-    if (bytes == 0) return used_;
-    if (capacity_ - used_ < bytes) Grow(bytes * rows_left);
-    std::memcpy(bytes_ + used_, row, bytes);
-    used_ += bytes;
-    return used_ - bytes;
+  // Copies `row` in; returns where the copy is. `rows_left` rows, this one
+  // included, may still come.
+  const char* Append(const char* row, size_t bytes, size_t rows_left) {
+    if (last_ == nullptr || last_->capacity - last_->used < bytes) {
+      AddBlock(bytes, rows_left);
+    }
+    char* copy = last_->bytes() + last_->used;
+    if (bytes > 0) std::memcpy(copy, row, bytes);
+    last_->used += bytes;
+    return copy;
   }
-  const char* at(size_t offset) const { return bytes_ + offset; }
 
  private:
-  void Grow(size_t more) {
-    const size_t twice = 2 * capacity_;
-    const size_t capacity = used_ + more > twice ? used_ + more : twice;
-    char* bytes = static_cast<char*>(Api().Alloc(capacity));
-    if (used_ > 0) std::memcpy(bytes, bytes_, used_);
-    if (bytes_ != nullptr) Api().Free(bytes_);
-    bytes_ = bytes;
-    capacity_ = capacity;
+  // Blocks stay below jemalloc's "oversize" threshold (8 MiB), whose memory
+  // is returned to the OS at once: a fresh block of that kind page-faults.
+  static constexpr size_t kBlockBytes = size_t{1} << 20;
+
+  struct Block {
+    Block* previous;
+    size_t used;
+    size_t capacity;
+    char* bytes() { return reinterpret_cast<char*>(this + 1); }
+  };
+
+  void AddBlock(size_t bytes, size_t rows_left) {
+    size_t capacity = kBlockBytes / (bytes > 0 ? bytes : 1) >= rows_left
+                          ? bytes * rows_left
+                          : kBlockBytes;
+    if (capacity < bytes) capacity = bytes;
+    auto* block =
+        static_cast<Block*>(Api().Alloc(sizeof(Block) + capacity));
+    *block = Block{last_, 0, capacity};
+    last_ = block;
   }
 
-  char* bytes_ = nullptr;  // Alloc'ed
-  size_t used_ = 0;
-  size_t capacity_ = 0;
+  Block* last_ = nullptr;  // Alloc'ed, with its predecessors
 };
 
-// A row this call wrote, and how to take it back: store its old bytes
-// (`old_bytes` at `old_offset` in the UndoArena) again, or delete the field
-// when it was absent (had_row false).
+// A row this call wrote, and how to take it back: store `old_bytes` bytes
+// from `old` (in the UndoArena) again, or delete the field when it was
+// absent (old == nullptr).
 struct WrittenRow {
   ModuleString* field;
-  size_t old_offset;
+  const char* old;
   size_t old_bytes;
-  bool had_row;
 };
 
 // The writes of one HMACCUM call. It keeps the bytes of every row it
@@ -107,7 +127,7 @@ class Accumulation {
       api.HashGet(key_, kHashExists, field, &present, nullptr);
       if (!present) {
         api.HashSet(key_, kHashNone, field, value, nullptr);
-        rows_[count_++] = WrittenRow{field, 0, 0, false};
+        rows_[count_++] = WrittenRow{field, nullptr, 0};
       }
       return true;
     }
@@ -122,12 +142,12 @@ class Accumulation {
     const ModuleApi& api = Api();
     for (size_t i = count_; i-- > 0;) {
       const WrittenRow& row = rows_[i];
-      if (!row.had_row) {
+      if (row.old == nullptr) {
         api.HashSet(key_, kHashNone, row.field, HashDeleteMarker(), nullptr);
         continue;
       }
       ModuleString* before =
-          api.CreateString(ctx_, undo_.at(row.old_offset), row.old_bytes);
+          api.CreateString(ctx_, row.old, row.old_bytes);
       api.HashSet(key_, kHashNone, row.field, before, nullptr);
       api.FreeString(ctx_, before);
     }
@@ -151,11 +171,11 @@ class Accumulation {
       return false;
     }
     AddRows(type_, stored, added, SumBuffer(stored, delta_bytes), delta_bytes);
-    const size_t offset = undo_.Append(stored, old_bytes, rows_left);
+    const char* copy = undo_.Append(stored, old_bytes, rows_left);
     // Freed before HashSet, which can then reuse the memory while it is hot.
     api.FreeString(ctx_, old);
     api.HashSet(key_, kHashNone, field, sum_, nullptr);
-    rows_[count_++] = WrittenRow{field, offset, old_bytes, true};
+    rows_[count_++] = WrittenRow{field, copy, old_bytes};
     return true;
   }
   // The bytes of sum_, made `bytes` long (from `any_bytes`) when it is not.
