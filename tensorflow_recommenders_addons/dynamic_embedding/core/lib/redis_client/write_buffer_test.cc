@@ -12,10 +12,12 @@ namespace {
 TEST(WriteBufferTest, ExtendKeepsEarlierBytesAcrossGrowth) {
   WriteBuffer buffer;
   std::string expected;
-  for (size_t n : {size_t{1}, size_t{0}, size_t{7}, size_t{100}, size_t{5000}}) {
+  for (size_t n : {1, 0, 7, 100, 5000}) {
     char* room = buffer.Extend(n);
-    for (size_t i = 0; i < n; ++i) room[i] = static_cast<char>('a' + (n + i) % 26);
-    for (size_t i = 0; i < n; ++i) expected.push_back(static_cast<char>('a' + (n + i) % 26));
+    for (size_t i = 0; i < n; ++i) {
+      room[i] = static_cast<char>('a' + (n + i) % 26);
+      expected.push_back(room[i]);
+    }
     ASSERT_EQ(buffer.size(), expected.size());
     ASSERT_GE(buffer.capacity(), buffer.size());
     EXPECT_EQ(std::string(buffer.data(), buffer.size()), expected);
