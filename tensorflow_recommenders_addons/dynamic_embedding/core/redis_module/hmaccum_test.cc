@@ -220,6 +220,30 @@ TEST_P(HmaccumTest, ARowOfTheWrongSizeFailsTheCallAndUndoesItsEarlierWrites) {
             0);
 }
 
+TEST_P(HmaccumTest, AFailedCallRestoresRowsOfEverySizeItReplaced) {
+  // Rows of three sizes, one of them replaced twice, then a bad pair: every
+  // replaced row must come back byte for byte (the undo copies grow past
+  // the room the first row made).
+  Accum("float",
+        {{"a", Row<float>({1.0f})},
+         {"b", Row<float>({1, 2, 3, 4, 5, 6, 7, 8})},
+         {"c", Row<float>({0.5f, 0.25f})}},
+        std::string(3, '\0'));
+  const auto before = Stored();
+  Reply reply = Accum("float",
+                      {{"a", Row<float>({1.0f})},
+                       {"b", Row<float>({1, 1, 1, 1, 1, 1, 1, 1})},
+                       {"c", Row<float>({2.0f, 2.0f})},
+                       {"a", Row<float>({3.0f})},
+                       {"d", Row<float>({4.0f})},
+                       {"c", Row<float>({1.0f})}},
+                      std::string("\x01\x01\x01\x01\x00\x01", 6));
+  ExpectError(reply,
+              "TFRA accum: field 0x63 stores 8 bytes, the delta has 4 bytes "
+              "of 4-byte elements");
+  EXPECT_EQ(Stored(), before);
+}
+
 TEST_P(HmaccumTest, CommandInfoGivesKeyPositionsArityAndWriteFlags) {
   Reply reply = Call(Command{"COMMAND", "INFO", "hmaccum"});
   auto entry = reply.element(0);

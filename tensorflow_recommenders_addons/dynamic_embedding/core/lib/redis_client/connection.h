@@ -20,6 +20,7 @@
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/repeat_rule.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/reply.h"
 #include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/status.h"
+#include "tensorflow_recommenders_addons/dynamic_embedding/core/lib/redis_client/write_buffer.h"
 
 struct redisContext;  // hiredis
 
@@ -139,7 +140,7 @@ class Connection {
   // calls (up to kMaxKeptOutputBytes) instead of hiredis' output buffer,
   // which is freed after every write: a 1 MB HSET then grew and shrank the
   // heap on every call, and the page faults doubled the client's CPU.
-  std::string out_;
+  WriteBuffer out_;
 };
 
 }  // namespace redis_client

@@ -33,6 +33,11 @@ Status ReadOne(Connection& connection, const CommandRefs& commands,
   return Status::Ok();
 }
 
+// A first command at least this big is written before the next is
+// formatted (PipelineWindow::TopUp): formatting the next takes longer than
+// the extra write costs.
+constexpr size_t kEarlyWriteBytes = size_t{32} << 10;
+
 }  // namespace
 
 CommandRefs RefsOf(const std::vector<Command>& commands) {
@@ -54,6 +59,16 @@ Status PipelineWindow::TopUp() {
     if (!appended.ok()) return Failed(appended, sent_ + 1);
     in_flight_ += WindowBytes(*(*commands_)[sent_]);
     ++sent_;
+    // A big first command sent to an idle server goes out at once: the
+    // server works on it while the rest are formatted. (store_bench accum,
+    // dim 64, 16k keys, noisy 2-core host: p50 14.0-15.2 -> 12.2-12.9 ms;
+    // insert and find unchanged.) Small ones still share one write.
+    const Command& command = *(*commands_)[sent_ - 1];
+    if (sent_ == answered_ + 1 && sent_ < commands_->size() &&
+        command.arg_bytes() >= kEarlyWriteBytes) {
+      Status flushed = connection_->Flush();
+      if (!flushed.ok()) return Failed(flushed, sent_);
+    }
   }
   Status flushed = connection_->Flush();
   return flushed.ok() ? flushed : Failed(flushed, sent_);

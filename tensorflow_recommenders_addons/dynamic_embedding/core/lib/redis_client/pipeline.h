@@ -73,7 +73,9 @@ class PipelineWindow {
 
   bool done() const { return answered_ == commands_->size(); }
   // When at most half the window is unanswered, sends commands until it is
-  // full (at least one unanswered), and writes them out.
+  // full (at least one unanswered), and writes them out; a big first command
+  // (32 KB of arguments) to a connection with nothing unanswered is written
+  // at once, so the server starts on it while the others are formatted.
   Status TopUp();
   // Reads the next reply (its command was sent by TopUp) and hands it over.
   Status ReadNext(const ReplyFn& on_reply);

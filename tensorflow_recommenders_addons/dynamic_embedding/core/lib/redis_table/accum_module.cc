@@ -18,6 +18,7 @@ redis_client::Command HmaccumCommand(std::string_view bucket,
                                      size_t begin, size_t end) {
   redis_client::Command command{kHmaccum, bucket,
                                 AccumElementName(request.element)};
+  command.Reserve(3 + 2 * (end - begin) + 1);  // no regrowth of 2k args
   std::string exists;
   exists.reserve(end - begin);
   for (size_t i = begin; i < end; ++i) {
