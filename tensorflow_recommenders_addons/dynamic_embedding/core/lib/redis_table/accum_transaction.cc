@@ -103,9 +103,9 @@ redis_client::Status BucketRun::Attempt(Connection& connection,
   std::vector<Command> reads;
   for (size_t c = unit.first; c < unit.last; ++c) {
     const KeyChunk& chunk = chunked_.chunks[c];
-    reads.push_back(redis_client::Hmget(
-        bucket, ChunkViews(request_.keys->fields, chunked_.order, chunk.begin,
-                           chunk.end)));
+    reads.push_back(ChunkCommand("HMGET", bucket, request_.keys->fields,
+                                 nullptr, chunked_.order, chunk.begin,
+                                 chunk.end));
     reads.back().SendElementsTo(&sink, c);
   }
   redis_client::Status watched = redis_client::WatchAndRead(

@@ -8,13 +8,18 @@
 namespace tfra {
 namespace redis_table {
 
-std::vector<std::string_view> ChunkViews(
-    const std::vector<std::string_view>& all, const std::vector<size_t>& order,
-    size_t begin, size_t end) {
-  std::vector<std::string_view> views;
-  views.reserve(end - begin);
-  for (size_t i = begin; i < end; ++i) views.push_back(all[order[i]]);
-  return views;
+redis_client::Command ChunkCommand(
+    const char* name, std::string_view bucket,
+    const std::vector<std::string_view>& fields,
+    const std::vector<std::string_view>* values,
+    const std::vector<size_t>& order, size_t begin, size_t end) {
+  redis_client::Command command{name, bucket};
+  command.Reserve(2 + (values != nullptr ? 2 : 1) * (end - begin));
+  for (size_t i = begin; i < end; ++i) {
+    command.Add(fields[order[i]]);
+    if (values != nullptr) command.Add((*values)[order[i]]);
+  }
+  return command;
 }
 
 KeyChunks ChunkKeysByBucket(const std::vector<uint32_t>& bucket_of_key,

@@ -77,24 +77,6 @@ class ChunkElementSink : public redis_client::ElementSink {
   std::vector<size_t> handed_over_;  // per chunk
 };
 
-// `name` `bucket` then, per key order[begin, end), its field (and its value
-// when `values` is given): the chunk's HMGET, HDEL or HSET, built in place.
-// (Through ChunkViews and redis_client::Hmget the views were copied twice:
-// ~35 instructions per key of a 1k-key find, callgrind.)
-Command ChunkCommand(const char* name, std::string_view bucket,
-                     const std::vector<std::string_view>& fields,
-                     const std::vector<std::string_view>* values,
-                     const std::vector<size_t>& order, size_t begin,
-                     size_t end) {
-  Command command{name, bucket};
-  command.Reserve(2 + (values != nullptr ? 2 : 1) * (end - begin));
-  for (size_t i = begin; i < end; ++i) {
-    command.Add(fields[order[i]]);
-    if (values != nullptr) command.Add((*values)[order[i]]);
-  }
-  return command;
-}
-
 // One command per chunk [first, last) of `chunked`, made by `build`; with a
 // sink, each command streams its reply's elements to it.
 template <class Builder>
